@@ -1,0 +1,13 @@
+from datetime import date
+
+
+class DateConverter:
+    """A calendar date as YYYY-MM-DD; anything else (2026-02-30 included) is a 404."""
+
+    regex = r"\d{4}-\d{2}-\d{2}"
+
+    def to_python(self, value: str) -> date:
+        return date.fromisoformat(value)  # ValueError makes the URL not match
+
+    def to_url(self, value: date) -> str:
+        return value.isoformat()

@@ -1,0 +1,68 @@
+import phonenumbers
+from django import forms
+from django.core.exceptions import ValidationError
+
+from .pricing import Patient
+
+
+class PhoneNumberField(forms.CharField):
+    """A phone number as typed by a patient, cleaned to E.164 (US numbers need no country code)."""
+
+    default_region = "US"
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 30)
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if not value:
+            return value
+        try:
+            number = phonenumbers.parse(value, self.default_region)
+        except phonenumbers.NumberParseException:
+            raise ValidationError("Enter a mobile number such as (619) 555-0123.", code="invalid") from None
+        if not phonenumbers.is_valid_number(number):
+            raise ValidationError("That number does not look right. Check it and try again.", code="invalid")
+        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+class PatientDetailsForm(forms.Form):
+    name = forms.CharField(label="Full name", max_length=120, widget=forms.TextInput(attrs={"autocomplete": "name"}))
+    email = forms.EmailField(
+        label="Email", max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    )
+    phone = PhoneNumberField(
+        label="Mobile phone",
+        widget=forms.TextInput(attrs={"autocomplete": "tel", "type": "tel", "inputmode": "tel"}),
+    )
+    sms_consent = forms.BooleanField(
+        label="Text me my booking confirmation and visit reminders",
+        required=False,
+        help_text="Only about this booking. Reply STOP to any text to opt out. Message and data rates may apply.",
+    )
+
+    def clean_name(self):
+        name = " ".join(self.cleaned_data["name"].split())
+        if not name:
+            raise ValidationError("Enter your name.", code="required")
+        return name
+
+    def clean_email(self):
+        return self.cleaned_data["email"].strip()
+
+    def patient(self) -> Patient:
+        data = self.cleaned_data
+        return Patient(name=data["name"], email=data["email"], phone=data["phone"], sms_consent=data["sms_consent"])
+
+
+class ConfirmBookingForm(PatientDetailsForm):
+    """The review step posts the details back with the price the patient was shown."""
+
+    quoted_price_cents = forms.IntegerField(min_value=0, max_value=10_000_00, widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            if name != "quoted_price_cents":
+                field.widget = forms.HiddenInput()

@@ -1,0 +1,90 @@
+"""Demo data from the clinic's post, placed relative to today. Safe to run again: it adds nothing twice."""
+
+from datetime import time, timedelta
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+
+from booking.models import Promotion, Service
+from booking.services import slots_generate
+from clinic.models import Clinic, OpeningHours, Practitioner, Weekday
+
+DEMO_USERNAME = "admin"
+DEMO_PASSWORD = "clinic-demo"  # demo only; printed so a new developer can log in
+
+HOURS = {
+    **{day: (time(7), time(19)) for day in (Weekday.MONDAY, Weekday.TUESDAY, Weekday.WEDNESDAY, Weekday.THURSDAY, Weekday.FRIDAY)},
+    Weekday.SATURDAY: (time(7), time(15)),
+}
+
+
+class Command(BaseCommand):
+    help = "Load the clinic, its hours, the assessment, the $99 launch offer and six weeks of slots."
+
+    @transaction.atomic
+    def handle(self, *args, **options):
+        clinic, _ = Clinic.objects.get_or_create(
+            name="Project Performance Physical Therapy",
+            defaults={
+                "phone": "+16192681397",
+                "email": "admin@projectperformancept.com",
+                "street": "4901 Morena Blvd, Suite 501",
+                "city": "San Diego",
+                "region": "CA",
+                "postal_code": "92117",
+                "time_zone": "America/Los_Angeles",
+            },
+        )
+        for weekday, (opens_at, closes_at) in HOURS.items():
+            OpeningHours.objects.get_or_create(
+                clinic=clinic, weekday=weekday, opens_at=opens_at, defaults={"closes_at": closes_at}
+            )
+        practitioner, _ = Practitioner.objects.get_or_create(clinic=clinic, name="Brandon Pascual")
+        service, _ = Service.objects.get_or_create(
+            clinic=clinic,
+            name="Active Back & Hip Reset Assessment",
+            defaults={
+                "duration_minutes": 60,
+                "summary": (
+                    "For runners whose low back or hip hurts as the miles go up: "
+                    "a 60-minute, one-to-one assessment of how each leg carries you."
+                ),
+                "includes": (
+                    "We film your stride\n"
+                    "We test your single-leg control\n"
+                    "We map the exact drills that fit your mileage"
+                ),
+                "regular_price_cents": 175_00,
+            },
+        )
+
+        today = timezone.localdate(timezone=clinic.tz)
+        monday = today + timedelta(days=7 - today.weekday())
+        promotion, _ = Promotion.objects.get_or_create(
+            service=service,
+            name="Launch week: $99 assessment",
+            defaults={
+                "headline": "Launch week for runners with low-back or hip pain",
+                "price_cents": 99_00,
+                "spots": 8,
+                "visit_starts_on": monday,
+                "visit_ends_on": monday + timedelta(days=4),
+                "opens_at": clinic.local_datetime(today, time.min),
+                "closes_at": clinic.local_datetime(monday + timedelta(days=10), time.min),
+            },
+        )
+        plan = slots_generate(service=service, start=today, end=today + timedelta(weeks=6), practitioner=practitioner)
+
+        User = get_user_model()
+        if not User.objects.filter(username=DEMO_USERNAME).exists():
+            User.objects.create_superuser(DEMO_USERNAME, clinic.email, DEMO_PASSWORD)
+
+        self.stdout.write(
+            f"Demo data ready: {promotion.name} ({promotion.spots} spots, visits "
+            f"{promotion.visit_starts_on:%b %-d}–{promotion.visit_ends_on:%b %-d}); "
+            f"{len(plan.new)} new slots, {plan.existing} already there."
+        )
+        self.stdout.write(f"Staff login: {settings.PUBLIC_BASE_URL}/admin/  user {DEMO_USERNAME!r}, password {DEMO_PASSWORD!r}")

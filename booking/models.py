@@ -1,0 +1,200 @@
+import secrets
+from datetime import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+
+from clinic.models import Clinic, Practitioner
+
+# Crockford-style alphabet: no 0/O or 1/I/L to misread over the phone.
+REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+REFERENCE_LENGTH = 16  # about 79 bits: unguessable, so it can sit in a URL
+
+
+def new_reference() -> str:
+    return "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(REFERENCE_LENGTH))
+
+
+def format_cents(cents: int) -> str:
+    dollars, rest = divmod(cents, 100)
+    return f"${dollars:,}" if rest == 0 else f"${dollars:,}.{rest:02d}"
+
+
+class Service(models.Model):
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="services")
+    name = models.CharField(max_length=120)
+    duration_minutes = models.PositiveSmallIntegerField(default=60)
+    summary = models.TextField(blank=True, help_text="One or two sentences for the booking pages.")
+    includes = models.TextField(blank=True, help_text="What the visit includes, one item per line.")
+    regular_price_cents = models.PositiveIntegerField(help_text="In cents: 17500 is $175.")
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def included_items(self) -> list[str]:
+        return [line.strip() for line in self.includes.splitlines() if line.strip()]
+
+    @property
+    def regular_price(self) -> str:
+        return format_cents(self.regular_price_cents)
+
+
+class Slot(models.Model):
+    """A time a patient can book; `capacity` patients may share it."""
+
+    service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="slots")
+    practitioner = models.ForeignKey(
+        Practitioner, on_delete=models.PROTECT, null=True, blank=True, related_name="slots"
+    )
+    starts_at = models.DateTimeField(db_index=True)
+    ends_at = models.DateTimeField()
+    capacity = models.PositiveSmallIntegerField(default=1)
+    is_blocked = models.BooleanField("blocked", default=False, help_text="Blocked slots cannot be booked.")
+
+    class Meta:
+        ordering = ["starts_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_at__gt=F("starts_at")), name="slot_ends_after_start"),
+            models.UniqueConstraint(
+                fields=["service", "practitioner", "starts_at"],
+                condition=Q(practitioner__isnull=False),
+                name="slot_unique_per_practitioner",
+            ),
+            models.UniqueConstraint(
+                fields=["service", "starts_at"],
+                condition=Q(practitioner__isnull=True),
+                name="slot_unique_without_practitioner",
+            ),
+        ]
+
+    def __str__(self):
+        local = timezone.localtime(self.starts_at, self.service.clinic.tz)
+        return f"{self.service} · {local:%a %b %-d, %Y %-I:%M %p %Z}"
+
+
+class Promotion(models.Model):
+    """A limited number of discounted visits inside a visit window, until the offer closes."""
+
+    service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="promotions")
+    name = models.CharField(max_length=120)
+    headline = models.CharField(max_length=200, blank=True)
+    price_cents = models.PositiveIntegerField(help_text="In cents: 9900 is $99.")
+    spots = models.PositiveSmallIntegerField(help_text="How many discounted visits can be booked.")
+    visit_starts_on = models.DateField(help_text="First day a discounted visit may fall on (clinic time).")
+    visit_ends_on = models.DateField(help_text="Last day a discounted visit may fall on (clinic time).")
+    opens_at = models.DateTimeField(default=timezone.now)
+    closes_at = models.DateTimeField(help_text="When the offer ends and the regular rate applies.")
+    is_active = models.BooleanField("active", default=True)
+
+    class Meta:
+        ordering = ["-closes_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(visit_ends_on__gte=F("visit_starts_on")), name="promotion_window_in_order"
+            ),
+            models.CheckConstraint(condition=Q(closes_at__gt=F("opens_at")), name="promotion_closes_after_open"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        errors = {}
+        if self.visit_starts_on and self.visit_ends_on and self.visit_ends_on < self.visit_starts_on:
+            errors["visit_ends_on"] = "The visit window must end on or after its first day."
+        if self.opens_at and self.closes_at and self.closes_at <= self.opens_at:
+            errors["closes_at"] = "The offer must close after it opens."
+        if self.price_cents is not None and self.service_id and self.price_cents >= self.service.regular_price_cents:
+            errors["price_cents"] = "The promotional price must be below the regular price."
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def price(self) -> str:
+        return format_cents(self.price_cents)
+
+    def is_open(self, now: datetime) -> bool:
+        return self.is_active and self.opens_at <= now < self.closes_at
+
+
+class BookingQuerySet(models.QuerySet):
+    def active(self, now: datetime) -> "BookingQuerySet":
+        """Bookings that take up a seat and a spot: live holds and kept visits."""
+        return self.filter(active_q(now))
+
+
+def active_q(now: datetime, prefix: str = "") -> Q:
+    """Booking rows that count against capacity at `now`; a lapsed hold stops counting at once."""
+    return Q(**{f"{prefix}status__in": Booking.Status.consuming()}) | Q(
+        **{f"{prefix}status": Booking.Status.HELD, f"{prefix}hold_expires_at__gt": now}
+    )
+
+
+class Booking(models.Model):
+    class Status(models.TextChoices):
+        HELD = "held", "Held"
+        CONFIRMED = "confirmed", "Confirmed"
+        CANCELLED = "cancelled", "Cancelled"
+        EXPIRED = "expired", "Expired"
+        ATTENDED = "attended", "Attended"
+        NO_SHOW = "no_show", "No-show"
+
+        @classmethod
+        def consuming(cls) -> list[str]:
+            # A no-show still used the visit (and its discounted spot).
+            return [cls.CONFIRMED, cls.ATTENDED, cls.NO_SHOW]
+
+    reference = models.CharField(max_length=REFERENCE_LENGTH, unique=True, default=new_reference, editable=False)
+    slot = models.ForeignKey(Slot, on_delete=models.PROTECT, related_name="bookings")
+    promotion = models.ForeignKey(
+        Promotion, on_delete=models.PROTECT, null=True, blank=True, related_name="bookings"
+    )
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.HELD, db_index=True)
+    patient_name = models.CharField(max_length=120)
+    email = models.EmailField()
+    phone = models.CharField("mobile phone", max_length=20, help_text="E.164, for example +16195550123.")
+    sms_consent = models.BooleanField("agreed to texts", default=False)
+    sms_consent_at = models.DateTimeField(null=True, blank=True)
+    price_cents = models.PositiveIntegerField(help_text="The price locked when the slot was held, in cents.")
+    hold_expires_at = models.DateTimeField(null=True, blank=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = BookingQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["promotion", "status"]),
+            models.Index(fields=["email"]),
+            models.Index(fields=["phone"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status="held") | Q(hold_expires_at__isnull=False), name="booking_hold_has_expiry"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.patient_name} · {self.reference}"
+
+    @property
+    def price(self) -> str:
+        return format_cents(self.price_cents)
+
+    @property
+    def first_name(self) -> str:
+        return self.patient_name.split()[0] if self.patient_name.strip() else ""
+
+    def is_active(self, now: datetime) -> bool:
+        if self.status == self.Status.HELD:
+            return self.hold_expires_at > now
+        return self.status in self.Status.consuming()

@@ -1,0 +1,128 @@
+import zoneinfo
+from datetime import date, datetime, time
+
+import phonenumbers
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+
+
+def validate_time_zone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(f"{value!r} is not a time zone name such as America/Los_Angeles.")
+
+
+class Clinic(models.Model):
+    """The clinic's public profile: what patients see on every page."""
+
+    name = models.CharField(max_length=120)
+    phone = models.CharField(max_length=20, help_text="E.164, for example +16192681397. Takes calls and texts.")
+    email = models.EmailField()
+    street = models.CharField(max_length=200)
+    city = models.CharField(max_length=100)
+    region = models.CharField("state", max_length=50)
+    postal_code = models.CharField(max_length=20)
+    time_zone = models.CharField(max_length=64, default=settings.TIME_ZONE, validators=[validate_time_zone])
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self):
+        return self.name
+
+    @classmethod
+    def current(cls) -> "Clinic | None":
+        """The clinic this site serves (the first profile)."""
+        return cls.objects.order_by("pk").first()
+
+    @property
+    def tz(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.time_zone)
+
+    @property
+    def address_line(self) -> str:
+        return f"{self.street}, {self.city}, {self.region} {self.postal_code}"
+
+    @property
+    def phone_display(self) -> str:
+        try:
+            number = phonenumbers.parse(self.phone, "US")
+        except phonenumbers.NumberParseException:
+            return self.phone
+        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+
+    def is_closed_on(self, day: date) -> bool:
+        return self.closures.filter(starts_on__lte=day, ends_on__gte=day).exists()
+
+    def local_datetime(self, day: date, at: time) -> datetime:
+        """The aware instant of a wall-clock time on a day in the clinic's zone."""
+        return datetime.combine(day, at, tzinfo=self.tz)
+
+
+class Weekday(models.IntegerChoices):
+    MONDAY = 0, "Monday"
+    TUESDAY = 1, "Tuesday"
+    WEDNESDAY = 2, "Wednesday"
+    THURSDAY = 3, "Thursday"
+    FRIDAY = 4, "Friday"
+    SATURDAY = 5, "Saturday"
+    SUNDAY = 6, "Sunday"
+
+
+class OpeningHours(models.Model):
+    """One opening period on a weekday; a day with no rows is closed."""
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="opening_hours")
+    weekday = models.PositiveSmallIntegerField(choices=Weekday.choices)
+    opens_at = models.TimeField()
+    closes_at = models.TimeField()
+
+    class Meta:
+        ordering = ["weekday", "opens_at"]
+        verbose_name_plural = "opening hours"
+        constraints = [
+            models.CheckConstraint(condition=Q(closes_at__gt=F("opens_at")), name="opening_hours_close_after_open"),
+            models.UniqueConstraint(fields=["clinic", "weekday", "opens_at"], name="opening_hours_unique_period"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_weekday_display()} {self.opens_at:%H:%M}–{self.closes_at:%H:%M}"
+
+
+class Closure(models.Model):
+    """Days the clinic is closed (holidays, training); inclusive of both dates."""
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="closures")
+    starts_on = models.DateField()
+    ends_on = models.DateField()
+    reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["starts_on"]
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_on__gte=F("starts_on")), name="closure_ends_after_start"),
+        ]
+
+    def __str__(self):
+        if self.starts_on == self.ends_on:
+            return f"Closed {self.starts_on:%b %-d, %Y}"
+        return f"Closed {self.starts_on:%b %-d} – {self.ends_on:%b %-d, %Y}"
+
+    def clean(self):
+        if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
+            raise ValidationError({"ends_on": "The closure must end on or after the day it starts."})
+
+
+class Practitioner(models.Model):
+    clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="practitioners")
+    name = models.CharField(max_length=120)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="practitioner"
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name

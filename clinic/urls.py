@@ -1,0 +1,13 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from . import views
+
+admin.site.site_header = "Clinic front desk"
+admin.site.site_title = "Clinic front desk"
+
+urlpatterns = [
+    path("healthz", views.healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+    path("", include("booking.urls")),
+]

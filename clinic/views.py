@@ -1,0 +1,44 @@
+import logging
+
+import redis
+from django.conf import settings
+from django.db import DatabaseError, connection
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+logger = logging.getLogger(__name__)
+
+
+def _database_ok() -> bool:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        return True
+    except DatabaseError:
+        logger.exception("Health check: database unreachable")
+        return False
+
+
+def _redis_ok() -> bool:
+    try:
+        client = redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=2, socket_timeout=2)
+        return bool(client.ping())
+    except redis.RedisError:
+        logger.exception("Health check: Redis unreachable")
+        return False
+
+
+@never_cache
+@require_GET
+def healthz(request):
+    checks = {"database": _database_ok()}
+    if settings.REDIS_URL:
+        checks["redis"] = _redis_ok()
+    healthy = all(checks.values())
+    return JsonResponse({"ok": healthy, **checks}, status=200 if healthy else 503)
+
+
+def csrf_failure(request, reason=""):
+    return render(request, "403_csrf.html", status=403)
