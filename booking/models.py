@@ -153,9 +153,7 @@ class Booking(models.Model):
 
     reference = models.CharField(max_length=REFERENCE_LENGTH, unique=True, default=new_reference, editable=False)
     slot = models.ForeignKey(Slot, on_delete=models.PROTECT, related_name="bookings")
-    promotion = models.ForeignKey(
-        Promotion, on_delete=models.PROTECT, null=True, blank=True, related_name="bookings"
-    )
+    promotion = models.ForeignKey(Promotion, on_delete=models.PROTECT, null=True, blank=True, related_name="bookings")
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.HELD, db_index=True)
     patient_name = models.CharField(max_length=120)
     email = models.EmailField()

@@ -123,11 +123,7 @@ def _slot_options(service: Service, now: datetime, first: date, last: date) -> l
         if starts_at.date() in closed:
             continue
         promotion = next(
-            (
-                p
-                for p in promotions
-                if p.taken < p.spots and p.visit_starts_on <= starts_at.date() <= p.visit_ends_on
-            ),
+            (p for p in promotions if p.taken < p.spots and p.visit_starts_on <= starts_at.date() <= p.visit_ends_on),
             None,
         )
         options.append(

@@ -18,7 +18,7 @@ from clinic.models import Practitioner
 
 from .models import Booking, Promotion, Service, Slot
 from .pricing import ONE_PER_PATIENT, SOLD_OUT, Patient, Quote, quote_slot
-from .selectors import SLOT_TAKEN, slot_unavailable_reason
+from .selectors import SLOT_TAKEN, SLOT_UNAVAILABLE, slot_unavailable_reason
 
 
 class BookingError(Exception):
@@ -146,9 +146,7 @@ class SlotPlan:
     closed_days: list[date] = field(default_factory=list)
 
 
-def slots_plan(
-    *, service: Service, start: date, end: date, practitioner: Practitioner | None = None
-) -> SlotPlan:
+def slots_plan(*, service: Service, start: date, end: date, practitioner: Practitioner | None = None) -> SlotPlan:
     """The slots the clinic's opening hours give from `start` to `end` (inclusive), back to back."""
     clinic = service.clinic
     hours_by_weekday: dict[int, list] = {}
@@ -179,16 +177,16 @@ def slots_plan(
                     plan.existing += 1
                 else:
                     plan.new.append(
-                        Slot(service=service, practitioner=practitioner, starts_at=starts_at, ends_at=starts_at + length)
+                        Slot(
+                            service=service, practitioner=practitioner, starts_at=starts_at, ends_at=starts_at + length
+                        )
                     )
                 starts_at += length
         day += timedelta(days=1)
     return plan
 
 
-def slots_generate(
-    *, service: Service, start: date, end: date, practitioner: Practitioner | None = None
-) -> SlotPlan:
+def slots_generate(*, service: Service, start: date, end: date, practitioner: Practitioner | None = None) -> SlotPlan:
     """Create the slots from opening hours that do not exist yet; closed days get none."""
     plan = slots_plan(service=service, start=start, end=end, practitioner=practitioner)
     Slot.objects.bulk_create(plan.new, ignore_conflicts=True)

@@ -88,7 +88,12 @@ def book_confirm(request, slot_id: int):
     if not form.is_valid():
         details = PatientDetailsForm(request.POST)
         details.is_valid()
-        context = {"slot": slot, "starts_at": _local(slot), "form": details, "quote": quote_slot(slot=slot, now=timezone.now())}
+        context = {
+            "slot": slot,
+            "starts_at": _local(slot),
+            "form": details,
+            "quote": quote_slot(slot=slot, now=timezone.now()),
+        }
         return render(request, "booking/details.html", context, status=400)
     patient = form.patient()
     try:

@@ -1,3 +1,4 @@
+import zoneinfo
 from datetime import date, datetime, time, timedelta
 
 import factory
@@ -10,6 +11,7 @@ from clinic.models import Clinic, Closure, OpeningHours, Practitioner
 class ClinicFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Clinic
+        skip_postgeneration_save = True
 
     name = "Project Performance Physical Therapy"
     phone = "+16192681397"
@@ -59,8 +61,6 @@ class ServiceFactory(factory.django.DjangoModelFactory):
 
 def local(day: date, hour: int, minute: int = 0, tz: str = "America/Los_Angeles") -> datetime:
     """An aware datetime at a wall-clock time in the clinic's zone."""
-    import zoneinfo
-
     return datetime.combine(day, time(hour, minute), tzinfo=zoneinfo.ZoneInfo(tz))
 
 

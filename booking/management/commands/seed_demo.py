@@ -16,7 +16,10 @@ DEMO_USERNAME = "admin"
 DEMO_PASSWORD = "clinic-demo"  # demo only; printed so a new developer can log in
 
 HOURS = {
-    **{day: (time(7), time(19)) for day in (Weekday.MONDAY, Weekday.TUESDAY, Weekday.WEDNESDAY, Weekday.THURSDAY, Weekday.FRIDAY)},
+    **{
+        day: (time(7), time(19))
+        for day in (Weekday.MONDAY, Weekday.TUESDAY, Weekday.WEDNESDAY, Weekday.THURSDAY, Weekday.FRIDAY)
+    },
     Weekday.SATURDAY: (time(7), time(15)),
 }
 
@@ -87,4 +90,6 @@ class Command(BaseCommand):
             f"{promotion.visit_starts_on:%b %-d}–{promotion.visit_ends_on:%b %-d}); "
             f"{len(plan.new)} new slots, {plan.existing} already there."
         )
-        self.stdout.write(f"Staff login: {settings.PUBLIC_BASE_URL}/admin/  user {DEMO_USERNAME!r}, password {DEMO_PASSWORD!r}")
+        self.stdout.write(
+            f"Staff login: {settings.PUBLIC_BASE_URL}/admin/  user {DEMO_USERNAME!r}, password {DEMO_PASSWORD!r}"
+        )

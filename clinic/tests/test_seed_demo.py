@@ -1,0 +1,59 @@
+from datetime import timedelta
+from io import StringIO
+
+import pytest
+from django.apps import apps
+from django.core.management import call_command
+from django.utils import timezone
+
+from booking.models import Promotion, Service, Slot
+from clinic.models import Clinic
+
+pytestmark = pytest.mark.django_db
+
+
+def snapshot():
+    """Every row of every model, as plain values."""
+    return {
+        model._meta.label: sorted(map(repr, model.objects.values_list()))
+        for model in apps.get_models()
+        if model._meta.app_label in {"clinic", "booking", "auth"}
+    }
+
+
+def test_seed_demo_mirrors_the_clinics_post_relative_to_today():
+    call_command("seed_demo", stdout=StringIO())
+    clinic = Clinic.current()
+    assert (clinic.phone, clinic.postal_code, clinic.time_zone) == ("+16192681397", "92117", "America/Los_Angeles")
+    assert [(h.weekday, h.opens_at.hour, h.closes_at.hour) for h in clinic.opening_hours.all()] == [
+        (0, 7, 19),
+        (1, 7, 19),
+        (2, 7, 19),
+        (3, 7, 19),
+        (4, 7, 19),
+        (5, 7, 15),
+    ]
+    service = Service.objects.get()
+    assert (service.name, service.duration_minutes, service.regular_price_cents) == (
+        "Active Back & Hip Reset Assessment",
+        60,
+        175_00,
+    )
+    promotion = Promotion.objects.get()
+    today = timezone.localdate(timezone=clinic.tz)
+    assert (promotion.price_cents, promotion.spots) == (99_00, 8)
+    assert promotion.visit_starts_on.weekday() == 0 and promotion.visit_starts_on > today
+    assert promotion.visit_starts_on - today <= timedelta(days=7)
+    assert promotion.visit_ends_on == promotion.visit_starts_on + timedelta(days=4)
+    closes = timezone.localtime(promotion.closes_at, clinic.tz)
+    assert closes.date() == promotion.visit_starts_on + timedelta(days=10)
+    last_slot = timezone.localtime(Slot.objects.order_by("starts_at").last().starts_at, clinic.tz)
+    assert last_slot.date() >= today + timedelta(weeks=6) - timedelta(days=1)
+
+
+def test_seed_demo_twice_changes_nothing(capsys):
+    call_command("seed_demo")
+    first = snapshot()
+    call_command("seed_demo")
+    assert snapshot() == first
+    assert "Staff login" in capsys.readouterr().out
