@@ -73,7 +73,7 @@ def test_cleanup_marks_only_lapsed_holds_expired(service, patient):
         )
     confirmed = BookingFactory(slot=SlotFactory(service=service))
     with time_machine.travel(timezone.now() + timedelta(minutes=16)):
-        assert expire_lapsed_holds.delay().get() == 1
+        assert expire_lapsed_holds.apply().get() == 1
         assert bookings_expire_lapsed_holds() == 0
     statuses = {b.pk: b.status for b in Booking.objects.all()}
     assert statuses == {lapsing.pk: "expired", fresh.pk: "held", confirmed.pk: "confirmed"}
