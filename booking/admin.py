@@ -32,8 +32,28 @@ class BookingAdmin(admin.ModelAdmin):
     list_filter = ["status", "promotion"]
     list_select_related = ["slot__service__clinic", "promotion"]
     search_fields = ["reference", "patient_name", "email", "phone"]
-    raw_id_fields = ["slot"]
-    readonly_fields = ["reference", "price_cents", "hold_expires_at", "confirmed_at", "created_at", "updated_at"]
+    fields = ["reference", "status", "slot", "promotion", "price_cents", "patient_name", "email", "phone"]
+    fields += ["sms_consent", "sms_consent_at", "hold_expires_at", "confirmed_at", "created_at", "updated_at"]
+    # Seats, spots and prices change only through the booking services, which hold the locks.
+    readonly_fields = [
+        "reference",
+        "status",
+        "slot",
+        "promotion",
+        "price_cents",
+        "sms_consent",
+        "sms_consent_at",
+        "hold_expires_at",
+        "confirmed_at",
+        "created_at",
+        "updated_at",
+    ]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
     @admin.display(description="visit", ordering="slot__starts_at")
     def visit(self, booking):

@@ -8,6 +8,16 @@ from django.db import models
 from django.db.models import F, Q
 
 
+def display_phone(e164: str) -> str:
+    """A stored E.164 number the way people write it: (619) 268-1397 for US numbers."""
+    try:
+        number = phonenumbers.parse(e164, "US")
+    except phonenumbers.NumberParseException:
+        return e164
+    style = phonenumbers.PhoneNumberFormat
+    return phonenumbers.format_number(number, style.NATIONAL if number.country_code == 1 else style.INTERNATIONAL)
+
+
 def validate_time_zone(value: str) -> None:
     if value not in zoneinfo.available_timezones():
         raise ValidationError(f"{value!r} is not a time zone name such as America/Los_Angeles.")
@@ -46,11 +56,7 @@ class Clinic(models.Model):
 
     @property
     def phone_display(self) -> str:
-        try:
-            number = phonenumbers.parse(self.phone, "US")
-        except phonenumbers.NumberParseException:
-            return self.phone
-        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+        return display_phone(self.phone)
 
     def is_closed_on(self, day: date) -> bool:
         return self.closures.filter(starts_on__lte=day, ends_on__gte=day).exists()

@@ -1,0 +1,64 @@
+import pytest
+
+from booking.tests.factories import BookingFactory, SlotFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def staff_client(client, django_user_model):
+    user = django_user_model.objects.create_superuser("desk", "desk@example.com", "a-long-test-password")
+    client.force_login(user)
+    return client
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/admin/clinic/clinic/",
+        "/admin/clinic/closure/",
+        "/admin/clinic/practitioner/",
+        "/admin/booking/service/",
+        "/admin/booking/promotion/",
+        "/admin/booking/slot/",
+        "/admin/booking/booking/",
+        "/admin/booking/booking/?q=runner",
+    ],
+)
+def test_admin_lists_render(staff_client, promotion, url):
+    BookingFactory(slot=SlotFactory(service=promotion.service), promotion=promotion)
+    response = staff_client.get(url)
+    assert response.status_code == 200
+
+
+def test_booking_page_shows_the_locked_price_read_only(staff_client, promotion):
+    booking = BookingFactory(slot=SlotFactory(service=promotion.service), promotion=promotion)
+    response = staff_client.get(f"/admin/booking/booking/{booking.pk}/change/")
+    assert response.status_code == 200
+    assert b'name="price_cents"' not in response.content
+    assert b'name="status"' not in response.content
+    assert b"9900" in response.content
+
+
+def test_promotion_price_must_be_below_the_regular_rate(staff_client, promotion):
+    response = staff_client.post(
+        f"/admin/booking/promotion/{promotion.pk}/change/",
+        {
+            "service": promotion.service.pk,
+            "name": promotion.name,
+            "headline": "",
+            "price_cents": 200_00,
+            "spots": 8,
+            "visit_starts_on": promotion.visit_starts_on.isoformat(),
+            "visit_ends_on": promotion.visit_ends_on.isoformat(),
+            "opens_at_0": "2026-01-01",
+            "opens_at_1": "00:00",
+            "closes_at_0": "2026-12-31",
+            "closes_at_1": "00:00",
+            "is_active": "on",
+        },
+    )
+    assert response.status_code == 200
+    assert b"must be below the regular price" in response.content
+    promotion.refresh_from_db()
+    assert promotion.price_cents == 99_00
