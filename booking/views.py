@@ -71,12 +71,12 @@ def book_details(request, slot_id: int):
     if reason := slot_unavailable_reason(slot, now):
         return _unavailable(request, slot, reason)
     form = PatientDetailsForm(request.POST or None)
-    if request.method == "POST" and "edit" not in request.POST and form.is_valid():
+    # "Change details" on the review step posts the details back here to be edited.
+    editing = "edit" in request.POST
+    if request.method == "POST" and not editing and form.is_valid():
         quote = quote_slot(slot=slot, now=now, patient=form.patient())
         confirm = ConfirmBookingForm(initial={**form.cleaned_data, "quoted_price_cents": quote.price_cents})
         return _review(request, slot, confirm, quote)
-    if "edit" in request.POST:
-        form = PatientDetailsForm(initial=request.POST.dict())
     context = {"slot": slot, "starts_at": _local(slot), "form": form, "quote": quote_slot(slot=slot, now=now)}
     return render(request, "booking/details.html", context, status=400 if form.errors else 200)
 
