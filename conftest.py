@@ -3,8 +3,11 @@ import os
 import pytest
 from django.conf import settings
 
-from booking.pricing import Patient
+from booking import stripe_gateway
+from booking.rules import Patient
 from booking.tests.factories import ClinicFactory, PromotionFactory, ServiceFactory
+from booking.tests.stripe_fakes import SECRET_KEY, WEBHOOK_SECRET, NoStripeNetwork, StripeRecorder
+from clinic.celery import app as celery_app
 
 
 def _ci() -> bool:
@@ -12,6 +15,9 @@ def _ci() -> bool:
 
 
 def pytest_configure(config):
+    # Tasks run in the test's own process, so a test sees their effects.
+    celery_app.conf.task_always_eager = True
+    celery_app.conf.task_eager_propagates = True
     # CI proves the suite on the real services: a silent fallback to SQLite would hide that.
     if _ci():
         engine = settings.DATABASES["default"]["ENGINE"]
@@ -27,6 +33,25 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "postgres" in item.keywords and not on_postgres:
             item.add_marker(skip)
+
+
+@pytest.fixture(autouse=True)
+def pay_at_visit(settings, monkeypatch):
+    """Every test starts in pay-at-visit mode, and fails if it reaches Stripe's servers."""
+    settings.STRIPE_SECRET_KEY = ""
+    settings.STRIPE_WEBHOOK_SECRET = ""
+    settings.STRIPE_API_BASE = ""
+    monkeypatch.setattr(stripe_gateway, "HTTP_CLIENT", NoStripeNetwork())
+
+
+@pytest.fixture
+def stripe_recorder(settings, monkeypatch) -> StripeRecorder:
+    """Online payments on, through the real stripe library, with a recorder in place of the network."""
+    settings.STRIPE_SECRET_KEY = SECRET_KEY
+    settings.STRIPE_WEBHOOK_SECRET = WEBHOOK_SECRET
+    recorder = StripeRecorder()
+    monkeypatch.setattr(stripe_gateway, "HTTP_CLIENT", recorder)
+    return recorder
 
 
 @pytest.fixture

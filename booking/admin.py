@@ -1,7 +1,100 @@
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
 from django.utils import timezone
+from django.utils.html import format_html
 
-from .models import Booking, Promotion, Service, Slot
+from . import stripe_gateway
+from .forms import PhoneNumberField
+from .models import Booking, Payment, Promotion, Refund, Service, Slot, StripeEvent
+from .payments import RefundError, refund_request
+
+
+def _stripe_link(kind: str, object_id: str | None):
+    if not object_id:
+        return "–"
+    return format_html(
+        '<a href="{}" target="_blank" rel="noopener">{}</a>', stripe_gateway.dashboard_url(kind, object_id), object_id
+    )
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class PaymentInline(ReadOnlyInline):
+    model = Payment
+    fields = ["status", "amount", "amount_refunded", "session", "payment_intent", "paid_at", "created_at"]
+    readonly_fields = fields
+
+    @admin.display(description="checkout session")
+    def session(self, payment):
+        return _stripe_link("checkout/sessions", payment.checkout_session_id)
+
+    @admin.display(description="payment in Stripe")
+    def payment_intent(self, payment):
+        return _stripe_link("payments", payment.payment_intent_id)
+
+
+class RefundInline(ReadOnlyInline):
+    model = Refund
+    fields = ["status", "amount", "reason", "refund", "last_error", "created_at"]
+    readonly_fields = fields
+
+    @admin.display(description="refund in Stripe")
+    def refund(self, refund):
+        return _stripe_link("refunds", refund.stripe_refund_id)
+
+
+@admin.register(Payment)
+class PaymentAdmin(admin.ModelAdmin):
+    list_display = ["booking", "amount", "status", "amount_refunded", "paid_at", "created_at"]
+    list_filter = ["status"]
+    list_select_related = ["booking"]
+    search_fields = ["booking__reference", "checkout_session_id", "payment_intent_id", "booking__email"]
+    fields = ["booking", "status", "amount", "amount_refunded", "session", "payment_intent", "paid_at", "created_at"]
+    readonly_fields = fields
+    inlines = [RefundInline]
+    actions = ["refund_in_full"]
+
+    session = PaymentInline.session
+    payment_intent = PaymentInline.payment_intent
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description="Refund the rest of the selected payments")
+    def refund_in_full(self, request, queryset):
+        for payment in queryset:
+            try:
+                refund = refund_request(payment=payment, reason=f"Refunded by {request.user.get_username()}")
+            except RefundError as exc:
+                self.message_user(request, f"{payment.booking}: {exc}", messages.ERROR)
+            else:
+                self.message_user(request, f"{payment.booking}: refund of {refund.amount} requested.")
+
+
+@admin.register(StripeEvent)
+class StripeEventAdmin(admin.ModelAdmin):
+    list_display = ["id", "type", "processed_at"]
+    list_filter = ["type"]
+    search_fields = ["id"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Service)
@@ -26,14 +119,24 @@ class SlotAdmin(admin.ModelAdmin):
     date_hierarchy = "starts_at"
 
 
+class BookingAdminForm(forms.ModelForm):
+    phone = PhoneNumberField(label="Mobile phone")
+
+    class Meta:
+        model = Booking
+        fields = ["patient_name", "email", "phone"]
+
+
 @admin.register(Booking)
 class BookingAdmin(admin.ModelAdmin):
+    form = BookingAdminForm
     list_display = ["reference", "patient_name", "visit", "status", "price", "promotion", "created_at"]
     list_filter = ["status", "promotion"]
     list_select_related = ["slot__service__clinic", "promotion"]
     search_fields = ["reference", "patient_name", "email", "phone"]
     fields = ["reference", "status", "slot", "promotion", "price_cents", "patient_name", "email", "phone"]
-    fields += ["sms_consent", "sms_consent_at", "hold_expires_at", "confirmed_at", "created_at", "updated_at"]
+    fields += ["sms_consent", "sms_consent_at", "hold_expires_at", "confirmed_at", "cancelled_at", "cancel_reason"]
+    fields += ["created_at", "updated_at"]
     # Seats, spots and prices change only through the booking services, which hold the locks.
     readonly_fields = [
         "reference",
@@ -45,9 +148,12 @@ class BookingAdmin(admin.ModelAdmin):
         "sms_consent_at",
         "hold_expires_at",
         "confirmed_at",
+        "cancelled_at",
+        "cancel_reason",
         "created_at",
         "updated_at",
     ]
+    inlines = [PaymentInline]
 
     def has_add_permission(self, request):
         return False

@@ -2,7 +2,7 @@ import phonenumbers
 from django import forms
 from django.core.exceptions import ValidationError
 
-from .pricing import Patient
+from .rules import Patient
 
 
 class PhoneNumberField(forms.CharField):
@@ -28,10 +28,24 @@ class PhoneNumberField(forms.CharField):
 
 
 class PatientDetailsForm(forms.Form):
-    name = forms.CharField(label="Full name", max_length=120, widget=forms.TextInput(attrs={"autocomplete": "name"}))
-    email = forms.EmailField(label="Email", max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+    name = forms.CharField(
+        label="Full name",
+        max_length=120,
+        error_messages={"required": "Enter your full name."},
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+    email = forms.EmailField(
+        label="Email",
+        max_length=254,
+        error_messages={
+            "required": "Enter your email address.",
+            "invalid": "Enter an email address like name@example.com.",
+        },
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
     phone = PhoneNumberField(
         label="Mobile phone",
+        error_messages={"required": "Enter your mobile number."},
         widget=forms.TextInput(attrs={"autocomplete": "tel", "type": "tel", "inputmode": "tel"}),
     )
     sms_consent = forms.BooleanField(
@@ -43,7 +57,7 @@ class PatientDetailsForm(forms.Form):
     def clean_name(self):
         name = " ".join(self.cleaned_data["name"].split())
         if not name:
-            raise ValidationError("Enter your name.", code="required")
+            raise ValidationError("Enter your full name.", code="required")
         return name
 
     def clean_email(self):

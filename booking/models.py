@@ -1,7 +1,8 @@
 import secrets
-from datetime import datetime
+from datetime import date, datetime
 
 from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
@@ -25,7 +26,7 @@ def format_cents(cents: int) -> str:
 class Service(models.Model):
     clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="services")
     name = models.CharField(max_length=120)
-    duration_minutes = models.PositiveSmallIntegerField(default=60)
+    duration_minutes = models.PositiveSmallIntegerField(default=60, validators=[MinValueValidator(5)])
     summary = models.TextField(blank=True, help_text="One or two sentences for the booking pages.")
     includes = models.TextField(blank=True, help_text="What the visit includes, one item per line.")
     regular_price_cents = models.PositiveIntegerField(help_text="In cents: 17500 is $175.")
@@ -33,6 +34,9 @@ class Service(models.Model):
 
     class Meta:
         ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(condition=Q(duration_minutes__gte=5), name="service_duration_at_least_5"),
+        ]
 
     def __str__(self):
         return self.name
@@ -79,6 +83,17 @@ class Slot(models.Model):
         return f"{self.service} · {local:%a %b %-d, %Y %-I:%M %p %Z}"
 
 
+class PromotionQuerySet(models.QuerySet):
+    def open_at(self, now: datetime) -> "PromotionQuerySet":
+        """Offers taking bookings at `now`; one priced at or above the regular rate is no offer."""
+        return self.filter(
+            is_active=True,
+            opens_at__lte=now,
+            closes_at__gt=now,
+            price_cents__lt=F("service__regular_price_cents"),
+        )
+
+
 class Promotion(models.Model):
     """A limited number of discounted visits inside a visit window, until the offer closes."""
 
@@ -92,6 +107,8 @@ class Promotion(models.Model):
     opens_at = models.DateTimeField(default=timezone.now)
     closes_at = models.DateTimeField(help_text="When the offer ends and the regular rate applies.")
     is_active = models.BooleanField("active", default=True)
+
+    objects = PromotionQuerySet.as_manager()
 
     class Meta:
         ordering = ["-closes_at"]
@@ -120,8 +137,9 @@ class Promotion(models.Model):
     def price(self) -> str:
         return format_cents(self.price_cents)
 
-    def is_open(self, now: datetime) -> bool:
-        return self.is_active and self.opens_at <= now < self.closes_at
+    def covers(self, day: date) -> bool:
+        """Whether a visit on this local date is inside the visit window."""
+        return self.visit_starts_on <= day <= self.visit_ends_on
 
 
 class BookingQuerySet(models.QuerySet):
@@ -163,6 +181,8 @@ class Booking(models.Model):
     price_cents = models.PositiveIntegerField(help_text="The price locked when the slot was held, in cents.")
     hold_expires_at = models.DateTimeField(null=True, blank=True)
     confirmed_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancel_reason = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -196,3 +216,83 @@ class Booking(models.Model):
         if self.status == self.Status.HELD:
             return self.hold_expires_at > now
         return self.status in self.Status.consuming()
+
+
+class Payment(models.Model):
+    """One Stripe Checkout Session for a booking, and what became of it."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Awaiting payment"
+        PROCESSING = "processing", "Processing"  # completed with a delayed method (bank debit)
+        PAID = "paid", "Paid"
+        FAILED = "failed", "Failed"
+        EXPIRED = "expired", "Expired unpaid"
+        REFUNDED = "refunded", "Refunded in full"
+
+    booking = models.ForeignKey(Booking, on_delete=models.PROTECT, related_name="payments")
+    checkout_session_id = models.CharField(max_length=255, unique=True)
+    checkout_url = models.URLField(max_length=2000, blank=True)
+    payment_intent_id = models.CharField(max_length=255, unique=True, null=True, blank=True)
+    amount_cents = models.PositiveIntegerField()
+    currency = models.CharField(max_length=3, default="usd")
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.OPEN)
+    amount_refunded_cents = models.PositiveIntegerField(default=0)
+    paid_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{format_cents(self.amount_cents)} · {self.get_status_display()}"
+
+    @property
+    def amount(self) -> str:
+        return format_cents(self.amount_cents)
+
+    @property
+    def amount_refunded(self) -> str:
+        return format_cents(self.amount_refunded_cents)
+
+
+class Refund(models.Model):
+    """Money sent back for a payment. The row exists before Stripe is asked, so a retry reuses its key."""
+
+    class Status(models.TextChoices):
+        REQUESTED = "requested", "Requested"  # not yet accepted by Stripe
+        PENDING = "pending", "Pending"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+        CANCELED = "canceled", "Canceled"
+
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds")
+    amount_cents = models.PositiveIntegerField()
+    reason = models.CharField(max_length=200)
+    idempotency_key = models.CharField(max_length=100, unique=True)
+    stripe_refund_id = models.CharField(max_length=255, unique=True, null=True, blank=True)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.REQUESTED)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{format_cents(self.amount_cents)} refund · {self.get_status_display()}"
+
+    @property
+    def amount(self) -> str:
+        return format_cents(self.amount_cents)
+
+
+class StripeEvent(models.Model):
+    """A webhook event already processed; Stripe may deliver one more than once."""
+
+    id = models.CharField(max_length=255, primary_key=True)
+    type = models.CharField(max_length=100)
+    processed_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return f"{self.type} {self.id}"

@@ -1,11 +1,12 @@
-"""Booking rules. Every write that touches capacity happens here, under row locks.
+"""Booking writes. Every change that touches capacity happens here, under row locks.
 
 Capacity is guarded the same way everywhere: inside one transaction, lock the
-slot row (and the promotion rows a price depends on), count the active
-bookings, then insert or update. Locks are always taken slot first, then
-promotion, so two bookings never wait on each other in a cycle.
+slot row, then the promotion rows a price depends on (in primary-key order),
+then the booking; count the active bookings; then insert or update. Freeing
+capacity needs no lock. Bookings therefore never wait on each other in a cycle.
 """
 
+import logging
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -17,8 +18,11 @@ from django.utils import timezone
 from clinic.models import Practitioner
 
 from .models import Booking, Promotion, Service, Slot
-from .pricing import ONE_PER_PATIENT, SOLD_OUT, Patient, Quote, quote_slot
-from .selectors import SLOT_TAKEN, SLOT_UNAVAILABLE, slot_unavailable_reason
+from .rules import ONE_PER_PATIENT, SLOT_UNAVAILABLE, SOLD_OUT, Patient, Quote, quote_slot, slot_unavailable_reason
+
+logger = logging.getLogger(__name__)
+
+BUSY = "We are very busy right now and could not finish your booking. Please try again."
 
 
 class BookingError(Exception):
@@ -28,24 +32,24 @@ class BookingError(Exception):
 class PriceChanged(BookingError):
     """The price is no longer the one the patient saw; nothing was booked."""
 
-    def __init__(self, message: str, *, price_cents: int):
-        super().__init__(message)
-        self.price_cents = price_cents
-
-
-BUSY = "We are very busy right now and could not finish your booking. Please try again."
+    def __init__(self, quote: Quote):
+        super().__init__(_price_changed_message(quote))
+        self.quote = quote
 
 
 @contextmanager
 def _capacity_transaction():
-    """A transaction for a capacity check; gives up on a lock after a few seconds instead of queueing forever."""
+    """A transaction for a capacity check that gives up on a lock instead of queueing forever."""
     try:
         with transaction.atomic():
             if connection.vendor == "postgresql":
                 with connection.cursor() as cursor:
-                    cursor.execute("SET LOCAL lock_timeout = '5s'")
+                    cursor.execute(
+                        "SELECT set_config('lock_timeout', %s, true)", [f"{settings.BOOKING_LOCK_TIMEOUT_MS}ms"]
+                    )
             yield
     except OperationalError as exc:
+        logger.warning("Booking gave up on a database lock or connection: %s", exc)
         raise BookingError(BUSY) from exc
 
 
@@ -56,25 +60,31 @@ def _lock_slot(slot_id: int) -> Slot:
         raise BookingError(SLOT_UNAVAILABLE) from None
 
 
-def _check_seat_free(slot: Slot, now: datetime) -> None:
-    if slot.bookings.active(now).count() >= slot.capacity:
-        raise BookingError(SLOT_TAKEN)
-
-
-def booking_hold(*, slot_id: int, patient: Patient, quoted_price_cents: int, now: datetime | None = None) -> Booking:
-    """Hold a seat at the price the patient was shown, for BOOKING_HOLD_MINUTES.
+def booking_hold(
+    *,
+    slot_id: int,
+    patient: Patient,
+    quoted_price_cents: int,
+    hold_for: timedelta | None = None,
+    now: datetime | None = None,
+) -> Booking:
+    """Hold a seat at the price the patient was shown, for `hold_for` (default BOOKING_HOLD_MINUTES).
 
     Raises PriceChanged (and books nothing) when the price is no longer the quoted one,
     for instance because the last discounted spot went a moment ago.
     """
-    now = now or timezone.now()
     with _capacity_transaction():
         slot = _lock_slot(slot_id)
+        now = now or timezone.now()  # read after the lock: the wait for it may have crossed a deadline
+        # A second click on "confirm" finds the booking the first one made.
+        same_patient = slot.bookings.active(now).filter(email__iexact=patient.email, phone=patient.phone)
+        if existing := same_patient.first():
+            return existing
         if reason := slot_unavailable_reason(slot, now):
             raise BookingError(reason)
         quote = quote_slot(slot=slot, patient=patient, now=now, lock=True)
         if quote.price_cents != quoted_price_cents:
-            raise PriceChanged(_price_changed_message(quote), price_cents=quote.price_cents)
+            raise PriceChanged(quote)
         return Booking.objects.create(
             slot=slot,
             promotion=quote.promotion,
@@ -85,7 +95,7 @@ def booking_hold(*, slot_id: int, patient: Patient, quoted_price_cents: int, now
             sms_consent=patient.sms_consent,
             sms_consent_at=now if patient.sms_consent else None,
             price_cents=quote.price_cents,
-            hold_expires_at=now + timedelta(minutes=settings.BOOKING_HOLD_MINUTES),
+            hold_expires_at=now + (hold_for or timedelta(minutes=settings.BOOKING_HOLD_MINUTES)),
         )
 
 
@@ -100,21 +110,26 @@ def _price_changed_message(quote: Quote) -> str:
 
 
 def booking_confirm(*, booking: Booking, now: datetime | None = None) -> Booking:
-    """Confirm a held booking. Idempotent; a lapsed hold confirms only if its seat and spot are still free."""
-    now = now or timezone.now()
+    """Confirm a held booking at its locked price. Idempotent.
+
+    A hold that lapsed (a payment arriving late) confirms only if the visit is
+    still ahead, its slot open and free, and, for a discounted price, a spot free.
+    """
     with _capacity_transaction():
         slot = _lock_slot(booking.slot_id)
+        if booking.promotion_id:
+            promotion = Promotion.objects.select_for_update().get(pk=booking.promotion_id)
         booking = Booking.objects.select_for_update().get(pk=booking.pk)
+        now = now or timezone.now()
         if booking.status == Booking.Status.CONFIRMED:
             return booking
         if booking.status not in (Booking.Status.HELD, Booking.Status.EXPIRED):
             raise BookingError("This booking can no longer be confirmed.")
         if not booking.is_active(now):
-            _check_seat_free(slot, now)
-            if booking.promotion_id:
-                promotion = Promotion.objects.select_for_update().get(pk=booking.promotion_id)
-                if promotion.bookings.active(now).count() >= promotion.spots:
-                    raise BookingError(SOLD_OUT)
+            if reason := slot_unavailable_reason(slot, now, late_payment=True):
+                raise BookingError(reason)
+            if booking.promotion_id and promotion.bookings.active(now).count() >= promotion.spots:
+                raise BookingError(SOLD_OUT)
         booking.status = Booking.Status.CONFIRMED
         booking.confirmed_at = now
         booking.save(update_fields=["status", "confirmed_at", "updated_at"])
@@ -123,10 +138,34 @@ def booking_confirm(*, booking: Booking, now: datetime | None = None) -> Booking
 
 def booking_create(*, slot_id: int, patient: Patient, quoted_price_cents: int, now: datetime | None = None) -> Booking:
     """Book a slot with payment due at the visit: hold it and confirm it in one transaction."""
-    now = now or timezone.now()
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         booking = booking_hold(slot_id=slot_id, patient=patient, quoted_price_cents=quoted_price_cents, now=now)
         return booking_confirm(booking=booking, now=now)
+
+
+def booking_release_hold(*, booking: Booking, now: datetime | None = None) -> bool:
+    """Give a held slot back at once. Freeing capacity needs no lock; a booking confirmed meanwhile stays."""
+    now = now or timezone.now()
+    released = Booking.objects.filter(pk=booking.pk, status=Booking.Status.HELD).update(
+        status=Booking.Status.EXPIRED, updated_at=now
+    )
+    return bool(released)
+
+
+def booking_cancel(*, booking: Booking, reason: str, now: datetime | None = None) -> Booking:
+    """Cancel a booking; its seat and spot are free again at once. Cancelling twice changes nothing."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        booking = Booking.objects.select_for_update().get(pk=booking.pk)
+        if booking.status == Booking.Status.CANCELLED:
+            return booking
+        if booking.status in (Booking.Status.ATTENDED, Booking.Status.NO_SHOW):
+            raise BookingError("This visit has already taken place and cannot be cancelled.")
+        booking.status = Booking.Status.CANCELLED
+        booking.cancelled_at = now
+        booking.cancel_reason = reason
+        booking.save(update_fields=["status", "cancelled_at", "cancel_reason", "updated_at"])
+        return booking
 
 
 def bookings_expire_lapsed_holds(*, now: datetime | None = None) -> int:
@@ -152,7 +191,7 @@ def slots_plan(*, service: Service, start: date, end: date, practitioner: Practi
     hours_by_weekday: dict[int, list] = {}
     for period in clinic.opening_hours.all():
         hours_by_weekday.setdefault(period.weekday, []).append(period)
-    closures = list(clinic.closures.filter(starts_on__lte=end, ends_on__gte=start))
+    closed = clinic.closed_days(start, end)
     taken = set(
         Slot.objects.filter(
             service=service,
@@ -166,7 +205,7 @@ def slots_plan(*, service: Service, start: date, end: date, practitioner: Practi
     day = start
     while day <= end:
         periods = hours_by_weekday.get(day.weekday(), [])
-        if periods and any(c.starts_on <= day <= c.ends_on for c in closures):
+        if periods and day in closed:
             plan.closed_days.append(day)
             periods = []
         for period in periods:

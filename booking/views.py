@@ -1,13 +1,15 @@
-from django.http import Http404
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from .forms import ConfirmBookingForm, PatientDetailsForm
 from .models import Booking, Slot
-from .pricing import Quote, quote_slot
-from .selectors import availability_for_day, bookable_days, default_service, featured_offer, slot_unavailable_reason
-from .services import BookingError, PriceChanged, booking_create
+from .payments import PaymentUnavailable, checkout_cancel, checkout_hold, checkout_start
+from .rules import Quote, quote_slot, slot_unavailable_reason
+from .selectors import availability_for_day, bookable_days, default_service, featured_offer
+from .services import BookingError, PriceChanged, booking_create, booking_hold
+from .stripe_gateway import payments_online
 
 
 def _service_or_404():
@@ -25,9 +27,19 @@ def _local(slot: Slot):
     return timezone.localtime(slot.starts_at, slot.service.clinic.tz)
 
 
-def _unavailable(request, slot: Slot, message: str):
+def _unavailable(request, slot: Slot, message: str, *, status: int = 409):
     context = {"message": message, "day": _local(slot).date()}
-    return render(request, "booking/unavailable.html", context, status=409)
+    return render(request, "booking/unavailable.html", context, status=status)
+
+
+def _details(request, slot: Slot, form: PatientDetailsForm, *, status: int | None = None):
+    context = {
+        "slot": slot,
+        "starts_at": _local(slot),
+        "form": form,
+        "quote": quote_slot(slot=slot, now=timezone.now()),
+    }
+    return render(request, "booking/details.html", context, status=status or (400 if form.errors else 200))
 
 
 def _review(request, slot: Slot, form: ConfirmBookingForm, quote: Quote, *, message: str = "", status: int = 200):
@@ -35,7 +47,7 @@ def _review(request, slot: Slot, form: ConfirmBookingForm, quote: Quote, *, mess
     return render(request, "booking/review.html", context, status=status)
 
 
-@require_GET
+@require_safe
 def landing(request):
     now = timezone.now()
     offer = featured_offer(now=now)
@@ -50,14 +62,14 @@ def landing(request):
     return render(request, "booking/landing.html", context)
 
 
-@require_GET
+@require_safe
 def book_days(request):
     service = _service_or_404()
     days = bookable_days(service=service, now=timezone.now())
     return render(request, "booking/book_days.html", {"service": service, "days": days})
 
 
-@require_GET
+@require_safe
 def book_day(request, day):
     service = _service_or_404()
     options = availability_for_day(service=service, day=day, now=timezone.now())
@@ -77,8 +89,7 @@ def book_details(request, slot_id: int):
         quote = quote_slot(slot=slot, now=now, patient=form.patient())
         confirm = ConfirmBookingForm(initial={**form.cleaned_data, "quoted_price_cents": quote.price_cents})
         return _review(request, slot, confirm, quote)
-    context = {"slot": slot, "starts_at": _local(slot), "form": form, "quote": quote_slot(slot=slot, now=now)}
-    return render(request, "booking/details.html", context, status=400 if form.errors else 200)
+    return _details(request, slot, form)
 
 
 @require_POST
@@ -86,33 +97,55 @@ def book_confirm(request, slot_id: int):
     slot = _slot_or_404(slot_id)
     form = ConfirmBookingForm(request.POST)
     if not form.is_valid():
-        details = PatientDetailsForm(request.POST)
-        details.is_valid()
-        context = {
-            "slot": slot,
-            "starts_at": _local(slot),
-            "form": details,
-            "quote": quote_slot(slot=slot, now=timezone.now()),
-        }
-        return render(request, "booking/details.html", context, status=400)
-    patient = form.patient()
+        return _details(request, slot, PatientDetailsForm(request.POST), status=400)
+    booking_request = {
+        "slot_id": slot.pk,
+        "patient": form.patient(),
+        "quoted_price_cents": form.cleaned_data["quoted_price_cents"],
+    }
     try:
-        booking = booking_create(
-            slot_id=slot.pk, patient=patient, quoted_price_cents=form.cleaned_data["quoted_price_cents"]
-        )
+        if not payments_online():
+            booking = booking_create(**booking_request)
+        elif (booking := booking_hold(**booking_request, hold_for=checkout_hold())).status == Booking.Status.HELD:
+            return HttpResponseRedirect(checkout_start(booking=booking), status=303)
     except PriceChanged as exc:
-        retry = ConfirmBookingForm(initial={**form.cleaned_data, "quoted_price_cents": exc.price_cents})
-        quote = Quote(price_cents=exc.price_cents)
-        return _review(request, slot, retry, quote, message=str(exc), status=409)
+        retry = ConfirmBookingForm(initial={**form.cleaned_data, "quoted_price_cents": exc.quote.price_cents})
+        return _review(request, slot, retry, exc.quote, message=str(exc), status=409)
+    except PaymentUnavailable as exc:
+        return _unavailable(request, slot, str(exc), status=503)
     except BookingError as exc:
         return _unavailable(request, slot, str(exc))
     return redirect("booking:booking_detail", reference=booking.reference)
 
 
-@require_GET
+def _booking_or_404(reference: str) -> Booking:
+    return get_object_or_404(Booking.objects.select_related("slot__service__clinic", "promotion"), reference=reference)
+
+
+@require_safe
 def booking_detail(request, reference: str):
-    booking = get_object_or_404(
-        Booking.objects.select_related("slot__service__clinic", "promotion"), reference=reference
-    )
-    context = {"booking": booking, "starts_at": _local(booking.slot)}
+    booking = _booking_or_404(reference)
+    context = {"booking": booking, "starts_at": _local(booking.slot), "payment": booking.payments.first()}
     return render(request, "booking/booking_detail.html", context)
+
+
+@require_safe
+def checkout_success(request, reference: str):
+    """Where Stripe sends the patient after paying. Only the webhook confirms; this page waits for it."""
+    booking = _booking_or_404(reference)
+    payment = booking.payments.first()
+    if booking.status not in (Booking.Status.HELD, Booking.Status.EXPIRED) or payment is None:
+        return redirect("booking:booking_detail", reference=booking.reference)
+    context = {"booking": booking, "starts_at": _local(booking.slot), "payment": payment}
+    return render(request, "booking/checkout_success.html", context)
+
+
+@require_safe
+def checkout_cancelled(request, reference: str):
+    """Where Stripe sends the patient who backs out of paying: the time is released at once."""
+    booking = _booking_or_404(reference)
+    if booking.status not in (Booking.Status.HELD, Booking.Status.EXPIRED):
+        return redirect("booking:booking_detail", reference=booking.reference)
+    checkout_cancel(booking=booking)
+    context = {"booking": booking, "day": _local(booking.slot).date()}
+    return render(request, "booking/checkout_cancelled.html", context)

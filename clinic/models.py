@@ -1,5 +1,5 @@
 import zoneinfo
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 
 import phonenumbers
 from django.conf import settings
@@ -58,8 +58,15 @@ class Clinic(models.Model):
     def phone_display(self) -> str:
         return display_phone(self.phone)
 
-    def is_closed_on(self, day: date) -> bool:
-        return self.closures.filter(starts_on__lte=day, ends_on__gte=day).exists()
+    def closed_days(self, first: date, last: date) -> set[date]:
+        """The days from `first` to `last` (inclusive) on which a closure falls."""
+        closed = set()
+        for closure in self.closures.filter(starts_on__lte=last, ends_on__gte=first):
+            day = max(closure.starts_on, first)
+            while day <= min(closure.ends_on, last):
+                closed.add(day)
+                day += timedelta(days=1)
+        return closed
 
     def local_datetime(self, day: date, at: time) -> datetime:
         """The aware instant of a wall-clock time on a day in the clinic's zone."""

@@ -6,7 +6,7 @@ from django.db import DatabaseError, connection
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 logger = logging.getLogger(__name__)
 
@@ -31,7 +31,7 @@ def _redis_ok() -> bool:
 
 
 @never_cache
-@require_GET
+@require_safe
 def healthz(request):
     checks = {"database": _database_ok()}
     if settings.REDIS_URL:

@@ -96,8 +96,8 @@ class BookingFactory(factory.django.DjangoModelFactory):
     slot = factory.SubFactory(SlotFactory)
     status = Booking.Status.CONFIRMED
     patient_name = factory.Sequence(lambda n: f"Runner {n}")
-    email = factory.Sequence(lambda n: f"runner{n}@example.com")
-    phone = factory.Sequence(lambda n: f"+1619555{n:04d}")
+    email = factory.Sequence(lambda n: f"patient{n}@example.org")
+    phone = factory.Sequence(lambda n: f"+1858555{n:04d}")
     price_cents = factory.LazyAttribute(
         lambda b: b.promotion.price_cents if b.promotion else b.slot.service.regular_price_cents
     )

@@ -4,11 +4,11 @@ import threading
 from collections import Counter
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 
-from booking.models import Booking
-from booking.pricing import Patient
-from booking.services import SLOT_TAKEN, BookingError, PriceChanged, booking_create
+from booking.models import Booking, Slot
+from booking.rules import SLOT_TAKEN, Patient
+from booking.services import BookingError, PriceChanged, booking_create
 from booking.tests.factories import BookingFactory, ClinicFactory, PromotionFactory, ServiceFactory, SlotFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -67,7 +67,7 @@ def test_last_discounted_spot_goes_to_exactly_one_of_twenty(service):
     )
 
     assert kinds(outcomes) == {"Booking": 1, "PriceChanged": THREADS - 1}, outcomes
-    assert all(o.price_cents == 175_00 for o in outcomes if isinstance(o, PriceChanged))
+    assert all(o.quote.price_cents == 175_00 for o in outcomes if isinstance(o, PriceChanged))
     assert promotion.bookings.filter(status="confirmed").count() == 8
     assert Booking.objects.count() == 8  # the losers booked nothing
 
@@ -103,3 +103,47 @@ def test_one_patient_racing_for_many_discounted_spots_gets_one(service):
 
     assert kinds(outcomes) == {"Booking": 1, "PriceChanged": THREADS - 1}, outcomes
     assert promotion.bookings.count() == 1
+
+
+def test_mixed_rush_on_few_seats_and_spots_never_oversells(service):
+    """Thirty patients, three slots of two seats, three discounted spots: six bookings, three discounted."""
+    promotion = PromotionFactory(service=service, spots=3)
+    slots = [SlotFactory(service=service, capacity=2) for _ in range(3)]
+
+    def attempt(n):
+        slot = slots[n % 3]
+        try:
+            return booking_create(slot_id=slot.pk, patient=runner(n), quoted_price_cents=99_00)
+        except PriceChanged as exc:  # told before booking; takes the regular rate
+            return booking_create(slot_id=slot.pk, patient=runner(n), quoted_price_cents=exc.quote.price_cents)
+
+    outcomes = race([lambda n=n: attempt(n) for n in range(30)])
+
+    assert kinds(outcomes) == {"Booking": 6, "BookingError": 24}, outcomes
+    assert {str(o) for o in outcomes if isinstance(o, BookingError)} == {SLOT_TAKEN}
+    assert promotion.bookings.count() == 3
+    assert all(slot.bookings.count() == 2 for slot in slots)
+
+
+def test_a_booking_stuck_behind_a_lock_says_busy_instead_of_waiting(service, settings):
+    settings.BOOKING_LOCK_TIMEOUT_MS = 200
+    slot = SlotFactory(service=service)
+    locked, release = threading.Event(), threading.Event()
+
+    def hold_the_slot_row():
+        with transaction.atomic():
+            Slot.objects.select_for_update().get(pk=slot.pk)
+            locked.set()
+            release.wait(timeout=10)
+        connection.close()
+
+    holder = threading.Thread(target=hold_the_slot_row)
+    holder.start()
+    try:
+        assert locked.wait(timeout=10)
+        with pytest.raises(BookingError, match="very busy"):
+            booking_create(slot_id=slot.pk, patient=runner(1), quoted_price_cents=175_00)
+    finally:
+        release.set()
+        holder.join(timeout=10)
+    assert not slot.bookings.exists()

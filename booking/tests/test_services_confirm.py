@@ -5,7 +5,7 @@ import time_machine
 from django.utils import timezone
 
 from booking.models import Booking
-from booking.pricing import Patient
+from booking.rules import Patient
 from booking.services import BookingError, booking_confirm, booking_hold, bookings_expire_lapsed_holds
 from booking.tasks import expire_lapsed_holds
 from booking.tests.factories import BookingFactory, SlotFactory
@@ -77,3 +77,36 @@ def test_cleanup_marks_only_lapsed_holds_expired(service, patient):
         assert bookings_expire_lapsed_holds() == 0
     statuses = {b.pk: b.status for b in Booking.objects.all()}
     assert statuses == {lapsing.pk: "expired", fresh.pk: "held", confirmed.pk: "confirmed"}
+
+
+def test_lapsed_hold_does_not_confirm_a_blocked_slot(service, patient):
+    slot = SlotFactory(service=service)
+    held = booking_hold(slot_id=slot.pk, patient=patient, quoted_price_cents=175_00)
+    slot.is_blocked = True
+    slot.save()
+    with time_machine.travel(timezone.now() + LATER), pytest.raises(BookingError):
+        booking_confirm(booking=held)
+
+
+def test_lapsed_hold_does_not_confirm_once_the_visit_has_started(service, patient):
+    slot = SlotFactory(service=service, starts_at=timezone.now() + timedelta(hours=3))
+    held = booking_hold(slot_id=slot.pk, patient=patient, quoted_price_cents=175_00)
+    with time_machine.travel(slot.starts_at + timedelta(minutes=1)), pytest.raises(BookingError):
+        booking_confirm(booking=held)
+
+
+def test_lapsed_hold_inside_minimum_notice_still_confirms(service, patient):
+    # The patient paid before the visit: the online booking cut-off no longer applies.
+    slot = SlotFactory(service=service, starts_at=timezone.now() + timedelta(hours=3))
+    held = booking_hold(slot_id=slot.pk, patient=patient, quoted_price_cents=175_00)
+    with time_machine.travel(slot.starts_at - timedelta(hours=1)):
+        assert booking_confirm(booking=held).status == Booking.Status.CONFIRMED
+
+
+def test_late_confirm_honours_the_locked_discount_after_the_offer_closed(promotion, patient):
+    promotion.closes_at = timezone.now() + timedelta(minutes=10)
+    promotion.save()
+    held = booking_hold(slot_id=SlotFactory(service=promotion.service).pk, patient=patient, quoted_price_cents=99_00)
+    with time_machine.travel(timezone.now() + LATER):
+        booking = booking_confirm(booking=held)
+    assert (booking.status, booking.price_cents, booking.promotion) == ("confirmed", 99_00, promotion)

@@ -5,9 +5,9 @@ import time_machine
 from django.utils import timezone
 
 from booking.models import Booking
-from booking.pricing import Patient
+from booking.rules import Patient
 from booking.services import BookingError, PriceChanged, booking_create, booking_hold
-from booking.tests.factories import BookingFactory, ClosureFactory, SlotFactory
+from booking.tests.factories import BookingFactory, ClosureFactory, PromotionFactory, SlotFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -16,15 +16,15 @@ def other_patient(n: int = 1) -> Patient:
     return Patient(name=f"Other Runner {n}", email=f"other{n}@example.com", phone=f"+1619555{n:04d}")
 
 
-def test_hold_locks_the_regular_price_and_lapses_after_hold_minutes(service, patient, settings):
-    settings.BOOKING_HOLD_MINUTES = 15
+def test_hold_locks_the_regular_price_for_hold_minutes(service, patient, settings):
+    settings.BOOKING_HOLD_MINUTES = 7
     slot = SlotFactory(service=service)
     now = timezone.now()
     booking = booking_hold(slot_id=slot.pk, patient=patient, quoted_price_cents=175_00, now=now)
     assert booking.status == Booking.Status.HELD
     assert booking.price_cents == 175_00
     assert booking.promotion is None
-    assert booking.hold_expires_at == now + timedelta(minutes=15)
+    assert booking.hold_expires_at == now + timedelta(minutes=7)
     assert booking.sms_consent_at == now
 
 
@@ -38,12 +38,12 @@ def test_slot_never_takes_more_bookings_than_its_capacity(service, patient):
 
 
 def test_lapsed_hold_frees_the_seat_at_once_without_cleanup(service, patient, settings):
-    settings.BOOKING_HOLD_MINUTES = 15
+    settings.BOOKING_HOLD_MINUTES = 7
     slot = SlotFactory(service=service)
     booking_hold(slot_id=slot.pk, patient=patient, quoted_price_cents=175_00)
-    with pytest.raises(BookingError):
+    with time_machine.travel(timezone.now() + timedelta(minutes=6, seconds=59)), pytest.raises(BookingError):
         booking_hold(slot_id=slot.pk, patient=other_patient(), quoted_price_cents=175_00)
-    with time_machine.travel(timezone.now() + timedelta(minutes=15, seconds=1)):
+    with time_machine.travel(timezone.now() + timedelta(minutes=7, seconds=1)):
         second = booking_hold(slot_id=slot.pk, patient=other_patient(), quoted_price_cents=175_00)
     assert second.status == Booking.Status.HELD
 
@@ -62,19 +62,44 @@ def test_blocked_slot_cannot_be_booked(service, patient):
     assert not Booking.objects.exists()
 
 
-def test_past_slot_cannot_be_booked(service, patient):
-    slot = SlotFactory(service=service, starts_at=timezone.now() - timedelta(hours=1))
+def test_past_slot_cannot_be_booked(service, patient, settings):
+    settings.BOOKING_MIN_NOTICE_HOURS = 0
+    slot = SlotFactory(service=service, starts_at=timezone.now() - timedelta(minutes=1))
     with pytest.raises(BookingError):
         booking_hold(slot_id=slot.pk, patient=patient, quoted_price_cents=175_00)
 
 
 def test_slot_inside_minimum_notice_cannot_be_booked(service, patient, settings):
-    settings.BOOKING_MIN_NOTICE_HOURS = 2
-    soon = SlotFactory(service=service, starts_at=timezone.now() + timedelta(hours=1, minutes=59))
-    later = SlotFactory(service=service, starts_at=timezone.now() + timedelta(hours=2, minutes=1))
+    settings.BOOKING_MIN_NOTICE_HOURS = 3
+    now = timezone.now()
+    soon = SlotFactory(service=service, starts_at=now + timedelta(hours=3) - timedelta(seconds=1))
+    exactly = SlotFactory(service=service, starts_at=now + timedelta(hours=3))
     with pytest.raises(BookingError):
-        booking_hold(slot_id=soon.pk, patient=patient, quoted_price_cents=175_00)
-    assert booking_hold(slot_id=later.pk, patient=patient, quoted_price_cents=175_00).slot == later
+        booking_hold(slot_id=soon.pk, patient=patient, quoted_price_cents=175_00, now=now)
+    assert booking_hold(slot_id=exactly.pk, patient=patient, quoted_price_cents=175_00, now=now).slot == exactly
+
+
+def test_slot_beyond_the_booking_horizon_cannot_be_booked(service, patient, settings):
+    settings.BOOKING_DAYS_AHEAD = 10
+    slot = SlotFactory(service=service, starts_at=timezone.now() + timedelta(days=10, minutes=1))
+    with pytest.raises(BookingError):
+        booking_hold(slot_id=slot.pk, patient=patient, quoted_price_cents=175_00)
+
+
+def test_inactive_service_cannot_be_booked(service, patient):
+    slot = SlotFactory(service=service)
+    service.is_active = False
+    service.save()
+    with pytest.raises(BookingError):
+        booking_hold(slot_id=slot.pk, patient=patient, quoted_price_cents=175_00)
+
+
+def test_a_second_click_returns_the_same_booking(service, patient):
+    slot = SlotFactory(service=service, capacity=2)
+    first = booking_create(slot_id=slot.pk, patient=patient, quoted_price_cents=175_00)
+    again = booking_create(slot_id=slot.pk, patient=patient, quoted_price_cents=175_00)
+    assert again == first
+    assert slot.bookings.count() == 1
 
 
 def test_slot_on_a_closed_day_cannot_be_booked(clinic, service, patient):
@@ -114,8 +139,38 @@ def test_offer_closing_switches_to_the_regular_price_at_closes_at(promotion, pat
     with time_machine.travel(promotion.closes_at):
         with pytest.raises(PriceChanged) as raised:
             booking_hold(slot_id=slot.pk, patient=patient, quoted_price_cents=99_00)
-        assert raised.value.price_cents == 175_00
+        assert raised.value.quote.price_cents == 175_00
         assert booking_hold(slot_id=slot.pk, patient=patient, quoted_price_cents=175_00).promotion is None
+
+
+def test_promotion_not_yet_open_gives_no_discount(promotion, patient):
+    promotion.opens_at = timezone.now() + timedelta(minutes=5)
+    promotion.save()
+    slot = SlotFactory(service=promotion.service)
+    assert booking_create(slot_id=slot.pk, patient=patient, quoted_price_cents=175_00).promotion is None
+
+
+def test_promotion_no_cheaper_than_the_regular_rate_gives_no_discount(promotion, patient):
+    service = promotion.service
+    service.regular_price_cents = 99_00  # staff lowered the regular rate after the offer was made
+    service.save()
+    slot = SlotFactory(service=service)
+    booking = booking_create(slot_id=slot.pk, patient=patient, quoted_price_cents=99_00)
+    assert booking.promotion is None
+
+
+def test_cheapest_covering_promotion_applies(promotion, patient):
+    cheaper = PromotionFactory(service=promotion.service, price_cents=79_00)
+    slot = SlotFactory(service=promotion.service)
+    assert booking_create(slot_id=slot.pk, patient=patient, quoted_price_cents=79_00).promotion == cheaper
+
+
+def test_one_discount_per_patient_across_overlapping_promotions(promotion, patient):
+    PromotionFactory(service=promotion.service, price_cents=120_00)
+    booking_create(slot_id=SlotFactory(service=promotion.service).pk, patient=patient, quoted_price_cents=99_00)
+    with pytest.raises(PriceChanged) as raised:
+        booking_hold(slot_id=SlotFactory(service=promotion.service).pk, patient=patient, quoted_price_cents=120_00)
+    assert raised.value.quote.price_cents == 175_00
 
 
 def test_inactive_promotion_gives_no_discount(promotion, patient):
@@ -131,7 +186,7 @@ def test_never_a_ninth_discounted_booking(promotion, patient):
     slot = SlotFactory(service=promotion.service)
     with pytest.raises(PriceChanged, match="last discounted spot has just been taken") as raised:
         booking_hold(slot_id=slot.pk, patient=patient, quoted_price_cents=99_00)
-    assert raised.value.price_cents == 175_00
+    assert raised.value.quote.price_cents == 175_00
     assert promotion.bookings.count() == 8
     assert not slot.bookings.exists()
     # Told before anything was booked, the patient can take the regular rate.
@@ -164,7 +219,7 @@ def test_one_discounted_assessment_per_patient(promotion, patient, same):
     slot = SlotFactory(service=promotion.service)
     with pytest.raises(PriceChanged, match="one per patient") as raised:
         booking_hold(slot_id=slot.pk, patient=again, quoted_price_cents=99_00)
-    assert raised.value.price_cents == 175_00
+    assert raised.value.quote.price_cents == 175_00
 
 
 def test_cancelled_discounted_booking_lets_the_patient_book_the_offer_again(promotion, patient):
@@ -180,5 +235,5 @@ def test_quoted_regular_price_when_a_spot_freed_is_told_the_lower_price(promotio
     slot = SlotFactory(service=promotion.service)
     with pytest.raises(PriceChanged) as raised:
         booking_hold(slot_id=slot.pk, patient=patient, quoted_price_cents=175_00)
-    assert raised.value.price_cents == 99_00
+    assert raised.value.quote.price_cents == 99_00
     assert not Booking.objects.exists()

@@ -4,6 +4,13 @@ from booking.tests.factories import BookingFactory, SlotFactory
 
 pytestmark = pytest.mark.django_db
 
+NO_INLINE_PAYMENTS = {
+    "payments-TOTAL_FORMS": "0",
+    "payments-INITIAL_FORMS": "0",
+    "payments-MIN_NUM_FORMS": "0",
+    "payments-MAX_NUM_FORMS": "0",
+}
+
 
 @pytest.fixture
 def staff_client(client, django_user_model):
@@ -62,3 +69,17 @@ def test_promotion_price_must_be_below_the_regular_rate(staff_client, promotion)
     assert b"must be below the regular price" in response.content
     promotion.refresh_from_db()
     assert promotion.price_cents == 99_00
+
+
+@pytest.mark.parametrize(
+    "typed, stored, status", [("call me maybe", "+16195550100", 200), ("(619) 555-0177", "+16195550177", 302)]
+)
+def test_booking_phone_is_checked_and_stored_in_e164(staff_client, service, typed, stored, status):
+    booking = BookingFactory(slot=SlotFactory(service=service), phone="+16195550100")
+    response = staff_client.post(
+        f"/admin/booking/booking/{booking.pk}/change/",
+        {"patient_name": booking.patient_name, "email": booking.email, "phone": typed, **NO_INLINE_PAYMENTS},
+    )
+    assert response.status_code == status
+    booking.refresh_from_db()
+    assert booking.phone == stored

@@ -1,0 +1,97 @@
+"""The booking rules that pages (reads) and services (writes, under locks) both apply."""
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django.conf import settings
+from django.db.models import Q
+from django.utils import timezone
+
+from .models import Booking, Promotion, Slot, format_cents
+
+SLOT_TAKEN = "Sorry, someone has just booked that time. Please choose another."
+SLOT_UNAVAILABLE = "Sorry, that time can no longer be booked online. Please choose another."
+SOLD_OUT = "The discounted spots are all taken, so this time is at the regular rate."
+ONE_PER_PATIENT = (
+    "You already have a discounted assessment booked (one per patient), so this time is at the regular rate."
+)
+
+
+@dataclass(frozen=True)
+class Patient:
+    name: str
+    email: str
+    phone: str  # E.164
+    sms_consent: bool = False
+
+
+@dataclass(frozen=True)
+class Quote:
+    price_cents: int
+    promotion: Promotion | None = None
+    # Why the discounted price does not apply, when the patient would expect it to.
+    notice: str = ""
+
+    @property
+    def price(self) -> str:
+        return format_cents(self.price_cents)
+
+
+def slot_local_date(slot: Slot) -> date:
+    return timezone.localtime(slot.starts_at, slot.service.clinic.tz).date()
+
+
+def booking_window(now: datetime) -> tuple[datetime, datetime]:
+    """The earliest and latest start a patient may book online at `now`."""
+    return (
+        now + timedelta(hours=settings.BOOKING_MIN_NOTICE_HOURS),
+        now + timedelta(days=settings.BOOKING_DAYS_AHEAD),
+    )
+
+
+def slot_unavailable_reason(slot: Slot, now: datetime, *, late_payment: bool = False) -> str | None:
+    """Why this slot cannot be booked now, or None when it can.
+
+    A payment that arrives after its hold lapsed is held to the rules that still
+    make sense then: the visit has not started and the slot is open and free.
+    """
+    earliest, latest = (now, None) if late_payment else booking_window(now)
+    if slot.is_blocked or not slot.service.is_active or slot.starts_at < earliest:
+        return SLOT_UNAVAILABLE
+    if latest and slot.starts_at >= latest:
+        return SLOT_UNAVAILABLE
+    day = slot_local_date(slot)
+    if day in slot.service.clinic.closed_days(day, day):
+        return SLOT_UNAVAILABLE
+    if slot.bookings.active(now).count() >= slot.capacity:
+        return SLOT_TAKEN
+    return None
+
+
+def quote_slot(*, slot: Slot, now: datetime, patient: Patient | None = None, lock: bool = False) -> Quote:
+    """The price for this slot now. With `lock`, the promotion rows stay locked until commit."""
+    day = slot_local_date(slot)
+    promotions = Promotion.objects.open_at(now).filter(service_id=slot.service_id)
+    if lock:
+        # Lock in primary-key order, as every booking does, then pick the cheapest.
+        promotions = promotions.select_for_update(of=("self",)).order_by("pk")
+    candidates = sorted((p for p in promotions if p.covers(day)), key=lambda p: (p.price_cents, p.pk))
+    regular = slot.service.regular_price_cents
+    if not candidates:
+        return Quote(price_cents=regular)
+    if patient and patient_has_discount(patient, service_id=slot.service_id, now=now):
+        return Quote(price_cents=regular, notice=ONE_PER_PATIENT)
+    for promotion in candidates:
+        if promotion.bookings.active(now).count() < promotion.spots:
+            return Quote(price_cents=promotion.price_cents, promotion=promotion)
+    return Quote(price_cents=regular, notice=SOLD_OUT)
+
+
+def patient_has_discount(patient: Patient, *, service_id: int, now: datetime) -> bool:
+    """One discounted assessment per patient (same email in any case, or same phone) while it is active."""
+    return (
+        Booking.objects.active(now)
+        .filter(slot__service_id=service_id, promotion__isnull=False)
+        .filter(Q(email__iexact=patient.email) | Q(phone=patient.phone))
+        .exists()
+    )

@@ -1,0 +1,160 @@
+"""Shared helpers and constants for the booking view tests (test_views_*.py).
+
+The clock is frozen at Monday 2026-04-06, 8:00 AM in San Diego (PDT) for every test,
+so the factories' defaults land at known dates: the conftest promotion ($99, 8 spots)
+covers visits Tue April 7 to Thu April 16 and closes Mon April 20 at 8:00 AM.
+Each view test module freezes it with its own autouse `clock` fixture, travelling to NOW.
+"""
+
+import re
+from datetime import date
+from html.parser import HTMLParser
+
+from booking.models import Booking, Slot
+from booking.tests.factories import SlotFactory, local
+
+TODAY = date(2026, 4, 6)  # a Monday
+NOW = local(TODAY, 8)
+PROMO_DAY = date(2026, 4, 8)  # Wednesday, inside the promotion's visit window
+REGULAR_DAY = date(2026, 4, 20)  # Monday, after the visit window
+
+MICHAEL = {"name": "Michael Green", "email": "michael@example.com", "phone": "(619) 555-0123", "sms_consent": "on"}
+DANA = {"name": "Dana Cruz", "email": "dana@example.com", "phone": "(858) 555-0199"}  # no texts
+
+SLOT_UNAVAILABLE = "Sorry, that time can no longer be booked online. Please choose another."
+SLOT_TAKEN = "Sorry, someone has just booked that time. Please choose another."
+FRIENDLY_404 = "We can’t find that page"
+
+
+VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+BLOCK = {"br", "button", "caption", "dd", "div", "dl", "dt", "form", "h1", "h2", "h3", "label", "li", "ol", "p"}
+BLOCK |= {"section", "table", "td", "th", "tr", "ul", "header", "footer", "main"}
+
+
+class Page(HTMLParser):
+    """What a patient sees and can use on a page: its text, form controls, labels, links and timestamps."""
+
+    def __init__(self, html: str):
+        super().__init__()
+        self.controls: list[dict] = []
+        self.label_for: list[str] = []
+        self.links: list[tuple[str, str]] = []  # (href, visible text)
+        self.times: list[tuple[str, str]] = []  # (datetime attribute, visible text)
+        self.by_id: dict[str, str] = {}  # element id -> its visible text
+        self._open: list[tuple[str, dict, list[str]]] = []
+        self._all: list[str] = []
+        self.feed(html)
+        self.close()
+        self.text = _squash("".join(self._all))
+
+    def _add(self, data: str):
+        self._all.append(data)
+        for _, _, parts in self._open:
+            parts.append(data)
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag in ("input", "select", "textarea"):
+            self.controls.append({"tag": tag, **attrs})
+        elif tag == "label":
+            self.label_for.append(attrs.get("for"))
+        if tag in BLOCK:
+            self._add(" ")
+        if tag not in VOID:
+            self._open.append((tag, attrs, []))
+
+    def handle_endtag(self, tag):
+        if tag in BLOCK:
+            self._add(" ")
+        if tag not in [t for t, _, _ in self._open]:
+            return
+        while True:
+            open_tag, attrs, parts = self._open.pop()
+            text = _squash("".join(parts))
+            if "id" in attrs:
+                self.by_id[attrs["id"]] = text
+            if open_tag == "a":
+                self.links.append((attrs.get("href"), text))
+            if open_tag == "time":
+                self.times.append((attrs.get("datetime"), text))
+            if open_tag == tag:
+                return
+
+    def handle_data(self, data):
+        self._add(data)
+
+
+def _squash(text: str) -> str:
+    return " ".join(text.split())
+
+
+def page(response) -> Page:
+    return Page(response.content.decode())
+
+
+def says(response, phrase: str, status: int = 200) -> None:
+    """The page answered with `status` and shows `phrase` to the patient."""
+    assert response.status_code == status, response.content.decode()
+    text = page(response).text
+    assert phrase in text, f"{phrase!r} not on the page:\n{text}"
+
+
+def does_not_say(response, phrase: str) -> None:
+    text = page(response).text
+    assert phrase not in text, f"{phrase!r} is on the page:\n{text}"
+
+
+def hrefs(response) -> list[str]:
+    return [href for href, _ in page(response).links]
+
+
+def hidden_fields(response) -> dict[str, str]:
+    """What the review page's form posts back, as a browser would send it."""
+    return {
+        c["name"]: c.get("value", "")
+        for c in page(response).controls
+        if c.get("type") == "hidden" and c["name"] != "csrfmiddlewaretoken"
+    }
+
+
+def control(response, name: str) -> dict:
+    return next(c for c in page(response).controls if c.get("name") == name)
+
+
+def day_links(response) -> dict[str, str]:
+    """Each day offered on the days page: its YYYY-MM-DD and what the link says."""
+    return {
+        href.split("/")[2]: text
+        for href, text in page(response).links
+        if re.fullmatch(r"/book/\d{4}-\d{2}-\d{2}/", href or "")
+    }
+
+
+def time_choices(response) -> list[str]:
+    """What each time link on a day page says, e.g. "7:00 AM $99 · discounted"."""
+    return [text for href, text in page(response).links if (href or "").startswith("/book/time/")]
+
+
+def slot_at(service, day: date, hour: int, minute: int = 0, **kwargs) -> Slot:
+    return SlotFactory(service=service, starts_at=local(day, hour, minute), **kwargs)
+
+
+def post_details(client, slot, details=MICHAEL, **changes):
+    return client.post(f"/book/time/{slot.pk}/", {**details, **changes})
+
+
+def review(client, slot, details=MICHAEL):
+    response = post_details(client, slot, details)
+    assert response.status_code == 200, response.content.decode()
+    return response
+
+
+def confirm(client, slot, fields):
+    return client.post(f"/book/time/{slot.pk}/confirm/", fields)
+
+
+def book(client, slot, details=MICHAEL) -> Booking:
+    """Go through details, review and confirm as a patient would."""
+    response = confirm(client, slot, hidden_fields(review(client, slot, details)))
+    assert response.status_code == 302, response.content.decode()
+    return Booking.objects.get(reference=response.url.strip("/").split("/")[-1])

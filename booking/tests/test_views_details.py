@@ -1,0 +1,210 @@
+"""The details step, `/book/time/<slot>/`: the form, bad input, unbookable times and the review page.
+
+The clock is frozen at pages.NOW (Monday 2026-04-06, 8:00 AM in San Diego); see booking.tests.pages.
+"""
+
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.test import Client
+
+from booking.models import Booking
+from booking.tests.factories import BookingFactory, ClosureFactory, SlotFactory
+from booking.tests.pages import (
+    DANA,
+    FRIENDLY_404,
+    MICHAEL,
+    NOW,
+    PROMO_DAY,
+    SLOT_TAKEN,
+    SLOT_UNAVAILABLE,
+    TODAY,
+    book,
+    confirm,
+    control,
+    hidden_fields,
+    page,
+    post_details,
+    review,
+    says,
+    slot_at,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def clock():
+    with time_machine.travel(NOW, tick=False) as traveller:
+        yield traveller
+
+
+# The details form ----------------------------------------------------------------------------------
+
+
+def test_details_form_labels_every_input_and_leaves_sms_consent_unticked(client, service, promotion):
+    slot = slot_at(service, PROMO_DAY, 10)
+    response = client.get(f"/book/time/{slot.pk}/")
+
+    says(response, "Wednesday, April 8 at 10:00 AM")
+    says(response, "$99")
+    html = page(response)
+    visible = [c for c in html.controls if c.get("type") != "hidden"]
+    assert {c["name"] for c in visible} == {"name", "email", "phone", "sms_consent"}
+    for c in visible:
+        assert c.get("id") and c["id"] in html.label_for, f"{c['name']} has no <label for=...>"
+    sms = control(response, "sms_consent")
+    assert sms["type"] == "checkbox"
+    assert "checked" not in sms
+
+
+@pytest.mark.parametrize("slot_id", ["424242", "99999999999999999999"], ids=["unknown", "enormous"])
+@pytest.mark.parametrize("step", ["", "confirm/"], ids=["details", "confirm"])
+def test_unknown_or_enormous_slot_id_is_a_404(client, service, slot_id, step):
+    url = f"/book/time/{slot_id}/{step}"
+    response = client.post(url, MICHAEL) if step else client.get(url)
+    says(response, FRIENDLY_404, status=404)
+    assert not Booking.objects.exists()
+
+
+def _blocked(service, clinic):
+    return slot_at(service, PROMO_DAY, 10, is_blocked=True)
+
+
+def _past(service, clinic):
+    return slot_at(service, TODAY, 7)
+
+
+def _too_soon(service, clinic):
+    return SlotFactory(service=service, starts_at=NOW + timedelta(hours=1, minutes=59))
+
+
+def _closed_day(service, clinic):
+    ClosureFactory(clinic=clinic, starts_on=PROMO_DAY, ends_on=PROMO_DAY)
+    return slot_at(service, PROMO_DAY, 10)
+
+
+def _full(service, clinic):
+    slot = slot_at(service, PROMO_DAY, 10)
+    BookingFactory(slot=slot)
+    return slot
+
+
+@pytest.mark.parametrize(
+    "make_slot, message",
+    [
+        (_blocked, SLOT_UNAVAILABLE),
+        (_past, SLOT_UNAVAILABLE),
+        (_too_soon, SLOT_UNAVAILABLE),
+        (_closed_day, SLOT_UNAVAILABLE),
+        (_full, SLOT_TAKEN),
+    ],
+    ids=["blocked", "past", "too-soon", "closure-day", "full"],
+)
+def test_unbookable_slot_is_a_409_at_every_step_and_saves_nothing(client, clinic, service, make_slot, message):
+    slot = make_slot(service, clinic)
+    bookings_before = Booking.objects.count()
+
+    shown = client.get(f"/book/time/{slot.pk}/")
+    posted = post_details(client, slot)
+    confirmed = confirm(client, slot, {**MICHAEL, "phone": "+16195550123", "quoted_price_cents": "17500"})
+
+    for response in (shown, posted, confirmed):
+        says(response, f"That time is not available {message}", status=409)
+    assert Booking.objects.count() == bookings_before
+
+
+# Posting details and reviewing ---------------------------------------------------------------------
+
+
+def test_valid_details_show_the_review_with_price_time_address_and_hidden_fields(client, service, promotion):
+    slot = slot_at(service, PROMO_DAY, 10)
+    response = review(client, slot)
+
+    says(response, "Review and confirm")
+    says(response, "Wednesday, April 8 at 10:00 AM (PDT, clinic time)")
+    says(response, "4901 Morena Blvd, Suite 501, San Diego, CA 92117")
+    says(response, "Payment of $99 is due at the visit.")
+    assert hidden_fields(response) == {
+        "name": "Michael Green",
+        "email": "michael@example.com",
+        "phone": "+16195550123",
+        "sms_consent": "True",
+        "quoted_price_cents": "9900",
+    }
+    assert not Booking.objects.exists()  # reviewing books nothing
+
+
+def test_change_details_shows_the_form_filled_in(client, service, promotion):
+    slot = slot_at(service, PROMO_DAY, 10)
+    fields = hidden_fields(review(client, slot))
+
+    response = client.post(f"/book/time/{slot.pk}/", {**fields, "edit": "1"})
+
+    says(response, "Your details")
+    assert control(response, "name")["value"] == "Michael Green"
+    assert control(response, "email")["value"] == "michael@example.com"
+    assert control(response, "phone")["value"] == "+16195550123"
+    assert "checked" in control(response, "sms_consent")
+    assert not any(c.get("aria-invalid") for c in page(response).controls)  # no errors shown yet
+    assert not Booking.objects.exists()
+
+
+def test_change_details_keeps_sms_consent_unticked_when_the_patient_declined_texts(client, service, promotion):
+    slot = slot_at(service, PROMO_DAY, 10)
+    fields = hidden_fields(review(client, slot, DANA))
+    assert fields["sms_consent"] == "False"
+
+    response = client.post(f"/book/time/{slot.pk}/", {**fields, "edit": "1"})
+
+    assert response.status_code == 200
+    assert "checked" not in control(response, "sms_consent")
+
+
+@pytest.mark.parametrize(
+    "field, value, error",
+    [
+        ("phone", "12", "That number does not look right. Check it and try again."),
+        ("phone", "abc", "Enter a mobile number such as (619) 555-0123."),
+        ("email", "michael@", "Enter an email address like name@example.com."),
+        ("email", "michael.example.com", "Enter an email address like name@example.com."),
+        ("name", "", "Enter your full name."),
+        ("name", "   ", "Enter your full name."),
+        ("phone", "", "Enter your mobile number."),
+        ("phone", "6" * 31, "Enter a mobile number such as (619) 555-0123."),
+        ("name", "x" * 121, "Ensure this value has at most 120 characters (it has 121)."),
+        ("email", "a" * 243 + "@example.com", "Ensure this value has at most 254 characters (it has 255)."),
+    ],
+    ids=[
+        "phone-12",
+        "phone-abc",
+        "email-no-host",
+        "email-no-at",
+        "no-name",
+        "blank-name",
+        "no-phone",
+        "long-phone",
+        "long-name",
+        "long-email",
+    ],
+)
+def test_bad_details_are_a_400_with_the_error_next_to_the_field(client, service, promotion, field, value, error):
+    slot = slot_at(service, PROMO_DAY, 10)
+
+    response = post_details(client, slot, **{field: value})
+
+    assert response.status_code == 400
+    html = page(response)
+    bad = control(response, field)
+    # The field is marked invalid and points at its own error text.
+    assert bad.get("aria-invalid") == "true"
+    assert f"id_{field}_error" in bad.get("aria-describedby", "").split()
+    assert error in html.by_id[f"id_{field}_error"]
+    assert [c["name"] for c in html.controls if c.get("aria-invalid")] == [field]  # only that field
+    assert not Booking.objects.exists()
+
+
+def test_us_phone_number_is_stored_in_e164(service, promotion):
+    booking = book(Client(), slot_at(service, PROMO_DAY, 10), {**MICHAEL, "phone": "(619) 555-0123"})
+    assert booking.phone == "+16195550123"

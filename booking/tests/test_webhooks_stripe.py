@@ -1,0 +1,263 @@
+"""Stripe's webhook: signed with Stripe's real scheme, replayed, reordered, late, and malformed."""
+
+import json
+import time
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.core import mail
+from django.utils import timezone
+
+from booking.models import Booking, Payment, Refund, StripeEvent
+from booking.payments import checkout_hold, checkout_start
+from booking.rules import Patient
+from booking.services import booking_create, booking_hold
+from booking.tests.factories import SlotFactory
+from booking.tests.stripe_fakes import event, recorded, signature_header
+
+pytestmark = pytest.mark.django_db
+
+URL = "/webhooks/stripe/"
+PATIENT = Patient(name="Michael Green", email="michael@example.com", phone="+16195550123")
+OTHER = Patient(name="Dana Cruz", email="dana@example.com", phone="+18585550199")
+
+
+def post(client, payload, *, header=None, **signing):
+    body = payload if isinstance(payload, str) else json.dumps(payload)
+    headers = {} if header is False else {"HTTP_STRIPE_SIGNATURE": header or signature_header(body, **signing)}
+    return client.post(URL, body, content_type="application/json", **headers)
+
+
+def session_object(payment: Payment, **changes) -> dict:
+    """The checkout.session object Stripe puts in the event for this payment."""
+    session = recorded("checkout_session")
+    session.update(
+        id=payment.checkout_session_id,
+        client_reference_id=payment.booking.reference,
+        metadata={"booking_reference": payment.booking.reference},
+        amount_total=payment.amount_cents,
+    )
+    return {**session, **changes}
+
+
+def paid_session(payment: Payment, **changes) -> dict:
+    return session_object(
+        payment, status="complete", payment_status="paid", payment_intent="pi_test_0001", url=None, **changes
+    )
+
+
+@pytest.fixture
+def slot(promotion):
+    return SlotFactory(service=promotion.service)
+
+
+@pytest.fixture
+def payment(stripe_recorder, slot) -> Payment:
+    booking = booking_hold(slot_id=slot.pk, patient=PATIENT, quoted_price_cents=99_00, hold_for=checkout_hold())
+    checkout_start(booking=booking)
+    return Payment.objects.get(booking=booking)
+
+
+def state(payment):
+    payment.refresh_from_db()
+    payment.booking.refresh_from_db()
+    return payment.booking.status, payment.status
+
+
+# Signatures ----------------------------------------------------------------------------------------
+
+
+def test_paid_session_confirms_the_booking(client, payment):
+    response = post(client, event("checkout.session.completed", paid_session(payment)))
+    assert response.status_code == 200
+    assert state(payment) == ("confirmed", "paid")
+    assert payment.payment_intent_id == "pi_test_0001"
+    assert payment.paid_at is not None
+
+
+@pytest.mark.parametrize(
+    "signing",
+    [
+        {"header": False},
+        {"header": "garbage"},
+        {"secret": "whsec_someone_else"},
+        {"timestamp": int(time.time()) - 301},  # older than Stripe's default tolerance of 300 s
+    ],
+    ids=["missing", "unparseable", "wrong-secret", "stale"],
+)
+def test_unverifiable_events_are_refused_and_change_nothing(client, payment, signing):
+    response = post(client, event("checkout.session.completed", paid_session(payment)), **signing)
+    assert response.status_code == 400
+    assert state(payment) == ("held", "open")
+    assert not StripeEvent.objects.exists()
+
+
+def test_tampered_body_is_refused(client, payment):
+    genuine = json.dumps(event("checkout.session.completed", session_object(payment)))
+    header = signature_header(genuine)
+    tampered = genuine.replace('"payment_status": "unpaid"', '"payment_status": "paid"')
+    assert tampered != genuine
+    assert post(client, tampered, header=header).status_code == 400
+    assert state(payment) == ("held", "open")
+
+
+@pytest.mark.parametrize(
+    "body", ["{not json", "[]", '"evt"', json.dumps({"id": "evt_1", "type": "charge.refunded"})], ids=str
+)
+def test_malformed_signed_payloads_are_400_not_500(client, stripe_recorder, db, body):
+    assert post(client, body).status_code == 400
+    assert not StripeEvent.objects.exists()
+
+
+def test_webhook_is_post_only_and_needs_no_csrf_token(client, stripe_recorder, payment):
+    from django.test import Client
+
+    assert client.get(URL).status_code == 405
+    strict = Client(enforce_csrf_checks=True)
+    assert post(strict, event("checkout.session.completed", paid_session(payment))).status_code == 200
+
+
+def test_without_stripe_keys_the_webhook_is_not_there(client, db):
+    assert post(client, event("checkout.session.completed", {"id": "cs_1"})).status_code == 404
+
+
+# Once, in any order --------------------------------------------------------------------------------
+
+
+def test_replayed_event_is_processed_once(client, payment):
+    completed = event("checkout.session.completed", paid_session(payment))
+    assert post(client, completed).status_code == 200
+    Booking.objects.filter(pk=payment.booking_id).update(status=Booking.Status.ATTENDED)
+    assert post(client, completed).status_code == 200
+    assert StripeEvent.objects.filter(id=completed["id"]).count() == 1
+    assert state(payment) == ("attended", "paid")  # the replay did not touch the booking again
+
+
+def test_unknown_event_types_and_foreign_sessions_are_acknowledged(client, payment):
+    assert post(client, event("customer.created", {"id": "cus_1", "object": "customer"})).status_code == 200
+    foreign = session_object(payment, id="cs_test_not_ours")
+    assert post(client, event("checkout.session.completed", {**foreign, "payment_status": "paid"})).status_code == 200
+    assert state(payment) == ("held", "open")
+    assert StripeEvent.objects.count() == 2
+
+
+def test_expired_after_completed_leaves_the_booking_confirmed(client, payment):
+    post(client, event("checkout.session.completed", paid_session(payment)))
+    post(client, event("checkout.session.expired", session_object(payment, status="expired")))
+    assert state(payment) == ("confirmed", "paid")
+
+
+def test_expired_before_completed_ends_confirmed_while_the_slot_is_free(client, payment):
+    post(client, event("checkout.session.expired", session_object(payment, status="expired")))
+    assert state(payment) == ("expired", "expired")
+    post(client, event("checkout.session.completed", paid_session(payment)))
+    assert state(payment) == ("confirmed", "paid")
+    assert not Refund.objects.exists()
+
+
+def test_expired_session_releases_the_slot(client, payment, slot):
+    post(client, event("checkout.session.expired", session_object(payment, status="expired")))
+    assert state(payment) == ("expired", "expired")
+    assert booking_create(slot_id=slot.pk, patient=OTHER, quoted_price_cents=99_00).status == "confirmed"
+
+
+def test_delayed_payment_waits_then_confirms(client, payment):
+    pending = session_object(payment, status="complete", payment_status="unpaid", payment_intent="pi_test_0001")
+    post(client, event("checkout.session.completed", pending))
+    assert state(payment) == ("held", "processing")
+    post(client, event("checkout.session.async_payment_succeeded", paid_session(payment)))
+    assert state(payment) == ("confirmed", "paid")
+
+
+def test_failed_delayed_payment_releases_the_hold(client, payment):
+    pending = session_object(payment, status="complete", payment_status="unpaid", payment_intent="pi_test_0001")
+    post(client, event("checkout.session.completed", pending))
+    post(client, event("checkout.session.async_payment_failed", pending))
+    assert state(payment) == ("expired", "failed")
+
+
+# Late payments -------------------------------------------------------------------------------------
+
+
+def test_late_payment_confirms_when_the_slot_is_still_free(client, payment):
+    with time_machine.travel(timezone.now() + timedelta(hours=1)):
+        post(client, event("checkout.session.completed", paid_session(payment)))
+    assert state(payment) == ("confirmed", "paid")
+    assert not Refund.objects.exists()
+
+
+def test_late_payment_for_a_taken_slot_is_refunded_exactly_once(
+    client, payment, slot, stripe_recorder, django_capture_on_commit_callbacks
+):
+    completed = event("checkout.session.completed", paid_session(payment))
+    succeeded = event("checkout.session.async_payment_succeeded", paid_session(payment))
+    with time_machine.travel(timezone.now() + timedelta(hours=1)):
+        booking_create(slot_id=slot.pk, patient=OTHER, quoted_price_cents=99_00)  # the seat went to someone else
+        with django_capture_on_commit_callbacks(execute=True):
+            for delivery in (completed, completed, succeeded):
+                assert post(client, delivery).status_code == 200
+
+    assert state(payment) == ("cancelled", "paid")
+    assert "refunded in full" in payment.booking.cancel_reason
+    assert slot.bookings.filter(status="confirmed").count() == 1  # never overbooked
+    [refund_call] = stripe_recorder.calls("POST", "/v1/refunds")
+    assert refund_call.params["payment_intent"] == "pi_test_0001"
+    assert refund_call.params["amount"] == "9900"
+    assert refund_call.idempotency_key == f"late-payment-{payment.checkout_session_id}"
+    refund = Refund.objects.get()
+    assert (refund.amount_cents, refund.status, refund.stripe_refund_id) == (99_00, "pending", "re_test_0002")
+    [notice] = mail.outbox
+    assert notice.to == ["michael@example.com"]
+    assert "refunded the full $99" in notice.body
+
+
+def test_late_payment_after_the_last_discounted_spot_went_is_refunded(
+    client, payment, promotion, stripe_recorder, django_capture_on_commit_callbacks
+):
+    promotion.spots = 1
+    promotion.save()
+    with time_machine.travel(timezone.now() + timedelta(hours=1)):
+        booking_create(slot_id=SlotFactory(service=promotion.service).pk, patient=OTHER, quoted_price_cents=99_00)
+        with django_capture_on_commit_callbacks(execute=True):
+            post(client, event("checkout.session.completed", paid_session(payment)))
+    assert state(payment) == ("cancelled", "paid")
+    assert len(stripe_recorder.calls("POST", "/v1/refunds")) == 1
+    assert promotion.bookings.filter(status="confirmed").count() == 1
+
+
+# Refunds reported back -----------------------------------------------------------------------------
+
+
+def test_charge_refunded_records_the_refund(client, payment):
+    post(client, event("checkout.session.completed", paid_session(payment)))
+    charge = recorded("charge")
+    charge.update(payment_intent="pi_test_0001", amount_refunded=4000)
+    refund = recorded("refund")
+    refund.update(id="re_dash_1", amount=4000, payment_intent="pi_test_0001", status="succeeded")
+    charge["refunds"]["data"] = [refund]
+    post(client, event("charge.refunded", charge))
+    payment.refresh_from_db()
+    assert (payment.status, payment.amount_refunded_cents) == ("paid", 4000)
+    assert Refund.objects.get().stripe_refund_id == "re_dash_1"
+
+    charge["amount_refunded"] = 9900
+    post(client, event("charge.refunded", charge))
+    payment.refresh_from_db()
+    assert (payment.status, payment.amount_refunded_cents) == ("refunded", 9900)
+
+
+def test_refund_updated_moves_our_refund_on(client, payment, stripe_recorder, django_capture_on_commit_callbacks):
+    from booking.payments import refund_request
+
+    post(client, event("checkout.session.completed", paid_session(payment)))
+    payment.refresh_from_db()
+    with django_capture_on_commit_callbacks(execute=True):
+        ours = refund_request(payment=payment, reason="Cancelled by the front desk", amount_cents=5000)
+    ours.refresh_from_db()
+    update = recorded("refund")
+    update.update(id=ours.stripe_refund_id, amount=5000, payment_intent="pi_test_0001", status="succeeded")
+    post(client, event("refund.updated", update))
+    ours.refresh_from_db()
+    assert ours.status == "succeeded"
+    assert Refund.objects.count() == 1
