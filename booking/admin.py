@@ -81,7 +81,7 @@ class PaymentAdmin(admin.ModelAdmin):
             except RefundError as exc:
                 self.message_user(request, f"{payment.booking}: {exc}", messages.ERROR)
             else:
-                self.message_user(request, f"{payment.booking}: refund of {refund.amount} requested.")
+                self.message_user(request, f"{payment.booking}: refund of {refund.amount} requested.", messages.SUCCESS)
 
 
 @admin.register(StripeEvent)

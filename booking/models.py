@@ -262,6 +262,7 @@ class Refund(models.Model):
     class Status(models.TextChoices):
         REQUESTED = "requested", "Requested"  # not yet accepted by Stripe
         PENDING = "pending", "Pending"
+        REQUIRES_ACTION = "requires_action", "Needs action in Stripe"
         SUCCEEDED = "succeeded", "Succeeded"
         FAILED = "failed", "Failed"
         CANCELED = "canceled", "Canceled"
@@ -271,7 +272,7 @@ class Refund(models.Model):
     reason = models.CharField(max_length=200)
     idempotency_key = models.CharField(max_length=100, unique=True)
     stripe_refund_id = models.CharField(max_length=255, unique=True, null=True, blank=True)
-    status = models.CharField(max_length=12, choices=Status.choices, default=Status.REQUESTED)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.REQUESTED)
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

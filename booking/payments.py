@@ -108,10 +108,22 @@ def stripe_event_process(event: dict, *, now: datetime | None = None) -> bool:
 
 
 def _payment_for_session(session: dict) -> Payment | None:
-    session_id = session.get("id")
+    """Our payment for a Checkout Session; recorded now if the event beat our own record of it."""
+    session_id, reference = session.get("id"), session.get("client_reference_id")
     if not isinstance(session_id, str):
         return None
-    return Payment.objects.select_related("booking").filter(checkout_session_id=session_id).first()
+    payment = Payment.objects.select_related("booking").filter(checkout_session_id=session_id).first()
+    if payment or not isinstance(reference, str):
+        return payment
+    booking = Booking.objects.filter(reference=reference).first()
+    if booking is None:
+        return None  # not one of ours
+    amount = session.get("amount_total")
+    payment, _ = Payment.objects.get_or_create(
+        checkout_session_id=session_id,
+        defaults={"booking": booking, "amount_cents": amount if isinstance(amount, int) else booking.price_cents},
+    )
+    return payment
 
 
 def _payment_intent(obj: dict) -> str | None:
@@ -188,16 +200,24 @@ def on_charge_refunded(charge: dict, now: datetime) -> None:
     if payment.amount_refunded_cents >= payment.amount_cents:
         payment.status = Payment.Status.REFUNDED
     payment.save(update_fields=["amount_refunded_cents", "status", "updated_at"])
-    for refund in (charge.get("refunds") or {}).get("data") or []:
-        if isinstance(refund, dict):
-            _record_refund(refund, payment)
 
 
-def on_refund_updated(refund: dict, now: datetime) -> None:
+def on_refund_event(refund: dict, now: datetime) -> None:
     payment_intent_id = _payment_intent(refund)
     payment = Payment.objects.filter(payment_intent_id=payment_intent_id).first() if payment_intent_id else None
     if payment:
         _record_refund(refund, payment)
+
+
+# How far along a refund is. Stripe can still fail a refund after it succeeded, never the reverse.
+REFUND_PROGRESS = {
+    Refund.Status.REQUESTED: 0,
+    Refund.Status.PENDING: 1,
+    Refund.Status.REQUIRES_ACTION: 1,
+    Refund.Status.SUCCEEDED: 2,
+    Refund.Status.FAILED: 3,
+    Refund.Status.CANCELED: 3,
+}
 
 
 def _record_refund(data: dict, payment: Payment) -> None:
@@ -221,7 +241,8 @@ def _record_refund(data: dict, payment: Payment) -> None:
         )
         return
     refund.stripe_refund_id = refund_id
-    refund.status = status
+    if REFUND_PROGRESS[status] >= REFUND_PROGRESS[refund.status]:  # an older event never moves it back
+        refund.status = status
     refund.save(update_fields=["stripe_refund_id", "status", "updated_at"])
 
 
@@ -231,7 +252,8 @@ EVENT_HANDLERS = {
     "checkout.session.async_payment_failed": on_async_payment_failed,
     "checkout.session.expired": on_session_expired,
     "charge.refunded": on_charge_refunded,
-    "refund.updated": on_refund_updated,
+    "refund.created": on_refund_event,
+    "refund.updated": on_refund_event,
 }
 
 
@@ -239,10 +261,12 @@ EVENT_HANDLERS = {
 
 
 def payment_refundable_cents(payment: Payment) -> int:
-    asked = payment.refunds.exclude(status__in=[Refund.Status.FAILED, Refund.Status.CANCELED]).aggregate(
-        total=Sum("amount_cents")
-    )["total"]
-    return payment.amount_cents - max(asked or 0, payment.amount_refunded_cents)
+    """What can still be refunded: neither our own refunds nor Stripe's reported total may be exceeded."""
+    live = payment.refunds.exclude(status__in=[Refund.Status.FAILED, Refund.Status.CANCELED])
+    ours = live.aggregate(total=Sum("amount_cents"))["total"] or 0
+    # Stripe's total cannot include refunds it has not been asked for yet.
+    unsent = live.filter(status=Refund.Status.REQUESTED).aggregate(total=Sum("amount_cents"))["total"] or 0
+    return payment.amount_cents - max(ours, payment.amount_refunded_cents + unsent)
 
 
 def refund_request(
@@ -296,3 +320,16 @@ def refund_send(*, refund_id: int) -> None:
     Refund.objects.filter(pk=refund.pk, status=Refund.Status.REQUESTED).update(
         stripe_refund_id=result.id, status=status
     )
+
+
+def refunds_resend_unsent(*, now: datetime | None = None, older_than: timedelta = timedelta(minutes=15)) -> int:
+    """Send again the refunds Stripe never accepted (unreachable through every retry). Their keys keep it to one."""
+    now = now or timezone.now()
+    unsent = list(
+        Refund.objects.filter(status=Refund.Status.REQUESTED, created_at__lte=now - older_than).values_list(
+            "pk", flat=True
+        )
+    )
+    for refund_id in unsent:
+        tasks.refund_submit.delay(refund_id)
+    return len(unsent)

@@ -25,6 +25,11 @@ def refund_submit(refund_id: int) -> None:
 
 
 @shared_task
+def resend_unsent_refunds() -> int:
+    return payments.refunds_resend_unsent()
+
+
+@shared_task
 def notify_late_payment_refunded(booking_id: int) -> None:
     """Tell the patient their payment came too late for the time they chose, and that it is on its way back."""
     booking = Booking.objects.select_related("slot__service__clinic").get(pk=booking_id)

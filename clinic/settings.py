@@ -159,6 +159,7 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
     "expire-lapsed-holds": {"task": "booking.tasks.expire_lapsed_holds", "schedule": 60.0},
+    "resend-unsent-refunds": {"task": "booking.tasks.resend_unsent_refunds", "schedule": 15 * 60.0},
 }
 
 LOGGING = {

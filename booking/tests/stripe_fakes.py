@@ -25,6 +25,7 @@ def recorded(name: str) -> dict:
 @dataclass
 class Request:
     method: str
+    url: str
     path: str
     params: dict[str, str]  # form parameters, flattened as Stripe encodes them: line_items[0][quantity]
     idempotency_key: str | None
@@ -50,7 +51,7 @@ class StripeRecorder(stripe.HTTPClient):
         parts = urlsplit(url)
         body = post_data.decode() if isinstance(post_data, bytes) else (post_data or parts.query)
         params = dict(parse_qsl(body, keep_blank_values=True))
-        self.requests.append(Request(method.upper(), parts.path, params, headers.get("Idempotency-Key")))
+        self.requests.append(Request(method.upper(), url, parts.path, params, headers.get("Idempotency-Key")))
         if self.failures:
             status, error = self.failures.pop(0)
             return json.dumps(error), status, {"Request-Id": "req_failed"}

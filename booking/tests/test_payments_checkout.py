@@ -202,3 +202,15 @@ def test_without_keys_payment_is_due_at_the_visit(client, slot):
 @pytest.mark.parametrize("path", ["/booking/NOPE/paid/", "/booking/NOPE/payment-cancelled/"])
 def test_unknown_reference_on_return_pages_is_404(client, stripe_recorder, path):
     assert client.get(path).status_code == 404
+
+
+def test_stripe_api_base_points_the_client_at_a_mock_server(client, stripe_recorder, slot, settings):
+    settings.STRIPE_API_BASE = "http://127.0.0.1:12111"
+    confirm(client, slot)
+    [request] = stripe_recorder.requests
+    assert request.url == "http://127.0.0.1:12111/v1/checkout/sessions"
+
+
+def test_requests_go_to_stripe_by_default(client, stripe_recorder, slot):
+    confirm(client, slot)
+    assert stripe_recorder.requests[0].url == "https://api.stripe.com/v1/checkout/sessions"

@@ -6,7 +6,6 @@ The clock is frozen at pages.NOW (Monday 2026-04-06, 8:00 AM in San Diego); see 
 from datetime import UTC, date, timedelta
 
 import pytest
-import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -15,7 +14,6 @@ from booking.services import slots_generate
 from booking.tests.factories import BookingFactory, ClinicFactory, ClosureFactory, ServiceFactory, SlotFactory, local
 from booking.tests.pages import (
     FRIENDLY_404,
-    NOW,
     PROMO_DAY,
     REGULAR_DAY,
     TODAY,
@@ -27,13 +25,7 @@ from booking.tests.pages import (
     time_choices,
 )
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def clock():
-    with time_machine.travel(NOW, tick=False) as traveller:
-        yield traveller
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock")]
 
 
 # Choosing a day and a time -------------------------------------------------------------------------

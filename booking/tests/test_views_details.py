@@ -6,7 +6,6 @@ The clock is frozen at pages.NOW (Monday 2026-04-06, 8:00 AM in San Diego); see 
 from datetime import timedelta
 
 import pytest
-import time_machine
 from django.test import Client
 
 from booking.models import Booking
@@ -31,13 +30,7 @@ from booking.tests.pages import (
     slot_at,
 )
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def clock():
-    with time_machine.travel(NOW, tick=False) as traveller:
-        yield traveller
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock")]
 
 
 # The details form ----------------------------------------------------------------------------------

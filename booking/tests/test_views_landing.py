@@ -6,20 +6,13 @@ The clock is frozen at pages.NOW (Monday 2026-04-06, 8:00 AM in San Diego); see 
 from datetime import UTC, date, timedelta
 
 import pytest
-import time_machine
 from django.test import Client
 
 from booking.models import Booking
 from booking.tests.factories import BookingFactory, PromotionFactory, local
 from booking.tests.pages import NOW, PROMO_DAY, book, does_not_say, hrefs, says, slot_at
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def clock():
-    with time_machine.travel(NOW, tick=False) as traveller:
-        yield traveller
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock")]
 
 
 # Landing page --------------------------------------------------------------------------------------

@@ -136,10 +136,18 @@ def test_replayed_event_is_processed_once(client, payment):
 
 def test_unknown_event_types_and_foreign_sessions_are_acknowledged(client, payment):
     assert post(client, event("customer.created", {"id": "cus_1", "object": "customer"})).status_code == 200
-    foreign = session_object(payment, id="cs_test_not_ours")
+    foreign = session_object(payment, id="cs_test_not_ours", client_reference_id="SOMEONE_ELSES_APP")
     assert post(client, event("checkout.session.completed", {**foreign, "payment_status": "paid"})).status_code == 200
     assert state(payment) == ("held", "open")
     assert StripeEvent.objects.count() == 2
+
+
+def test_payment_for_a_session_we_never_recorded_is_matched_by_reference(client, payment):
+    session = paid_session(payment, id="cs_test_recorded_late", amount_total=9900)
+    assert post(client, event("checkout.session.completed", session)).status_code == 200
+    late = Payment.objects.get(checkout_session_id="cs_test_recorded_late")
+    assert (late.booking, late.amount_cents, late.status) == (payment.booking, 9900, "paid")
+    assert state(payment) == ("confirmed", "open")
 
 
 def test_expired_after_completed_leaves_the_booking_confirmed(client, payment):
@@ -235,7 +243,7 @@ def test_charge_refunded_records_the_refund(client, payment):
     charge.update(payment_intent="pi_test_0001", amount_refunded=4000)
     refund = recorded("refund")
     refund.update(id="re_dash_1", amount=4000, payment_intent="pi_test_0001", status="succeeded")
-    charge["refunds"]["data"] = [refund]
+    post(client, event("refund.created", refund))
     post(client, event("charge.refunded", charge))
     payment.refresh_from_db()
     assert (payment.status, payment.amount_refunded_cents) == ("paid", 4000)

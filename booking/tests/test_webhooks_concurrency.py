@@ -1,0 +1,75 @@
+"""Stripe delivering at the same moment, on PostgreSQL: each event counts once, a payment is refunded once."""
+
+import json
+from collections import Counter
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.test import Client
+from django.utils import timezone
+
+from booking.models import Booking, Payment, Refund, StripeEvent
+from booking.payments import checkout_hold, checkout_start
+from booking.rules import Patient
+from booking.services import booking_create, booking_hold
+from booking.tests.factories import ClinicFactory, PromotionFactory, ServiceFactory, SlotFactory
+from booking.tests.stripe_fakes import event, recorded, signature_header
+from booking.tests.threads import race
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+PATIENT = Patient(name="Michael Green", email="michael@example.com", phone="+16195550123")
+
+
+@pytest.fixture
+def payment(stripe_recorder):
+    service = ServiceFactory(clinic=ClinicFactory())
+    PromotionFactory(service=service)
+    slot = SlotFactory(service=service)
+    booking = booking_hold(slot_id=slot.pk, patient=PATIENT, quoted_price_cents=99_00, hold_for=checkout_hold())
+    checkout_start(booking=booking)
+    return Payment.objects.get(booking=booking)
+
+
+def paid(payment: Payment) -> dict:
+    session = recorded("checkout_session")
+    session.update(
+        id=payment.checkout_session_id,
+        client_reference_id=payment.booking.reference,
+        status="complete",
+        payment_status="paid",
+        payment_intent="pi_test_race",
+    )
+    return session
+
+
+def deliver(payload: dict) -> int:
+    body = json.dumps(payload)
+    response = Client().post(
+        "/webhooks/stripe/", body, content_type="application/json", HTTP_STRIPE_SIGNATURE=signature_header(body)
+    )
+    return response.status_code
+
+
+def test_one_event_delivered_ten_times_at_once_is_processed_once(payment):
+    completed = event("checkout.session.completed", paid(payment))
+    statuses = race([lambda: deliver(completed) for _ in range(10)])
+    assert statuses == [200] * 10
+    assert StripeEvent.objects.count() == 1
+    booking = Booking.objects.get()
+    assert (booking.status, Payment.objects.get().status) == ("confirmed", "paid")
+
+
+def test_late_payment_events_racing_for_a_taken_slot_refund_once(payment, stripe_recorder):
+    completed = event("checkout.session.completed", paid(payment))
+    succeeded = event("checkout.session.async_payment_succeeded", paid(payment))
+    other = Patient(name="Dana Cruz", email="dana@example.com", phone="+18585550199")
+    later = timezone.now() + timedelta(hours=1)
+    with time_machine.travel(later):
+        booking_create(slot_id=payment.booking.slot_id, patient=other, quoted_price_cents=99_00)
+        statuses = race([lambda e=e: deliver(e) for e in [completed, succeeded] * 5])
+    assert Counter(statuses) == {200: 10}
+    assert Refund.objects.count() == 1
+    assert len(stripe_recorder.calls("POST", "/v1/refunds")) == 1
+    assert Booking.objects.filter(slot_id=payment.booking.slot_id, status="confirmed").count() == 1
