@@ -8,6 +8,8 @@ from booking.rules import Patient
 from booking.tests.factories import ClinicFactory, PromotionFactory, ServiceFactory
 from booking.tests.stripe_fakes import SECRET_KEY, WEBHOOK_SECRET, NoStripeNetwork, StripeRecorder
 from clinic.celery import app as celery_app
+from notifications import twilio_gateway
+from notifications.tests.twilio_fakes import ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER, NoTwilioNetwork, TwilioRecorder
 
 
 def _ci() -> bool:
@@ -42,6 +44,27 @@ def pay_at_visit(settings, monkeypatch):
     settings.STRIPE_WEBHOOK_SECRET = ""
     settings.STRIPE_API_BASE = ""
     monkeypatch.setattr(stripe_gateway, "HTTP_CLIENT", NoStripeNetwork())
+
+
+@pytest.fixture(autouse=True)
+def texts_to_console(settings, monkeypatch):
+    """Every test starts with texts going to the console, and fails if it reaches Twilio's servers."""
+    settings.TWILIO_ACCOUNT_SID = ""
+    settings.TWILIO_AUTH_TOKEN = ""
+    settings.TWILIO_FROM_NUMBER = ""
+    settings.TWILIO_MESSAGING_SERVICE_SID = ""
+    monkeypatch.setattr(twilio_gateway, "HTTP_CLIENT", NoTwilioNetwork())
+
+
+@pytest.fixture
+def twilio_recorder(settings, monkeypatch) -> TwilioRecorder:
+    """Texts through the real twilio Client, with a recorder in place of the network."""
+    settings.TWILIO_ACCOUNT_SID = ACCOUNT_SID
+    settings.TWILIO_AUTH_TOKEN = AUTH_TOKEN
+    settings.TWILIO_FROM_NUMBER = FROM_NUMBER
+    recorder = TwilioRecorder()
+    monkeypatch.setattr(twilio_gateway, "HTTP_CLIENT", recorder)
+    return recorder
 
 
 @pytest.fixture

@@ -3,6 +3,8 @@ from django.contrib import admin, messages
 from django.utils import timezone
 from django.utils.html import format_html
 
+from notifications.admin import MessageInline
+
 from . import stripe_gateway
 from .forms import PhoneNumberField
 from .models import Booking, Payment, Promotion, Refund, Service, Slot, StripeEvent
@@ -153,7 +155,7 @@ class BookingAdmin(admin.ModelAdmin):
         "created_at",
         "updated_at",
     ]
-    inlines = [PaymentInline]
+    inlines = [PaymentInline, MessageInline]
 
     def has_add_permission(self, request):
         return False

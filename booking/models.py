@@ -1,10 +1,12 @@
 import secrets
 from datetime import date, datetime
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.urls import reverse
 from django.utils import timezone
 
 from clinic.models import Clinic, Practitioner
@@ -181,6 +183,9 @@ class Booking(models.Model):
     price_cents = models.PositiveIntegerField(help_text="The price locked when the slot was held, in cents.")
     hold_expires_at = models.DateTimeField(null=True, blank=True)
     confirmed_at = models.DateTimeField(null=True, blank=True)
+    patient_confirmed_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the patient answered YES to a reminder."
+    )
     cancelled_at = models.DateTimeField(null=True, blank=True)
     cancel_reason = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -203,6 +208,13 @@ class Booking(models.Model):
 
     def __str__(self):
         return f"{self.patient_name} · {self.reference}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("booking:booking_detail", args=[self.reference])
+
+    def public_url(self) -> str:
+        """The booking's private page, as a link to send the patient."""
+        return settings.PUBLIC_BASE_URL + self.get_absolute_url()
 
     @property
     def price(self) -> str:

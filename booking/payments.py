@@ -17,6 +17,8 @@ from django.db.models import Sum
 from django.urls import reverse
 from django.utils import timezone
 
+from notifications.services import notify_late_payment_refunded, notify_refund
+
 from . import stripe_gateway, tasks
 from .models import Booking, Payment, Refund, StripeEvent
 from .services import BookingError, booking_cancel, booking_confirm, booking_release_hold
@@ -182,10 +184,10 @@ def _payment_received(payment: Payment, payment_intent_id: str | None, now: date
     refund_key = f"late-payment-{payment.checkout_session_id}"
     if confirmed or Refund.objects.filter(idempotency_key=refund_key).exists():
         return
-    booking_cancel(booking=payment.booking, reason=LATE_PAYMENT_REASON, now=now)
+    booking = booking_cancel(booking=payment.booking, reason=LATE_PAYMENT_REASON, notify=False, now=now)
     payment.refresh_from_db()
-    refund_request(payment=payment, reason=LATE_PAYMENT_REASON, idempotency_key=refund_key)
-    tasks.notify_late_payment_refunded.delay_on_commit(payment.booking_id)
+    refund_request(payment=payment, reason=LATE_PAYMENT_REASON, idempotency_key=refund_key, notify=False)
+    notify_late_payment_refunded(booking)
 
 
 def on_charge_refunded(charge: dict, now: datetime) -> None:
@@ -270,11 +272,17 @@ def payment_refundable_cents(payment: Payment) -> int:
 
 
 def refund_request(
-    *, payment: Payment, reason: str, amount_cents: int | None = None, idempotency_key: str | None = None
+    *,
+    payment: Payment,
+    reason: str,
+    amount_cents: int | None = None,
+    idempotency_key: str | None = None,
+    notify: bool = True,
 ) -> Refund:
-    """Ask Stripe to refund a paid payment, in full or in part. Stripe's answer comes back by webhook.
+    """Ask Stripe to refund a paid payment, in full or in part, and tell the patient.
 
-    The same idempotency key always means the same refund, here and at Stripe.
+    Stripe's answer comes back by webhook. The same idempotency key always means
+    the same refund, here and at Stripe.
     """
     key = idempotency_key or f"refund-{uuid.uuid4()}"
     with transaction.atomic():
@@ -289,6 +297,8 @@ def refund_request(
             raise RefundError(f"At most {refundable / 100:.2f} USD of this payment can still be refunded.")
         refund = Refund.objects.create(payment=payment, amount_cents=amount, reason=reason, idempotency_key=key)
         tasks.refund_submit.delay_on_commit(refund.pk)
+        if notify:
+            notify_refund(refund)
         return refund
 
 

@@ -16,6 +16,7 @@ from django.db import OperationalError, connection, transaction
 from django.utils import timezone
 
 from clinic.models import Practitioner
+from notifications.services import notify_booking_cancelled, notify_booking_confirmed
 
 from .models import Booking, Promotion, Service, Slot
 from .rules import ONE_PER_PATIENT, SLOT_UNAVAILABLE, SOLD_OUT, Patient, Quote, quote_slot, slot_unavailable_reason
@@ -133,6 +134,7 @@ def booking_confirm(*, booking: Booking, now: datetime | None = None) -> Booking
         booking.status = Booking.Status.CONFIRMED
         booking.confirmed_at = now
         booking.save(update_fields=["status", "confirmed_at", "updated_at"])
+        notify_booking_confirmed(booking)
         return booking
 
 
@@ -152,8 +154,11 @@ def booking_release_hold(*, booking: Booking, now: datetime | None = None) -> bo
     return bool(released)
 
 
-def booking_cancel(*, booking: Booking, reason: str, now: datetime | None = None) -> Booking:
-    """Cancel a booking; its seat and spot are free again at once. Cancelling twice changes nothing."""
+def booking_cancel(*, booking: Booking, reason: str, notify: bool = True, now: datetime | None = None) -> Booking:
+    """Cancel a booking; its seat and spot are free again at once. Cancelling twice changes nothing.
+
+    A confirmed booking's patient is told, unless the caller sends its own, more specific notice.
+    """
     now = now or timezone.now()
     with transaction.atomic():
         booking = Booking.objects.select_for_update().get(pk=booking.pk)
@@ -161,10 +166,13 @@ def booking_cancel(*, booking: Booking, reason: str, now: datetime | None = None
             return booking
         if booking.status in (Booking.Status.ATTENDED, Booking.Status.NO_SHOW):
             raise BookingError("This visit has already taken place and cannot be cancelled.")
+        was_confirmed = booking.status == Booking.Status.CONFIRMED
         booking.status = Booking.Status.CANCELLED
         booking.cancelled_at = now
         booking.cancel_reason = reason
         booking.save(update_fields=["status", "cancelled_at", "cancel_reason", "updated_at"])
+        if notify and was_confirmed:
+            notify_booking_cancelled(booking)
         return booking
 
 

@@ -1,10 +1,8 @@
-import stripe
+import random
+
 from celery import shared_task
-from django.core.mail import send_mail
-from django.template.loader import render_to_string
 
 from . import payments
-from .models import Booking
 from .services import bookings_expire_lapsed_holds
 
 
@@ -13,31 +11,16 @@ def expire_lapsed_holds() -> int:
     return bookings_expire_lapsed_holds()
 
 
-@shared_task(
-    autoretry_for=(stripe.APIConnectionError, stripe.APIError, stripe.RateLimitError),
-    retry_backoff=True,
-    retry_jitter=True,
-    max_retries=5,
-    acks_late=True,
-)
-def refund_submit(refund_id: int) -> None:
-    payments.refund_send(refund_id=refund_id)
+@shared_task(bind=True, acks_late=True, max_retries=5)
+def refund_submit(self, refund_id: int) -> None:
+    try:
+        payments.refund_send(refund_id=refund_id)
+    except payments.TRANSIENT_STRIPE_ERRORS as exc:
+        if self.request.is_eager:
+            return  # no worker to retry on: the periodic sweep sends it again
+        raise self.retry(exc=exc, countdown=random.uniform(0.75, 1.25) * 60 * 2**self.request.retries) from exc
 
 
 @shared_task
 def resend_unsent_refunds() -> int:
     return payments.refunds_resend_unsent()
-
-
-@shared_task
-def notify_late_payment_refunded(booking_id: int) -> None:
-    """Tell the patient their payment came too late for the time they chose, and that it is on its way back."""
-    booking = Booking.objects.select_related("slot__service__clinic").get(pk=booking_id)
-    clinic = booking.slot.service.clinic
-    body = render_to_string("emails/late_payment_refunded.txt", {"booking": booking, "clinic": clinic})
-    send_mail(
-        subject=f"Your payment to {clinic.name} is being refunded",
-        message=body,
-        from_email=None,
-        recipient_list=[booking.email],
-    )

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "clinic",
     "booking",
     "assessments",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -151,6 +152,14 @@ STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
 STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
 STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="")  # a Stripe-compatible mock server, for testing
 
+# Texts: with an account, a token and a sender (a number or a messaging
+# service), texts go through Twilio; otherwise they are printed to the console
+# and kept in the outbox.
+TWILIO_ACCOUNT_SID = env.str("TWILIO_ACCOUNT_SID", default="")
+TWILIO_AUTH_TOKEN = env.str("TWILIO_AUTH_TOKEN", default="")
+TWILIO_FROM_NUMBER = env.str("TWILIO_FROM_NUMBER", default="")
+TWILIO_MESSAGING_SERVICE_SID = env.str("TWILIO_MESSAGING_SERVICE_SID", default="")
+
 # Celery: without a broker, tasks run in-process as they are called.
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
@@ -159,7 +168,9 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
     "expire-lapsed-holds": {"task": "booking.tasks.expire_lapsed_holds", "schedule": 60.0},
-    "resend-unsent-refunds": {"task": "booking.tasks.resend_unsent_refunds", "schedule": 15 * 60.0},
+    "resend-unsent-refunds": {"task": "booking.tasks.resend_unsent_refunds", "schedule": 5 * 60.0},
+    "queue-reminders": {"task": "notifications.tasks.queue_reminders", "schedule": 60.0},
+    "send-due-messages": {"task": "notifications.tasks.send_due_messages", "schedule": 60.0},
 }
 
 LOGGING = {

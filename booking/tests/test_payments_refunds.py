@@ -4,9 +4,7 @@ import json
 from datetime import timedelta
 
 import pytest
-import stripe
 import time_machine
-from celery.exceptions import Retry
 from django.contrib.messages import get_messages
 from django.utils import timezone
 
@@ -229,25 +227,24 @@ def test_a_paid_payment_without_a_payment_intent_cannot_be_refunded(
 
 
 @pytest.mark.parametrize(
-    ("status", "kind", "attempts", "error"),
+    ("status", "kind", "attempts"),
     [
         # The stripe client tries a 5xx three times (max_network_retries=2) before giving up.
-        (500, "api_error", 3, stripe.APIError),
-        (503, "api_error", 3, stripe.APIError),
+        (500, "api_error", 3),
+        (503, "api_error", 3),
         # It does not retry a rate limit itself: the task's own retry waits it out.
-        (429, "rate_limit_error", 1, stripe.RateLimitError),
+        (429, "rate_limit_error", 1),
     ],
     ids=["500", "503", "429"],
 )
 def test_a_transient_stripe_error_retries_the_task_and_the_retry_sends_the_same_refund(
-    payment, stripe_recorder, django_capture_on_commit_callbacks, status, kind, attempts, error
+    payment, stripe_recorder, django_capture_on_commit_callbacks, status, kind, attempts
 ):
     stripe_recorder.fail_next(status, kind, "Try again in a moment.", times=attempts)
-    # With eager tasks celery hands the retry back to the caller (Retry) instead of queueing it.
-    with pytest.raises(Retry) as retry, django_capture_on_commit_callbacks(execute=True):
+    # Run in-process there is no worker to retry on: the refund waits, requested, for the next try.
+    with django_capture_on_commit_callbacks(execute=True):
         refund_request(payment=payment, reason=REASON)
 
-    assert isinstance(retry.value.exc, error)
     refund = Refund.objects.get()
     calls = stripe_recorder.calls(*REFUNDS)
     assert len(calls) == attempts
@@ -273,12 +270,10 @@ def test_when_the_task_runs_out_of_retries_the_refund_stays_requested_and_can_be
 ):
     with django_capture_on_commit_callbacks() as callbacks:  # queued, not run yet
         refund = refund_request(payment=payment, reason=REASON)
-    assert len(callbacks) == 1
+    assert [c.func.__self__.name for c in callbacks].count("booking.tasks.refund_submit") == 1
     stripe_recorder.fail_next(500, "api_error", "Stripe had a problem.", times=3)
 
-    # The last allowed retry: the error itself surfaces, no further Retry.
-    with pytest.raises(stripe.APIError):
-        tasks.refund_submit.apply(args=[refund.pk], retries=tasks.refund_submit.max_retries)
+    tasks.refund_submit.apply(args=[refund.pk], retries=tasks.refund_submit.max_retries)
 
     refund.refresh_from_db()
     assert (refund.status, refund.stripe_refund_id, refund.last_error) == ("requested", None, "")
@@ -484,7 +479,7 @@ def test_what_is_left_counts_stripes_total_and_refunds_not_yet_sent(
     post_event(client, charge_refunded(40_00))  # a dashboard refund we have no row for yet
     payment.refresh_from_db()
     stripe_recorder.fail_next(500, times=3)
-    with pytest.raises(Retry), django_capture_on_commit_callbacks(execute=True):
+    with django_capture_on_commit_callbacks(execute=True):
         refund_request(payment=payment, reason=REASON, amount_cents=50_00)
     assert payment_refundable_cents(payment) == 9_00
     with pytest.raises(RefundError, match=r"At most 9\.00 USD"):

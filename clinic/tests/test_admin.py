@@ -4,11 +4,11 @@ from booking.tests.factories import BookingFactory, SlotFactory
 
 pytestmark = pytest.mark.django_db
 
-NO_INLINE_PAYMENTS = {
-    "payments-TOTAL_FORMS": "0",
-    "payments-INITIAL_FORMS": "0",
-    "payments-MIN_NUM_FORMS": "0",
-    "payments-MAX_NUM_FORMS": "0",
+# The booking page's read-only inlines still post their (empty) management forms.
+NO_INLINES = {
+    f"{prefix}-{field}": "0"
+    for prefix in ("payments", "messages")
+    for field in ("TOTAL_FORMS", "INITIAL_FORMS", "MIN_NUM_FORMS", "MAX_NUM_FORMS")
 }
 
 
@@ -78,7 +78,7 @@ def test_booking_phone_is_checked_and_stored_in_e164(staff_client, service, type
     booking = BookingFactory(slot=SlotFactory(service=service), phone="+16195550100")
     response = staff_client.post(
         f"/admin/booking/booking/{booking.pk}/change/",
-        {"patient_name": booking.patient_name, "email": booking.email, "phone": typed, **NO_INLINE_PAYMENTS},
+        {"patient_name": booking.patient_name, "email": booking.email, "phone": typed, **NO_INLINES},
     )
     assert response.status_code == status
     booking.refresh_from_db()

@@ -1,0 +1,82 @@
+from django.contrib import admin, messages
+
+from .models import InboundText, Message, OptOut
+from .services import message_resend
+
+
+class MessageInline(admin.TabularInline):
+    """Every message about a booking, on the booking's page."""
+
+    model = Message
+    extra = 0
+    can_delete = False
+    show_change_link = True
+    fields = ["created_at", "kind", "channel", "recipient", "status", "attempts", "last_error"]
+    readonly_fields = fields
+    ordering = ["created_at"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Message)
+class MessageAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "kind", "channel", "recipient", "status", "attempts", "booking"]
+    list_filter = ["status", "channel", "kind"]
+    list_select_related = ["booking"]
+    search_fields = ["recipient", "booking__reference", "booking__patient_name"]
+    date_hierarchy = "created_at"
+    readonly_fields = [
+        "booking",
+        "kind",
+        "channel",
+        "recipient",
+        "subject",
+        "body",
+        "status",
+        "send_after",
+        "attempts",
+        "last_error",
+        "provider_id",
+        "dedupe_key",
+        "created_at",
+        "sent_at",
+    ]
+    fields = readonly_fields
+    actions = ["resend"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description="Send the selected messages again")
+    def resend(self, request, queryset):
+        for message in queryset:
+            copy = message_resend(message=message)
+            level = messages.SUCCESS if copy.status == Message.Status.QUEUED else messages.WARNING
+            self.message_user(request, f"{message}: {copy.get_status_display().lower()}.", level)
+
+
+@admin.register(OptOut)
+class OptOutAdmin(admin.ModelAdmin):
+    list_display = ["phone", "keyword", "opted_out_at"]
+    search_fields = ["phone"]
+
+
+@admin.register(InboundText)
+class InboundTextAdmin(admin.ModelAdmin):
+    list_display = ["received_at", "sender", "booking"]
+    list_select_related = ["booking"]
+    search_fields = ["sender", "booking__reference"]
+    readonly_fields = ["sender", "body", "booking", "received_at", "provider_id"]
+
+    def has_add_permission(self, request):
+        return False

@@ -1,0 +1,84 @@
+from django.db import models
+from django.utils import timezone
+
+from booking.models import Booking
+
+
+class Message(models.Model):
+    """One SMS or email in the outbox. Its dedupe key makes "send this" idempotent."""
+
+    class Channel(models.TextChoices):
+        SMS = "sms", "SMS"
+        EMAIL = "email", "Email"
+
+    class Kind(models.TextChoices):
+        CONFIRMATION = "confirmation", "Booking confirmation"
+        REMINDER_24H = "reminder_24h", "Reminder, a day before"
+        REMINDER_2H = "reminder_2h", "Reminder, two hours before"
+        CANCELLATION = "cancellation", "Cancellation notice"
+        RESCHEDULE = "reschedule", "Reschedule notice"
+        REFUND = "refund", "Refund notice"
+        LATE_PAYMENT = "late_payment", "Late payment refunded"
+        CLINIC_NEW_BOOKING = "clinic_new_booking", "New booking (to the clinic)"
+        CLINIC_INBOUND_TEXT = "clinic_inbound_text", "Text received (to the clinic)"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        SENDING = "sending", "Sending"
+        SENT = "sent", "Sent"
+        DELIVERED = "delivered", "Delivered"
+        FAILED = "failed", "Failed"
+        SUPPRESSED = "suppressed", "Suppressed (opted out)"
+
+    booking = models.ForeignKey(Booking, on_delete=models.CASCADE, null=True, blank=True, related_name="messages")
+    channel = models.CharField(max_length=5, choices=Channel.choices)
+    kind = models.CharField(max_length=24, choices=Kind.choices)
+    recipient = models.CharField(max_length=254, help_text="A phone number in E.164 or an email address.")
+    subject = models.CharField(max_length=200, blank=True)
+    body = models.TextField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED, db_index=True)
+    send_after = models.DateTimeField(default=timezone.now, help_text="Not sent before this (quiet hours).")
+    provider_id = models.CharField(max_length=255, blank=True, db_index=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    dedupe_key = models.CharField(max_length=200, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "send_after"])]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} by {self.get_channel_display()} to {self.recipient}"
+
+
+class OptOut(models.Model):
+    """A number that texted STOP: it gets no more texts until it texts START."""
+
+    phone = models.CharField(max_length=20, unique=True)
+    opted_out_at = models.DateTimeField(default=timezone.now)
+    keyword = models.CharField(max_length=20, blank=True)
+
+    class Meta:
+        verbose_name = "SMS opt-out"
+
+    def __str__(self):
+        return self.phone
+
+
+class InboundText(models.Model):
+    """A text to the clinic's number. Its words stay here, in the admin, and travel in no alert."""
+
+    sender = models.CharField(max_length=20)
+    body = models.TextField()
+    provider_id = models.CharField(max_length=64, unique=True)
+    booking = models.ForeignKey(Booking, on_delete=models.SET_NULL, null=True, blank=True, related_name="inbound_texts")
+    received_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-received_at"]
+
+    def __str__(self):
+        return f"Text from {self.sender}"

@@ -1,0 +1,384 @@
+"""The outbox: what patients and the clinic are told, each message queued once and sent once.
+
+A message is a row first (in the same transaction as the change it reports),
+and is sent after commit by a task that claims the row with a conditional
+UPDATE. A failed send is tried again by the periodic sweep with exponential
+backoff; a row claimed by a worker that died stays claimed and is never sent
+twice.
+"""
+
+import logging
+import random
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db.models import F
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from booking.models import Booking, Payment, Refund
+
+from . import tasks, transports
+from .gsm import to_gsm7
+from .models import Message, OptOut
+
+logger = logging.getLogger(__name__)
+
+Kind, Channel, Status = Message.Kind, Message.Channel, Message.Status
+
+QUIET_START = time(21)  # no texts from 21:00 ...
+QUIET_END = time(8)  # ... to 08:00, clinic time
+LAST_CALL = time(20, 45)  # a reminder moved before quiet hours goes out at this time
+MAX_ATTEMPTS = 5
+SENDING_TIMEOUT = timedelta(minutes=10)
+
+SUBJECTS = {
+    Kind.CONFIRMATION: "You're booked: {when}",
+    Kind.REMINDER_24H: "See you tomorrow: {when}",
+    Kind.REMINDER_2H: "See you soon: {when}",
+    Kind.CANCELLATION: "Your visit on {when} is cancelled",
+    Kind.RESCHEDULE: "Your visit is now {when}",
+    Kind.REFUND: "Your refund from {clinic}",
+    Kind.LATE_PAYMENT: "Your payment to {clinic} is being refunded",
+    Kind.CLINIC_NEW_BOOKING: "New booking: {when}",
+    Kind.CLINIC_INBOUND_TEXT: "New text to the clinic's number",
+}
+
+
+# Quiet hours -------------------------------------------------------------------------------------
+
+
+def in_quiet_hours(moment: datetime, tz: ZoneInfo) -> bool:
+    local = timezone.localtime(moment, tz).time()
+    return local >= QUIET_START or local < QUIET_END
+
+
+def after_quiet_hours(moment: datetime, tz: ZoneInfo) -> datetime:
+    """`moment`, or the end of the quiet hours it falls in (08:00 clinic time)."""
+    if not in_quiet_hours(moment, tz):
+        return moment
+    local = timezone.localtime(moment, tz)
+    day = local.date() if local.time() < QUIET_END else local.date() + timedelta(days=1)
+    return datetime.combine(day, QUIET_END, tzinfo=tz)
+
+
+def before_quiet_hours(moment: datetime, tz: ZoneInfo) -> datetime:
+    """`moment`, or the evening before the quiet hours it falls in (20:45 clinic time)."""
+    if not in_quiet_hours(moment, tz):
+        return moment
+    local = timezone.localtime(moment, tz)
+    day = local.date() if local.time() >= QUIET_START else local.date() - timedelta(days=1)
+    return datetime.combine(day, LAST_CALL, tzinfo=tz)
+
+
+# Queueing --------------------------------------------------------------------------------------
+
+
+def booking_context(booking: Booking) -> dict:
+    clinic = booking.slot.service.clinic
+    return {
+        "booking": booking,
+        "clinic": clinic,
+        "starts_at": timezone.localtime(booking.slot.starts_at, clinic.tz),
+        "link": booking.public_url(),
+        "paid_online": booking.payments.filter(status=Payment.Status.PAID).exists(),
+    }
+
+
+def is_opted_out(phone: str) -> bool:
+    return OptOut.objects.filter(phone=phone).exists()
+
+
+def message_queue(
+    *,
+    kind: str,
+    channel: str,
+    recipient: str,
+    dedupe_key: str,
+    context: dict,
+    booking: Booking | None = None,
+    send_after: datetime | None = None,
+) -> Message:
+    """Put one message in the outbox, once per dedupe key; it is sent after the transaction commits."""
+    now = timezone.now()
+    folder = "sms" if channel == Channel.SMS else "emails"
+    with timezone.override(context["clinic"].tz):
+        body = render_to_string(f"{folder}/{kind}.txt", context).strip()
+    if channel == Channel.SMS:
+        body = to_gsm7(body)
+    subject = ""
+    if channel == Channel.EMAIL:
+        when = context.get("starts_at")
+        subject = SUBJECTS[kind].format(
+            when=f"{when:%a %b} {when.day}, {when:%-I:%M %p}" if when else "",
+            clinic=context["clinic"].name,
+        )
+    suppressed = channel == Channel.SMS and is_opted_out(recipient)
+    message, created = Message.objects.get_or_create(
+        dedupe_key=dedupe_key,
+        defaults={
+            "booking": booking,
+            "kind": kind,
+            "channel": channel,
+            "recipient": recipient,
+            "subject": subject,
+            "body": body,
+            "send_after": send_after or now,
+            "status": Status.SUPPRESSED if suppressed else Status.QUEUED,
+        },
+    )
+    if created and message.status == Status.QUEUED and message.send_after <= now:
+        tasks.send_message.delay_on_commit(message.pk)
+    return message
+
+
+def _notify_patient(booking: Booking, kind: str, key: str, *, context: dict | None = None, urgent=False) -> None:
+    """Email the patient, and text them too when they agreed to texts (never in quiet hours unless urgent)."""
+    context = context or booking_context(booking)
+    tz = context["clinic"].tz
+    message_queue(
+        kind=kind,
+        channel=Channel.EMAIL,
+        recipient=booking.email,
+        dedupe_key=f"{key}:email",
+        context=context,
+        booking=booking,
+    )
+    if booking.sms_consent:
+        now = timezone.now()
+        message_queue(
+            kind=kind,
+            channel=Channel.SMS,
+            recipient=booking.phone,
+            dedupe_key=f"{key}:sms",
+            context=context,
+            booking=booking,
+            send_after=now if urgent else after_quiet_hours(now, tz),
+        )
+
+
+def notify_booking_confirmed(booking: Booking) -> None:
+    context = booking_context(booking)
+    # The patient has just booked and is waiting for it: no quiet-hours delay.
+    _notify_patient(booking, Kind.CONFIRMATION, f"booking:{booking.pk}:confirmation", context=context, urgent=True)
+    message_queue(
+        kind=Kind.CLINIC_NEW_BOOKING,
+        channel=Channel.EMAIL,
+        recipient=context["clinic"].email,
+        dedupe_key=f"booking:{booking.pk}:clinic_new_booking:email",
+        context={
+            **context,
+            "admin_link": settings.PUBLIC_BASE_URL + reverse("admin:booking_booking_change", args=[booking.pk]),
+        },
+        booking=booking,
+    )
+
+
+def notify_booking_cancelled(booking: Booking) -> None:
+    _notify_patient(booking, Kind.CANCELLATION, f"booking:{booking.pk}:cancellation")
+
+
+def notify_booking_rescheduled(booking: Booking, *, previous_starts_at: datetime) -> None:
+    context = booking_context(booking)
+    context["previous_starts_at"] = timezone.localtime(previous_starts_at, context["clinic"].tz)
+    key = f"booking:{booking.pk}:reschedule:{booking.slot.starts_at:%Y%m%dT%H%MZ}"
+    _notify_patient(booking, Kind.RESCHEDULE, key, context=context)
+
+
+def notify_refund(refund: Refund) -> None:
+    booking = refund.payment.booking
+    context = {**booking_context(booking), "refund": refund}
+    _notify_patient(booking, Kind.REFUND, f"refund:{refund.pk}", context=context)
+
+
+def notify_late_payment_refunded(booking: Booking) -> None:
+    _notify_patient(booking, Kind.LATE_PAYMENT, f"booking:{booking.pk}:late_payment")
+
+
+# Reminders -------------------------------------------------------------------------------------
+
+REMINDERS = {
+    # kind: (how long before the visit, how late it may still go out)
+    Kind.REMINDER_24H: (timedelta(hours=24), timedelta(hours=3)),
+    Kind.REMINDER_2H: (timedelta(hours=2), timedelta(minutes=30)),
+}
+
+
+def reminder_send_at(kind: str, channel: str, starts_at: datetime, tz: ZoneInfo) -> datetime | None:
+    """When a reminder goes out: texts keep out of quiet hours, the day-before one by going earlier."""
+    lead, last_chance = REMINDERS[kind]
+    due = starts_at - lead
+    if channel == Channel.EMAIL or not in_quiet_hours(due, tz):
+        return due
+    if kind == Kind.REMINDER_24H:
+        return before_quiet_hours(due, tz)
+    later = after_quiet_hours(due, tz)
+    return later if later <= starts_at - last_chance else None
+
+
+def _reminder_channels(booking: Booking, kind: str) -> list[str]:
+    channels = [Channel.SMS] if booking.sms_consent else []
+    return [*channels, Channel.EMAIL] if kind == Kind.REMINDER_24H else channels
+
+
+def reminders_queue(*, now: datetime | None = None) -> int:
+    """Queue the reminders whose time has come. Run every minute; a reminder is queued once per visit time."""
+    now = now or timezone.now()
+    bookings = list(
+        Booking.objects.filter(
+            status=Booking.Status.CONFIRMED,
+            slot__starts_at__gt=now,
+            slot__starts_at__lte=now + timedelta(hours=48),
+        ).select_related("slot__service__clinic")
+    )
+    queued_before = set(
+        Message.objects.filter(booking__in=bookings, kind__in=REMINDERS).values_list("dedupe_key", flat=True)
+    )
+    count = 0
+    for booking in bookings:
+        starts_at, tz = booking.slot.starts_at, booking.slot.service.clinic.tz
+        for kind, (_, last_chance) in REMINDERS.items():
+            if now >= starts_at - last_chance:
+                continue
+            for channel in _reminder_channels(booking, kind):
+                key = f"booking:{booking.pk}:{kind}:{starts_at:%Y%m%dT%H%MZ}:{channel}"
+                send_at = reminder_send_at(kind, channel, starts_at, tz)
+                if key in queued_before or send_at is None or send_at > now:
+                    continue
+                if booking.confirmed_at and send_at < booking.confirmed_at - timedelta(minutes=1):
+                    continue  # it was due before the patient booked
+                recipient = booking.phone if channel == Channel.SMS else booking.email
+                message_queue(
+                    kind=kind,
+                    channel=channel,
+                    recipient=recipient,
+                    dedupe_key=key,
+                    context=booking_context(booking),
+                    booking=booking,
+                )
+                count += 1
+    return count
+
+
+# Sending ---------------------------------------------------------------------------------------
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """Exponential backoff with jitter: about 1, 2, 4, 8 minutes."""
+    return timedelta(seconds=60 * 2 ** (attempts - 1) * random.uniform(0.75, 1.25))
+
+
+def message_send(*, message_id: int) -> None:
+    """Send one queued message, if this call is the one that claims it."""
+    now = timezone.now()
+    claimed = Message.objects.filter(pk=message_id, status=Status.QUEUED, send_after__lte=now).update(
+        status=Status.SENDING, attempts=F("attempts") + 1, updated_at=now
+    )
+    if not claimed:
+        return  # sent, being sent, suppressed, or not due: another call has it
+    message = Message.objects.get(pk=message_id)
+    if message.channel == Channel.SMS and is_opted_out(message.recipient):
+        _finish(message, Status.SUPPRESSED)
+        return
+    try:
+        provider_id = transports.send(message)
+    except transports.TransientError as exc:
+        logger.warning("Message %s failed for now (attempt %s): %s", message.pk, message.attempts, exc)
+        if message.attempts >= MAX_ATTEMPTS:
+            _finish(message, Status.FAILED, error=f"Gave up after {message.attempts} attempts: {exc}")
+        else:
+            Message.objects.filter(pk=message.pk, status=Status.SENDING).update(
+                status=Status.QUEUED, send_after=now + retry_delay(message.attempts), last_error=str(exc)
+            )
+        return
+    except transports.PermanentError as exc:
+        logger.warning("Message %s cannot be sent: %s", message.pk, exc)
+        if exc.opted_out:
+            OptOut.objects.get_or_create(phone=message.recipient, defaults={"keyword": "carrier"})
+        _finish(message, Status.FAILED, error=str(exc))
+        return
+    _finish(message, Status.SENT, provider_id=provider_id, sent_at=now)
+
+
+def _finish(message: Message, status: str, *, error: str = "", **fields) -> None:
+    Message.objects.filter(pk=message.pk, status=Status.SENDING).update(status=status, last_error=error, **fields)
+
+
+def messages_send_due(*, now: datetime | None = None) -> int:
+    """Send what is due and was not sent on commit: deferred past quiet hours, retries, lost tasks.
+
+    Also closes out rows left "sending" by a worker that died mid-send: they may
+    have gone out, so they are marked failed for staff to check, never resent.
+    """
+    now = now or timezone.now()
+    Message.objects.filter(status=Status.SENDING, updated_at__lt=now - SENDING_TIMEOUT).update(
+        status=Status.FAILED, last_error="Interrupted while sending: it may or may not have gone out.", updated_at=now
+    )
+    due = list(
+        Message.objects.filter(
+            status=Status.QUEUED, send_after__lte=now, created_at__lt=now - timedelta(seconds=30)
+        ).values_list("pk", flat=True)[:500]
+    )
+    for message_id in due:
+        tasks.send_message.delay(message_id)
+    return len(due)
+
+
+def message_resend(*, message: Message) -> Message:
+    """A fresh copy of a message, queued now (staff asked for it again)."""
+    copy = Message.objects.create(
+        booking=message.booking,
+        kind=message.kind,
+        channel=message.channel,
+        recipient=message.recipient,
+        subject=message.subject,
+        body=message.body,
+        dedupe_key=f"{message.dedupe_key}:resend:{timezone.now():%Y%m%dT%H%M%S.%f}",
+        status=Status.SUPPRESSED
+        if message.channel == Channel.SMS and is_opted_out(message.recipient)
+        else Status.QUEUED,
+    )
+    if copy.status == Status.QUEUED:
+        tasks.send_message.delay_on_commit(copy.pk)
+    return copy
+
+
+# Opting out ------------------------------------------------------------------------------------
+
+
+def sms_opt_out(*, phone: str, keyword: str) -> None:
+    """No more texts to this number; texts already queued for it are suppressed."""
+    OptOut.objects.get_or_create(phone=phone, defaults={"keyword": keyword})
+    Message.objects.filter(channel=Channel.SMS, recipient=phone, status=Status.QUEUED).update(
+        status=Status.SUPPRESSED, updated_at=timezone.now()
+    )
+
+
+def sms_opt_in(*, phone: str) -> None:
+    OptOut.objects.filter(phone=phone).delete()
+
+
+# How far along a text is; a late or repeated report never moves it back.
+DELIVERY_PROGRESS = {Status.QUEUED: 0, Status.SENDING: 1, Status.SENT: 2, Status.DELIVERED: 3, Status.FAILED: 3}
+TWILIO_STATUSES = {
+    "sent": Status.SENT,
+    "delivered": Status.DELIVERED,
+    "undelivered": Status.FAILED,
+    "failed": Status.FAILED,
+}
+
+
+def delivery_status_record(*, message_sid: str, status: str, error_code: str = "") -> None:
+    """Keep Twilio's word on a text we sent: delivered, or failed and why."""
+    new_status = TWILIO_STATUSES.get(status)
+    message = Message.objects.filter(channel=Channel.SMS, provider_id=message_sid).first() if message_sid else None
+    if message is None or new_status is None:
+        return
+    if DELIVERY_PROGRESS.get(new_status, 0) <= DELIVERY_PROGRESS.get(message.status, 3):
+        return
+    error = f"Twilio error {error_code}" if error_code else ""
+    Message.objects.filter(pk=message.pk, status=message.status).update(status=new_status, last_error=error)
+    if error_code == str(transports.TWILIO_OPTED_OUT):
+        sms_opt_out(phone=message.recipient, keyword="carrier")

@@ -1,0 +1,19 @@
+from celery import shared_task
+
+from . import services
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def send_message(message_id: int) -> None:
+    # Redelivered after a worker died? The row is already claimed, so nothing is sent twice.
+    services.message_send(message_id=message_id)
+
+
+@shared_task
+def queue_reminders() -> int:
+    return services.reminders_queue()
+
+
+@shared_task
+def send_due_messages() -> int:
+    return services.messages_send_due()
