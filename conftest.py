@@ -31,10 +31,13 @@ def pytest_configure(config):
 
 def pytest_collection_modifyitems(config, items):
     on_postgres = "postgresql" in settings.DATABASES["default"]["ENGINE"]
-    skip = pytest.mark.skip(reason="needs PostgreSQL: set DATABASE_URL=postgres://...")
+    skip_postgres = pytest.mark.skip(reason="needs PostgreSQL: set DATABASE_URL=postgres://...")
+    skip_redis = pytest.mark.skip(reason="needs Redis: set REDIS_URL=redis://...")
     for item in items:
         if "postgres" in item.keywords and not on_postgres:
-            item.add_marker(skip)
+            item.add_marker(skip_postgres)
+        if "redis" in item.keywords and not settings.REDIS_URL:
+            item.add_marker(skip_redis)
 
 
 @pytest.fixture(autouse=True)

@@ -7,6 +7,7 @@ capacity needs no lock. Bookings therefore never wait on each other in a cycle.
 """
 
 import logging
+from collections.abc import Collection
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -30,6 +31,10 @@ class BookingError(Exception):
     """A booking rule said no. The message is written for the patient."""
 
 
+class BookingBusy(BookingError):
+    """The database was too busy to decide in time; nothing was decided, so the same request may be retried."""
+
+
 class PriceChanged(BookingError):
     """The price is no longer the one the patient saw; nothing was booked."""
 
@@ -51,7 +56,7 @@ def _capacity_transaction():
             yield
     except OperationalError as exc:
         logger.warning("Booking gave up on a database lock or connection: %s", exc)
-        raise BookingError(BUSY) from exc
+        raise BookingBusy(BUSY) from exc
 
 
 def _lock_slot(slot_id: int) -> Slot:
@@ -67,19 +72,19 @@ def booking_hold(
     patient: Patient,
     quoted_price_cents: int,
     hold_for: timedelta | None = None,
+    resume: Collection[str] = (),
     now: datetime | None = None,
 ) -> Booking:
     """Hold a seat at the price the patient was shown, for `hold_for` (default BOOKING_HOLD_MINUTES).
 
     Raises PriceChanged (and books nothing) when the price is no longer the quoted one,
-    for instance because the last discounted spot went a moment ago.
+    for instance because the last discounted spot went a moment ago. `resume` holds the
+    references this browser booked already: a second click on "confirm" gets the same booking.
     """
     with _capacity_transaction():
         slot = _lock_slot(slot_id)
         now = now or timezone.now()  # read after the lock: the wait for it may have crossed a deadline
-        # A second click on "confirm" finds the booking the first one made.
-        same_patient = slot.bookings.active(now).filter(email__iexact=patient.email, phone=patient.phone)
-        if existing := same_patient.first():
+        if resume and (existing := slot.bookings.active(now).filter(reference__in=resume).first()):
             return existing
         if reason := slot_unavailable_reason(slot, now):
             raise BookingError(reason)
@@ -118,8 +123,7 @@ def booking_confirm(*, booking: Booking, now: datetime | None = None) -> Booking
     """
     with _capacity_transaction():
         slot = _lock_slot(booking.slot_id)
-        if booking.promotion_id:
-            promotion = Promotion.objects.select_for_update().get(pk=booking.promotion_id)
+        promotion = Promotion.objects.select_for_update().get(pk=booking.promotion_id) if booking.promotion_id else None
         booking = Booking.objects.select_for_update().get(pk=booking.pk)
         now = now or timezone.now()
         if booking.status == Booking.Status.CONFIRMED:
@@ -129,7 +133,7 @@ def booking_confirm(*, booking: Booking, now: datetime | None = None) -> Booking
         if not booking.is_active(now):
             if reason := slot_unavailable_reason(slot, now, late_payment=True):
                 raise BookingError(reason)
-            if booking.promotion_id and promotion.bookings.active(now).count() >= promotion.spots:
+            if promotion and promotion.bookings.active(now).count() >= promotion.spots:
                 raise BookingError(SOLD_OUT)
         booking.status = Booking.Status.CONFIRMED
         booking.confirmed_at = now
@@ -138,10 +142,19 @@ def booking_confirm(*, booking: Booking, now: datetime | None = None) -> Booking
         return booking
 
 
-def booking_create(*, slot_id: int, patient: Patient, quoted_price_cents: int, now: datetime | None = None) -> Booking:
+def booking_create(
+    *,
+    slot_id: int,
+    patient: Patient,
+    quoted_price_cents: int,
+    resume: Collection[str] = (),
+    now: datetime | None = None,
+) -> Booking:
     """Book a slot with payment due at the visit: hold it and confirm it in one transaction."""
     with transaction.atomic(durable=True):
-        booking = booking_hold(slot_id=slot_id, patient=patient, quoted_price_cents=quoted_price_cents, now=now)
+        booking = booking_hold(
+            slot_id=slot_id, patient=patient, quoted_price_cents=quoted_price_cents, resume=resume, now=now
+        )
         return booking_confirm(booking=booking, now=now)
 
 

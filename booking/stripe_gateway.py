@@ -38,6 +38,8 @@ def create_checkout_session(
 ):
     params = {
         "mode": "payment",
+        # Cards (and wallets) settle at once; bank debits would outlive the hold by days.
+        "payment_method_types": ["card"],
         "line_items": [
             {
                 "quantity": 1,
@@ -61,6 +63,10 @@ def create_checkout_session(
 
 def expire_checkout_session(session_id: str):
     return client().v1.checkout.sessions.expire(session_id)
+
+
+def retrieve_checkout_session(session_id: str):
+    return client().v1.checkout.sessions.retrieve(session_id)
 
 
 def create_refund(*, payment_intent_id: str, amount_cents: int, idempotency_key: str, reference: str):

@@ -4,7 +4,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from .forms import ConfirmBookingForm, PatientDetailsForm
-from .models import Booking, Slot
+from .models import Booking, Payment, Slot
 from .payments import PaymentUnavailable, checkout_cancel, checkout_hold, checkout_start
 from .rules import Quote, quote_slot, slot_unavailable_reason
 from .selectors import availability_for_day, bookable_days, default_service, featured_offer
@@ -102,11 +102,15 @@ def book_confirm(request, slot_id: int):
         "slot_id": slot.pk,
         "patient": form.patient(),
         "quoted_price_cents": form.cleaned_data["quoted_price_cents"],
+        "resume": request.session.get(SESSION_BOOKINGS, []),
     }
     try:
         if not payments_online():
             booking = booking_create(**booking_request)
-        elif (booking := booking_hold(**booking_request, hold_for=checkout_hold())).status == Booking.Status.HELD:
+        else:
+            booking = booking_hold(**booking_request, hold_for=checkout_hold())
+        _remember(request, booking)
+        if booking.status == Booking.Status.HELD:
             return HttpResponseRedirect(checkout_start(booking=booking), status=303)
     except PriceChanged as exc:
         retry = ConfirmBookingForm(initial={**form.cleaned_data, "quoted_price_cents": exc.quote.price_cents})
@@ -116,6 +120,15 @@ def book_confirm(request, slot_id: int):
     except BookingError as exc:
         return _unavailable(request, slot, str(exc))
     return redirect("booking:booking_detail", reference=booking.reference)
+
+
+SESSION_BOOKINGS = "bookings"  # references this browser booked: a second click on "confirm" resumes them
+
+
+def _remember(request, booking: Booking) -> None:
+    references = request.session.get(SESSION_BOOKINGS, [])
+    if booking.reference not in references:
+        request.session[SESSION_BOOKINGS] = [*references[-9:], booking.reference]
 
 
 def _booking_or_404(reference: str) -> Booking:
@@ -134,18 +147,19 @@ def checkout_success(request, reference: str):
     """Where Stripe sends the patient after paying. Only the webhook confirms; this page waits for it."""
     booking = _booking_or_404(reference)
     payment = booking.payments.first()
-    if booking.status not in (Booking.Status.HELD, Booking.Status.EXPIRED) or payment is None:
+    waiting = payment and payment.status in (Payment.Status.OPEN, Payment.Status.PAID, Payment.Status.FAILED)
+    if booking.status not in (Booking.Status.HELD, Booking.Status.EXPIRED) or not waiting:
         return redirect("booking:booking_detail", reference=booking.reference)
     context = {"booking": booking, "starts_at": _local(booking.slot), "payment": payment}
     return render(request, "booking/checkout_success.html", context)
 
 
-@require_safe
+@require_http_methods(["GET", "POST"])
 def checkout_cancelled(request, reference: str):
-    """Where Stripe sends the patient who backs out of paying: the time is released at once."""
+    """Where Stripe sends a patient who backs out of paying (GET), or the "release" button posts: free the time."""
     booking = _booking_or_404(reference)
     if booking.status not in (Booking.Status.HELD, Booking.Status.EXPIRED):
         return redirect("booking:booking_detail", reference=booking.reference)
-    checkout_cancel(booking=booking)
-    context = {"booking": booking, "day": _local(booking.slot).date()}
+    released = checkout_cancel(booking=booking)
+    context = {"booking": booking, "day": _local(booking.slot).date(), "released": released}
     return render(request, "booking/checkout_cancelled.html", context)

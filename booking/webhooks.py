@@ -7,6 +7,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from .payments import MalformedEvent, stripe_event_process
+from .services import BookingBusy
 
 
 @csrf_exempt
@@ -17,13 +18,15 @@ def stripe_webhook(request):
     if not secret:
         return HttpResponse("Online payments are not configured.", status=404)
     try:
-        event = json.loads(request.body)
-        if not isinstance(event, dict):  # the stripe library assumes an object
-            raise MalformedEvent("An event is a JSON object.")
         stripe.Webhook.construct_event(request.body, request.headers.get("Stripe-Signature"), secret)
-        stripe_event_process(event)
     except stripe.SignatureVerificationError:
         return HttpResponseBadRequest("Bad signature.")
-    except (ValueError, MalformedEvent):  # JSON that does not parse, or is not an event
+    except (ValueError, TypeError, AttributeError, RecursionError):  # signed, but not a JSON object
         return HttpResponseBadRequest("Malformed event.")
+    try:
+        stripe_event_process(json.loads(request.body))
+    except MalformedEvent:
+        return HttpResponseBadRequest("Malformed event.")
+    except BookingBusy:
+        return HttpResponse("Busy; send it again.", status=503)
     return HttpResponse(status=200)

@@ -75,6 +75,8 @@ class StripeRecorder(stripe.HTTPClient):
             )
             self.sessions[session_id] = session
             return session
+        if method == "GET" and path.startswith("/v1/checkout/sessions/"):
+            return self.sessions.get(path.split("/")[4]) or recorded("checkout_session")
         if method == "POST" and path.startswith("/v1/checkout/sessions/") and path.endswith("/expire"):
             session = copy.deepcopy(self.sessions.get(path.split("/")[4]) or recorded("checkout_session"))
             session.update(status="expired", url=None)

@@ -46,6 +46,7 @@ def test_confirm_holds_the_slot_and_redirects_to_one_checkout_session(client, st
     assert request.idempotency_key == f"checkout-{booking.reference}"
     assert request.params == {
         "mode": "payment",
+        "payment_method_types[0]": "card",
         "line_items[0][quantity]": "1",
         "line_items[0][price_data][currency]": "usd",
         "line_items[0][price_data][unit_amount]": "9900",
@@ -151,15 +152,53 @@ def test_cancel_page_expires_the_session_and_releases_the_slot_at_once(client, s
     assert other.status_code == 303
 
 
-def test_cancel_page_still_releases_when_stripe_refuses_to_expire(client, stripe_recorder, slot):
+def test_cancel_page_keeps_the_hold_when_the_session_was_paid_meanwhile(client, stripe_recorder, slot):
     confirm(client, slot)
     booking = Booking.objects.get()
+    payment = Payment.objects.get()
+    stripe_recorder.sessions[payment.checkout_session_id]["status"] = "complete"  # paid in another tab
     stripe_recorder.fail_next(400, code="invalid_request_error", message="This session is not open.")
-    assert client.get(f"/booking/{booking.reference}/payment-cancelled/").status_code == 200
+
+    response = client.get(f"/booking/{booking.reference}/payment-cancelled/")
+
+    assert response.status_code == 200
+    assert "We could not cancel the payment yet" in response.content.decode()
+    booking.refresh_from_db()
+    assert booking.status == Booking.Status.HELD  # the completed session's webhook confirms it
+    assert Payment.objects.get().status == Payment.Status.OPEN
+
+
+def test_cancel_page_releases_when_stripe_says_the_session_already_expired(client, stripe_recorder, slot):
+    confirm(client, slot)
+    booking = Booking.objects.get()
+    payment = Payment.objects.get()
+    stripe_recorder.sessions[payment.checkout_session_id]["status"] = "expired"
+    stripe_recorder.fail_next(400, code="invalid_request_error", message="This session is not open.")
+
+    assert "Nothing was charged" in client.get(f"/booking/{booking.reference}/payment-cancelled/").content.decode()
     booking.refresh_from_db()
     assert booking.status == Booking.Status.EXPIRED
-    # Left open: the session's own webhook says whether it was paid.
-    assert Payment.objects.get().status == Payment.Status.OPEN
+
+
+def test_release_button_on_the_booking_page_posts(client, stripe_recorder, slot):
+    confirm(client, slot)
+    booking = Booking.objects.get()
+    page = client.get(f"/booking/{booking.reference}/").content.decode()
+    assert f'<form method="post" action="/booking/{booking.reference}/payment-cancelled/">' in page
+    assert client.post(f"/booking/{booking.reference}/payment-cancelled/").status_code == 200
+    booking.refresh_from_db()
+    assert booking.status == Booking.Status.EXPIRED
+
+
+def test_someone_else_typing_the_same_details_does_not_get_the_patients_checkout(client, stripe_recorder, slot):
+    from django.test import Client
+
+    confirm(client, slot)
+    other_browser = Client()
+    response = confirm(other_browser, slot)
+    assert response.status_code == 409  # the time is held: no link to the first patient's payment page
+    assert "checkout.stripe.com" not in response.content.decode()
+    assert len(stripe_recorder.calls("POST", "/v1/checkout/sessions")) == 1
 
 
 def test_cancel_page_for_a_confirmed_booking_changes_nothing(client, stripe_recorder, slot):

@@ -94,12 +94,15 @@ def test_inactive_service_cannot_be_booked(service, patient):
         booking_hold(slot_id=slot.pk, patient=patient, quoted_price_cents=175_00)
 
 
-def test_a_second_click_returns_the_same_booking(service, patient):
+def test_a_second_click_from_the_same_browser_returns_the_same_booking(service, patient):
     slot = SlotFactory(service=service, capacity=2)
     first = booking_create(slot_id=slot.pk, patient=patient, quoted_price_cents=175_00)
-    again = booking_create(slot_id=slot.pk, patient=patient, quoted_price_cents=175_00)
+    again = booking_create(slot_id=slot.pk, patient=patient, quoted_price_cents=175_00, resume=[first.reference])
     assert again == first
     assert slot.bookings.count() == 1
+    # Without this browser's references the same details are simply another booking.
+    third = booking_create(slot_id=slot.pk, patient=patient, quoted_price_cents=175_00)
+    assert third != first
 
 
 def test_slot_on_a_closed_day_cannot_be_booked(clinic, service, patient):

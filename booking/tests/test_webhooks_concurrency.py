@@ -1,15 +1,18 @@
 """Stripe delivering at the same moment, on PostgreSQL: each event counts once, a payment is refunded once."""
 
 import json
+import threading
+import time
 from collections import Counter
 from datetime import timedelta
 
 import pytest
 import time_machine
+from django.db import connection, transaction
 from django.test import Client
 from django.utils import timezone
 
-from booking.models import Booking, Payment, Refund, StripeEvent
+from booking.models import Booking, Payment, Refund, Slot, StripeEvent
 from booking.payments import checkout_hold, checkout_start
 from booking.rules import Patient
 from booking.services import booking_create, booking_hold
@@ -73,3 +76,78 @@ def test_late_payment_events_racing_for_a_taken_slot_refund_once(payment, stripe
     assert Refund.objects.count() == 1
     assert len(stripe_recorder.calls("POST", "/v1/refunds")) == 1
     assert Booking.objects.filter(slot_id=payment.booking.slot_id, status="confirmed").count() == 1
+
+
+class SlotLock:
+    """Another transaction holding the slot's row lock until told to let go (then doing `then`)."""
+
+    def __init__(self, slot_id, then=None):
+        self.slot_id, self.then = slot_id, then
+        self.locked, self.release = threading.Event(), threading.Event()
+        self.thread = threading.Thread(target=self._run)
+
+    def _run(self):
+        try:
+            with transaction.atomic():
+                Slot.objects.select_for_update().get(pk=self.slot_id)
+                self.locked.set()
+                self.release.wait(timeout=20)
+                if self.then:
+                    self.then()
+        finally:
+            connection.close()
+
+    def __enter__(self):
+        self.thread.start()
+        assert self.locked.wait(timeout=10)
+        return self
+
+    def __exit__(self, *exc):
+        self.release.set()
+        self.thread.join(timeout=20)
+
+
+def test_a_busy_database_makes_stripe_retry_instead_of_refunding(payment, stripe_recorder, settings):
+    settings.BOOKING_LOCK_TIMEOUT_MS = 200
+    completed = event("checkout.session.completed", paid(payment))
+    with SlotLock(payment.booking.slot_id):
+        assert deliver(completed) == 503
+    assert (Booking.objects.get().status, StripeEvent.objects.count(), Refund.objects.count()) == ("held", 0, 0)
+    assert deliver(completed) == 200  # Stripe's retry
+    assert Booking.objects.get().status == "confirmed"
+
+
+def test_a_hold_lapsing_while_the_webhook_waits_for_the_lock_is_never_overbooked(payment, stripe_recorder):
+    """The webhook arrives in time but waits; meanwhile the hold lapses and someone else takes the seat."""
+    slot_id = payment.booking.slot_id
+    lapsed = payment.booking.hold_expires_at + timedelta(minutes=1)
+
+    def someone_else_books():
+        Booking.objects.create(
+            slot_id=slot_id,
+            patient_name="Dana Cruz",
+            email="dana@example.com",
+            phone="+18585550199",
+            status=Booking.Status.CONFIRMED,
+            price_cents=175_00,
+            confirmed_at=timezone.now(),
+        )
+
+    statuses = []
+    with time_machine.travel(timezone.now(), tick=True) as clock:
+        with SlotLock(slot_id, then=someone_else_books):
+
+            def deliver_and_hang_up():
+                statuses.append(deliver(event("checkout.session.completed", paid(payment))))
+                connection.close()
+
+            webhook = threading.Thread(target=deliver_and_hang_up)
+            webhook.start()
+            time.sleep(0.5)  # the webhook is now queued behind the lock
+            clock.move_to(lapsed)
+        webhook.join(timeout=20)
+
+    assert statuses == [200]
+    assert Booking.objects.filter(slot_id=slot_id, status="confirmed").count() == 1
+    assert Booking.objects.get(pk=payment.booking_id).status == "cancelled"
+    assert Refund.objects.count() == 1

@@ -42,9 +42,8 @@ def session_object(payment: Payment, **changes) -> dict:
 
 
 def paid_session(payment: Payment, **changes) -> dict:
-    return session_object(
-        payment, status="complete", payment_status="paid", payment_intent="pi_test_0001", url=None, **changes
-    )
+    paid = {"status": "complete", "payment_status": "paid", "payment_intent": "pi_test_0001", "url": None}
+    return session_object(payment, **{**paid, **changes})
 
 
 @pytest.fixture
@@ -269,3 +268,89 @@ def test_refund_updated_moves_our_refund_on(client, payment, stripe_recorder, dj
     ours.refresh_from_db()
     assert ours.status == "succeeded"
     assert Refund.objects.count() == 1
+
+
+# Signed, but odd ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        event("checkout.session.completed", {"id": "cs_1"}, event_id="evt_" + "x" * 300),
+        {"id": "evt_no_type", "data": {"object": {"id": "cs_1"}}},
+        {"id": "evt_no_object", "type": "checkout.session.completed", "data": {"object": "cs_1"}},
+        "[" * 100_000,
+    ],
+    ids=["overlong-id", "no-type", "object-not-a-dict", "deeply-nested"],
+)
+def test_signed_but_malformed_events_are_400(client, stripe_recorder, db, payload):
+    assert post(client, payload).status_code == 400
+    assert not StripeEvent.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"id": "cs_" + "x" * 300},
+        {"amount_total": 2**40, "id": "cs_test_unknown"},
+        {"amount_total": -5, "id": "cs_test_unknown"},
+        {"payment_intent": "pi_" + "x" * 300},
+        {"payment_intent": None},
+        {"payment_intent": 12},
+        {"metadata": "not a dict"},
+    ],
+    ids=["overlong-session", "huge-amount", "negative-amount", "overlong-intent", "no-intent", "int-intent", "meta"],
+)
+def test_odd_fields_in_a_signed_event_never_500(client, payment, changes):
+    response = post(client, event("checkout.session.completed", paid_session(payment, **changes)))
+    assert response.status_code == 200
+    assert Payment.objects.filter(amount_cents__gt=10**9).count() == 0
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [{"amount_refunded": 2**40}, {"amount_refunded": "9900"}, {"payment_intent": ["pi"]}],
+    ids=["huge", "string", "list"],
+)
+def test_odd_charge_refunded_events_change_nothing(client, payment, changes):
+    post(client, event("checkout.session.completed", paid_session(payment)))
+    charge = {**recorded("charge"), "payment_intent": "pi_test_0001", **changes}
+    assert post(client, event("charge.refunded", charge)).status_code == 200
+    payment.refresh_from_db()
+    assert (payment.status, payment.amount_refunded_cents) == ("paid", 0)
+
+
+def test_odd_refund_events_are_ignored(client, payment):
+    post(client, event("checkout.session.completed", paid_session(payment)))
+    for changes in ({"id": "re_" + "x" * 300}, {"metadata": "x"}, {"amount": -1}, {"status": "exploded"}):
+        refund = {**recorded("refund"), "payment_intent": "pi_test_0001", **changes}
+        assert post(client, event("refund.updated", refund)).status_code == 200
+    # Only the one with a readable id, amount and status is kept, whatever its metadata.
+    assert list(Refund.objects.values_list("stripe_refund_id", flat=True)) == [recorded("refund")["id"]]
+
+
+# Money arriving twice -----------------------------------------------------------------------------
+
+
+def test_second_paid_session_for_a_paid_booking_is_refunded_not_kept(
+    client, payment, stripe_recorder, django_capture_on_commit_callbacks
+):
+    post(client, event("checkout.session.completed", paid_session(payment)))
+    second = paid_session(payment, id="cs_test_second", payment_intent="pi_test_second")
+    with django_capture_on_commit_callbacks(execute=True):
+        assert post(client, event("checkout.session.completed", second)).status_code == 200
+    assert state(payment) == ("confirmed", "paid")  # the booking stands on the first payment
+    [refund_call] = stripe_recorder.calls("POST", "/v1/refunds")
+    assert refund_call.params["payment_intent"] == "pi_test_second"
+    assert refund_call.idempotency_key == "duplicate-payment-cs_test_second"
+
+
+def test_payment_event_for_an_already_refunded_payment_is_acknowledged(client, payment, stripe_recorder):
+    with time_machine.travel(timezone.now() + timedelta(hours=1)):
+        booking_create(slot_id=payment.booking.slot_id, patient=OTHER, quoted_price_cents=99_00)
+        post(client, event("checkout.session.completed", paid_session(payment)))
+    Payment.objects.filter(pk=payment.pk).update(status=Payment.Status.REFUNDED, amount_refunded_cents=99_00)
+    Refund.objects.all().delete()
+    again = event("checkout.session.async_payment_succeeded", paid_session(payment))
+    assert post(client, again).status_code == 200
+    assert StripeEvent.objects.filter(id=again["id"]).exists()

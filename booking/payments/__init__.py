@@ -1,0 +1,27 @@
+"""Online payment: a Stripe Checkout Session per held booking, what Stripe's webhooks say of it, and refunds."""
+
+from .checkout import PaymentUnavailable, checkout_cancel, checkout_hold, checkout_start
+from .events import MalformedEvent, stripe_event_process
+from .refunds import (
+    TRANSIENT_STRIPE_ERRORS,
+    RefundError,
+    payment_refundable_cents,
+    refund_request,
+    refund_send,
+    refunds_resend_unsent,
+)
+
+__all__ = [
+    "TRANSIENT_STRIPE_ERRORS",
+    "MalformedEvent",
+    "PaymentUnavailable",
+    "RefundError",
+    "checkout_cancel",
+    "checkout_hold",
+    "checkout_start",
+    "payment_refundable_cents",
+    "refund_request",
+    "refund_send",
+    "refunds_resend_unsent",
+    "stripe_event_process",
+]

@@ -1,0 +1,88 @@
+"""Sending a patient with a held booking to Stripe Checkout, and back."""
+
+import logging
+from datetime import timedelta
+
+import stripe
+from django.conf import settings
+from django.db import transaction
+from django.urls import reverse
+
+from .. import stripe_gateway
+from ..models import Booking, Payment
+from ..services import BookingError, booking_release_hold
+
+logger = logging.getLogger(__name__)
+
+# Stripe's earliest expires_at is 30 minutes after the session is created;
+# the extra minute covers the time between the hold and that API call.
+CHECKOUT_MIN_HOLD = timedelta(minutes=31)
+
+
+class PaymentUnavailable(BookingError):
+    pass
+
+
+def checkout_hold() -> timedelta:
+    """How long a slot is held while the patient pays: the session expires with it."""
+    return max(timedelta(minutes=settings.BOOKING_HOLD_MINUTES), CHECKOUT_MIN_HOLD)
+
+
+def checkout_start(*, booking: Booking) -> str:
+    """The Stripe Checkout page for a held booking. One session per booking, however often this runs."""
+    base = settings.PUBLIC_BASE_URL
+    with transaction.atomic():
+        # A second click waits here for the first, then finds its session.
+        Booking.objects.select_for_update().filter(pk=booking.pk).first()
+        if existing := booking.payments.filter(status=Payment.Status.OPEN).exclude(checkout_url="").first():
+            return existing.checkout_url
+        try:
+            session = stripe_gateway.create_checkout_session(
+                idempotency_key=f"checkout-{booking.reference}",
+                reference=booking.reference,
+                amount_cents=booking.price_cents,
+                product_name=booking.slot.service.name,
+                customer_email=booking.email,
+                expires_at=booking.hold_expires_at,
+                success_url=base + reverse("booking:checkout_success", args=[booking.reference]),
+                cancel_url=base + reverse("booking:checkout_cancel", args=[booking.reference]),
+            )
+        except stripe.StripeError as exc:
+            failure = exc
+        else:
+            payment, _ = Payment.objects.get_or_create(
+                checkout_session_id=session.id,
+                defaults={"booking": booking, "checkout_url": session.url, "amount_cents": booking.price_cents},
+            )
+            return payment.checkout_url
+    logger.warning("Checkout for booking %s failed: %s", booking.reference, type(failure).__name__)
+    booking_release_hold(booking=booking)
+    raise PaymentUnavailable(
+        "We could not reach our payment provider. Nothing was charged and the time was released; "
+        "please try again in a minute."
+    ) from failure
+
+
+def checkout_cancel(*, booking: Booking) -> bool:
+    """The patient left Checkout: close the session and release the slot at once.
+
+    Returns False, releasing nothing, when Stripe cannot confirm the session is closed
+    (it may have been paid a moment ago in another tab); the hold then lapses by itself.
+    """
+    for payment in booking.payments.filter(status=Payment.Status.OPEN):
+        try:
+            stripe_gateway.expire_checkout_session(payment.checkout_session_id)
+        except stripe.StripeError as exc:
+            logger.info("Could not expire session for booking %s: %s", booking.reference, type(exc).__name__)
+            if not _session_is_expired(payment.checkout_session_id):
+                return False
+        Payment.objects.filter(pk=payment.pk, status=Payment.Status.OPEN).update(status=Payment.Status.EXPIRED)
+    booking_release_hold(booking=booking)
+    return True
+
+
+def _session_is_expired(session_id: str) -> bool:
+    try:
+        return stripe_gateway.retrieve_checkout_session(session_id).status == "expired"
+    except stripe.StripeError:
+        return False

@@ -1,0 +1,104 @@
+"""Money back to the patient: requested here, sent to Stripe by a task, settled by webhook."""
+
+import logging
+import uuid
+from datetime import datetime, timedelta
+
+import stripe
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+
+from notifications.services import notify_refund
+
+from .. import stripe_gateway, tasks
+from ..models import Payment, Refund
+
+logger = logging.getLogger(__name__)
+
+
+class RefundError(Exception):
+    """A refund the front desk asked for cannot be made; the message says why."""
+
+
+def payment_refundable_cents(payment: Payment) -> int:
+    """What can still be refunded: neither our own refunds nor Stripe's reported total may be exceeded."""
+    live = payment.refunds.exclude(status__in=[Refund.Status.FAILED, Refund.Status.CANCELED])
+    ours = live.aggregate(total=Sum("amount_cents"))["total"] or 0
+    # Stripe's total cannot include refunds it has not been asked for yet.
+    unsent = live.filter(status=Refund.Status.REQUESTED).aggregate(total=Sum("amount_cents"))["total"] or 0
+    return payment.amount_cents - max(ours, payment.amount_refunded_cents + unsent)
+
+
+def refund_request(
+    *,
+    payment: Payment,
+    reason: str,
+    amount_cents: int | None = None,
+    idempotency_key: str | None = None,
+    notify: bool = True,
+) -> Refund:
+    """Ask Stripe to refund a paid payment, in full or in part, and tell the patient.
+
+    Stripe's answer comes back by webhook. The same idempotency key always means
+    the same refund, here and at Stripe.
+    """
+    key = idempotency_key or f"refund-{uuid.uuid4()}"
+    with transaction.atomic():
+        payment = Payment.objects.select_for_update().get(pk=payment.pk)
+        if existing := Refund.objects.filter(idempotency_key=key).first():
+            return existing
+        if payment.status not in (Payment.Status.PAID, Payment.Status.REFUNDED) or not payment.payment_intent_id:
+            raise RefundError("Only a completed payment can be refunded.")
+        refundable = payment_refundable_cents(payment)
+        amount = refundable if amount_cents is None else amount_cents
+        if not 0 < amount <= refundable:
+            raise RefundError(f"At most {refundable / 100:.2f} USD of this payment can still be refunded.")
+        refund = Refund.objects.create(payment=payment, amount_cents=amount, reason=reason, idempotency_key=key)
+        tasks.refund_submit.delay_on_commit(refund.pk)
+        if notify:
+            notify_refund(refund)
+        return refund
+
+
+# Errors worth another try later: the network, Stripe's own trouble, rate limits.
+TRANSIENT_STRIPE_ERRORS = (stripe.APIConnectionError, stripe.APIError, stripe.RateLimitError)
+
+
+def refund_send(*, refund_id: int) -> None:
+    """Ask Stripe for a refund row's money. Safe to run again: the row's key makes Stripe answer the same."""
+    refund = Refund.objects.select_related("payment__booking").get(pk=refund_id)
+    if refund.status != Refund.Status.REQUESTED:
+        return
+    try:
+        result = stripe_gateway.create_refund(
+            payment_intent_id=refund.payment.payment_intent_id,
+            amount_cents=refund.amount_cents,
+            idempotency_key=refund.idempotency_key,
+            reference=refund.payment.booking.reference,
+        )
+    except TRANSIENT_STRIPE_ERRORS:
+        raise
+    except stripe.StripeError as exc:
+        logger.warning("Stripe refused refund %s: %s", refund.pk, type(exc).__name__)
+        Refund.objects.filter(pk=refund.pk, status=Refund.Status.REQUESTED).update(
+            status=Refund.Status.FAILED, last_error=str(exc.user_message or exc)[:1000]
+        )
+        return
+    status = result.status if result.status in Refund.Status.values else Refund.Status.PENDING
+    Refund.objects.filter(pk=refund.pk, status=Refund.Status.REQUESTED).update(
+        stripe_refund_id=result.id, status=status
+    )
+
+
+def refunds_resend_unsent(*, now: datetime | None = None, older_than: timedelta = timedelta(minutes=15)) -> int:
+    """Send again the refunds Stripe never accepted (unreachable through every retry). Their keys keep it to one."""
+    now = now or timezone.now()
+    unsent = list(
+        Refund.objects.filter(status=Refund.Status.REQUESTED, created_at__lte=now - older_than).values_list(
+            "pk", flat=True
+        )
+    )
+    for refund_id in unsent:
+        tasks.refund_submit.delay(refund_id)
+    return len(unsent)
