@@ -22,9 +22,15 @@ $(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
 var/static:
 	mkdir -p var/static
 
+# Without REDIS_URL, tasks run in-process and a scheduler beside the server fires the
+# periodic ones (reminders, retries, hold expiry); with it, run `make worker` and `make beat`.
 run: $(VENV)/.installed | var/static
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
+	@if [ -z "$$REDIS_URL" ]; then \
+		$(BIN)/celery -A clinic beat --loglevel=WARNING --schedule var/celerybeat-schedule & \
+		trap "kill $$! 2>/dev/null" EXIT INT TERM; \
+	fi; \
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 test: $(VENV)/.installed-dev | var/static
@@ -34,9 +40,9 @@ lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-# With REDIS_URL set: the background worker and the scheduler (holds expiry).
+# With REDIS_URL set: the background worker and the scheduler.
 worker: $(VENV)/.installed
-	$(BIN)/celery -A clinic worker --loglevel=INFO
+	$(BIN)/celery -A clinic worker --loglevel=INFO --concurrency=2
 
 beat: $(VENV)/.installed
 	$(BIN)/celery -A clinic beat --loglevel=INFO

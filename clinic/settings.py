@@ -80,6 +80,13 @@ TEMPLATES = [
             ],
         },
     },
+    {
+        # Texts and plain-text emails: nothing to escape, "D'Andre & Co" stays as written.
+        "NAME": "text",
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "OPTIONS": {"autoescape": False},
+    },
 ]
 
 DATABASES = {

@@ -61,8 +61,10 @@ class MessageAdmin(admin.ModelAdmin):
     def resend(self, request, queryset):
         for message in queryset:
             copy = message_resend(message=message)
-            level = messages.SUCCESS if copy.status == Message.Status.QUEUED else messages.WARNING
-            self.message_user(request, f"{message}: {copy.get_status_display().lower()}.", level)
+            if copy.status == Message.Status.QUEUED:
+                self.message_user(request, f"{message}: queued.", messages.SUCCESS)
+            else:
+                self.message_user(request, f"{message}: not sent, the number texted STOP.", messages.WARNING)
 
 
 @admin.register(OptOut)

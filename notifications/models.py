@@ -28,7 +28,7 @@ class Message(models.Model):
         SENT = "sent", "Sent"
         DELIVERED = "delivered", "Delivered"
         FAILED = "failed", "Failed"
-        SUPPRESSED = "suppressed", "Suppressed (opted out)"
+        SUPPRESSED = "suppressed", "Suppressed"  # opted out, or its visit was cancelled or moved
 
     booking = models.ForeignKey(Booking, on_delete=models.CASCADE, null=True, blank=True, related_name="messages")
     channel = models.CharField(max_length=5, choices=Channel.choices)

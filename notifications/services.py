@@ -36,7 +36,7 @@ SENDING_TIMEOUT = timedelta(minutes=10)
 
 SUBJECTS = {
     Kind.CONFIRMATION: "You're booked: {when}",
-    Kind.REMINDER_24H: "See you tomorrow: {when}",
+    Kind.REMINDER_24H: "See you {visit_day}: {when}",
     Kind.REMINDER_2H: "See you soon: {when}",
     Kind.CANCELLATION: "Your visit on {when} is cancelled",
     Kind.RESCHEDULE: "Your visit is now {when}",
@@ -76,12 +76,23 @@ def before_quiet_hours(moment: datetime, tz: ZoneInfo) -> datetime:
 # Queueing --------------------------------------------------------------------------------------
 
 
+def visit_day(starts_at: datetime, tz: ZoneInfo) -> str:
+    """ "today", "tomorrow" or "on Friday": the visit's day as seen when the message goes out."""
+    days = (timezone.localtime(starts_at, tz).date() - timezone.localdate(timezone=tz)).days
+    if days == 0:
+        return "today"
+    if days == 1:
+        return "tomorrow"
+    return f"on {timezone.localtime(starts_at, tz):%A}"
+
+
 def booking_context(booking: Booking) -> dict:
     clinic = booking.slot.service.clinic
     return {
         "booking": booking,
         "clinic": clinic,
         "starts_at": timezone.localtime(booking.slot.starts_at, clinic.tz),
+        "visit_day": visit_day(booking.slot.starts_at, clinic.tz),
         "link": booking.public_url(),
         "paid_online": booking.payments.filter(status=Payment.Status.PAID).exists(),
     }
@@ -105,7 +116,7 @@ def message_queue(
     now = timezone.now()
     folder = "sms" if channel == Channel.SMS else "emails"
     with timezone.override(context["clinic"].tz):
-        body = render_to_string(f"{folder}/{kind}.txt", context).strip()
+        body = render_to_string(f"{folder}/{kind}.txt", context, using="text").strip()
     if channel == Channel.SMS:
         body = to_gsm7(body)
     subject = ""
@@ -113,6 +124,7 @@ def message_queue(
         when = context.get("starts_at")
         subject = SUBJECTS[kind].format(
             when=f"{when:%a %b} {when.day}, {when:%-I:%M %p}" if when else "",
+            visit_day=context.get("visit_day", ""),
             clinic=context["clinic"].name,
         )
     suppressed = channel == Channel.SMS and is_opted_out(recipient)
@@ -278,9 +290,12 @@ def message_send(*, message_id: int) -> None:
     )
     if not claimed:
         return  # sent, being sent, suppressed, or not due: another call has it
-    message = Message.objects.get(pk=message_id)
+    message = Message.objects.select_related("booking__slot").get(pk=message_id)
     if message.channel == Channel.SMS and is_opted_out(message.recipient):
-        _finish(message, Status.SUPPRESSED)
+        _finish(message, Status.SUPPRESSED, error="The number texted STOP.")
+        return
+    if message.kind in REMINDERS and not _reminder_still_true(message):
+        _finish(message, Status.SUPPRESSED, error="The visit was cancelled or moved.")
         return
     try:
         provider_id = transports.send(message)
@@ -300,6 +315,14 @@ def message_send(*, message_id: int) -> None:
         _finish(message, Status.FAILED, error=str(exc))
         return
     _finish(message, Status.SENT, provider_id=provider_id, sent_at=now)
+
+
+def _reminder_still_true(message: Message) -> bool:
+    """A reminder waiting for a retry is sent only if its visit is still on, at the same time."""
+    booking = message.booking
+    return booking.status == Booking.Status.CONFIRMED and message.dedupe_key.endswith(
+        f":{booking.slot.starts_at:%Y%m%dT%H%MZ}:{message.channel}"
+    )
 
 
 def _finish(message: Message, status: str, *, error: str = "", **fields) -> None:
