@@ -41,9 +41,12 @@ def worker(tmp_path):
     command = [sys.executable, "-m", "celery", "-A", "clinic", "worker", "--pool=solo", "-Q", queue, "-l", "INFO"]
     with log.open("w") as out:
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    eager = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = False  # this test talks to the real broker
     try:
         yield queue, log
     finally:
+        celery_app.conf.task_always_eager = eager
         process.terminate()
         process.wait(timeout=20)
 
@@ -57,9 +60,8 @@ def wait_for(condition, timeout=60):
     return False
 
 
-def test_message_whose_task_is_delivered_twice_is_sent_once(worker, monkeypatch):
+def test_message_whose_task_is_delivered_twice_is_sent_once(worker):
     queue, log = worker
-    monkeypatch.setattr(celery_app.conf, "task_always_eager", False)  # this test talks to the real broker
     message = Message.objects.create(
         channel=Message.Channel.SMS,
         kind=Message.Kind.CONFIRMATION,
