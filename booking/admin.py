@@ -3,6 +3,7 @@ from django.contrib import admin, messages
 from django.utils import timezone
 from django.utils.html import format_html
 
+from assessments.admin import intake_status
 from notifications.admin import MessageInline
 
 from . import stripe_gateway
@@ -132,13 +133,13 @@ class BookingAdminForm(forms.ModelForm):
 @admin.register(Booking)
 class BookingAdmin(admin.ModelAdmin):
     form = BookingAdminForm
-    list_display = ["reference", "patient_name", "visit", "status", "price", "promotion", "created_at"]
+    list_display = ["reference", "patient_name", "visit", "status", "price", "promotion", "intake", "created_at"]
     list_filter = ["status", "promotion"]
-    list_select_related = ["slot__service__clinic", "promotion"]
+    list_select_related = ["slot__service__clinic", "promotion", "intake"]
     search_fields = ["reference", "patient_name", "email", "phone"]
     fields = ["reference", "status", "slot", "promotion", "price_cents", "patient_name", "email", "phone"]
     fields += ["sms_consent", "sms_consent_at", "hold_expires_at", "confirmed_at", "cancelled_at", "cancel_reason"]
-    fields += ["created_at", "updated_at"]
+    fields += ["review_before_visit", "intake", "created_at", "updated_at"]
     # Seats, spots and prices change only through the booking services, which hold the locks.
     readonly_fields = [
         "reference",
@@ -152,6 +153,8 @@ class BookingAdmin(admin.ModelAdmin):
         "confirmed_at",
         "cancelled_at",
         "cancel_reason",
+        "review_before_visit",
+        "intake",
         "created_at",
         "updated_at",
     ]
@@ -162,6 +165,10 @@ class BookingAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    @admin.display(description="intake")
+    def intake(self, booking):
+        return intake_status(booking)
 
     @admin.display(description="visit", ordering="slot__starts_at")
     def visit(self, booking):

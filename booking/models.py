@@ -183,6 +183,9 @@ class Booking(models.Model):
     price_cents = models.PositiveIntegerField(help_text="The price locked when the slot was held, in cents.")
     hold_expires_at = models.DateTimeField(null=True, blank=True)
     confirmed_at = models.DateTimeField(null=True, blank=True)
+    review_before_visit = models.BooleanField(
+        default=False, help_text="The intake's red-flag screen had a yes: a clinician reviews it before the visit."
+    )
     patient_confirmed_at = models.DateTimeField(
         null=True, blank=True, help_text="When the patient answered YES to a reminder."
     )

@@ -3,6 +3,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from assessments.links import intake_path
+
 from .forms import ConfirmBookingForm, PatientDetailsForm
 from .models import Booking, Payment, Slot
 from .payments import PaymentUnavailable, checkout_cancel, checkout_hold, checkout_start
@@ -138,7 +140,12 @@ def _booking_or_404(reference: str) -> Booking:
 @require_safe
 def booking_detail(request, reference: str):
     booking = _booking_or_404(reference)
-    context = {"booking": booking, "starts_at": _local(booking.slot), "payment": booking.payments.first()}
+    context = {
+        "booking": booking,
+        "starts_at": _local(booking.slot),
+        "payment": booking.payments.first(),
+        "intake_path": intake_path(booking),
+    }
     return render(request, "booking/booking_detail.html", context)
 
 

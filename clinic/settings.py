@@ -153,6 +153,14 @@ BOOKING_DAYS_AHEAD = env.int("BOOKING_DAYS_AHEAD", default=42)
 # How long a booking waits for another booking's row lock before saying "busy, try again".
 BOOKING_LOCK_TIMEOUT_MS = env.int("BOOKING_LOCK_TIMEOUT_MS", default=5000)
 
+# Intake: the private link works until this many days after the visit.
+INTAKE_LINK_DAYS = env.int("INTAKE_LINK_DAYS", default=7)
+
+# Staff (and every) session ends after this many idle minutes.
+SESSION_IDLE_MINUTES = env.int("SESSION_IDLE_MINUTES", default=15)
+SESSION_COOKIE_AGE = SESSION_IDLE_MINUTES * 60
+SESSION_SAVE_EVERY_REQUEST = True
+
 # Payments: with both keys set, patients pay online through Stripe Checkout;
 # without them, payment is due at the visit.
 STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")

@@ -11,4 +11,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("booking.urls")),
     path("", include("notifications.urls")),
+    path("", include("assessments.urls")),
 ]

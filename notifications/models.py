@@ -21,6 +21,7 @@ class Message(models.Model):
         LATE_PAYMENT = "late_payment", "Late payment refunded"
         CLINIC_NEW_BOOKING = "clinic_new_booking", "New booking (to the clinic)"
         CLINIC_INBOUND_TEXT = "clinic_inbound_text", "Text received (to the clinic)"
+        CLINIC_INTAKE_REVIEW = "clinic_intake_review", "Intake needs review (to the clinic)"
 
     class Status(models.TextChoices):
         QUEUED = "queued", "Queued"

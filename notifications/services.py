@@ -18,6 +18,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from assessments.links import intake_link
 from booking.models import Booking, Payment, Refund
 
 from . import tasks, transports
@@ -44,6 +45,7 @@ SUBJECTS = {
     Kind.LATE_PAYMENT: "Your payment to {clinic} is being refunded",
     Kind.CLINIC_NEW_BOOKING: "New booking: {when}",
     Kind.CLINIC_INBOUND_TEXT: "New text to the clinic's number",
+    Kind.CLINIC_INTAKE_REVIEW: "Review before the visit: {when}",
 }
 
 
@@ -94,6 +96,7 @@ def booking_context(booking: Booking) -> dict:
         "starts_at": timezone.localtime(booking.slot.starts_at, clinic.tz),
         "visit_day": visit_day(booking.slot.starts_at, clinic.tz),
         "link": booking.public_url(),
+        "intake_link": intake_link(booking),
         "paid_online": booking.payments.filter(status=Payment.Status.PAID).exists(),
     }
 

@@ -1,0 +1,90 @@
+from django.contrib import admin
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.html import format_html
+
+from .models import Intake, IntakeAccess
+from .services import intake_access_log
+from .summary import intake_sections
+
+READ_ANSWERS = "assessments.view_intake_answers"
+
+
+@admin.register(Intake)
+class IntakeAdmin(admin.ModelAdmin):
+    """Clinicians (and superusers) read the answers here; every opening is logged. Nobody edits them."""
+
+    list_display = ["booking", "visit", "completed_at", "review_before_visit"]
+    list_select_related = ["booking__slot"]
+    search_fields = ["booking__reference", "booking__patient_name"]
+    fields = ["booking", "steps_done", "completed_at", "answers"]
+    readonly_fields = fields
+
+    def has_module_permission(self, request):
+        return request.user.has_perm(READ_ANSWERS)
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.has_perm(READ_ANSWERS)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(ordering="booking__slot__starts_at")
+    def visit(self, intake):
+        return intake.booking.slot.starts_at
+
+    @admin.display(boolean=True, description="review before visit")
+    def review_before_visit(self, intake):
+        return intake.booking.review_before_visit
+
+    @admin.display(description="answers")
+    def answers(self, intake):
+        printable = reverse("assessments:intake_print", args=[intake.booking_id])
+        return render_to_string(
+            "assessments/admin_answers.html",
+            {"intake": intake, "sections": intake_sections(intake), "print": printable},
+        )
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        if response.status_code == 200 and (intake := self.get_object(request, object_id)):
+            intake_access_log(
+                booking=intake.booking,
+                user=request.user,
+                action=IntakeAccess.Action.VIEW,
+                ip_address=request.META.get("REMOTE_ADDR"),
+            )
+        return response
+
+
+@admin.register(IntakeAccess)
+class IntakeAccessAdmin(admin.ModelAdmin):
+    """The access log: read-only for everyone, superusers included."""
+
+    list_display = ["at", "user", "action", "detail", "booking", "ip_address"]
+    list_filter = ["action"]
+    list_select_related = ["user", "booking"]
+    search_fields = ["booking__reference", "user__username"]
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+def intake_status(booking) -> str:
+    """What the front desk may know of an intake: done or not, flagged or not. Never the answers."""
+    intake = getattr(booking, "intake", None)
+    status = "done" if intake and intake.completed_at else ("started" if intake else "not started")
+    return format_html("{}{}", status, " · review before visit" if booking.review_before_visit else "")

@@ -1,0 +1,176 @@
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+
+from booking.models import Booking
+
+PAIN_SCALE = [MinValueValidator(0), MaxValueValidator(10)]
+MILES = [MinValueValidator(0), MaxValueValidator(300)]
+
+
+class Intake(models.Model):
+    """The pre-visit questionnaire. Health information: only clinicians read it, and every read is logged."""
+
+    class Sex(models.TextChoices):
+        FEMALE = "female", "Female"
+        MALE = "male", "Male"
+        INTERSEX = "intersex", "Intersex"
+        UNSAID = "unsaid", "Prefer not to say"
+
+    class HeardAbout(models.TextChoices):
+        BLOG = "blog", "The clinic's blog post"
+        INSTAGRAM = "instagram", "Instagram"
+        FRIEND = "friend", "A friend or training partner"
+        SEARCH = "search", "A web search"
+        CLUB = "club", "A running club or race"
+        OTHER = "other", "Somewhere else"
+
+    class PainArea(models.TextChoices):
+        LOW_BACK = "low_back", "Low back"
+        HIP = "hip", "Hip"
+        BUTTOCK = "buttock", "Buttock"
+        LEG = "leg", "Leg"
+        OTHER = "other", "Somewhere else"
+
+    class Side(models.TextChoices):
+        LEFT = "left", "Left"
+        RIGHT = "right", "Right"
+        BOTH = "both", "Both sides"
+        MIDDLE = "middle", "In the middle"
+
+    class Since(models.TextChoices):
+        WEEKS_2 = "under_2_weeks", "Less than 2 weeks"
+        WEEKS_6 = "2_6_weeks", "2 to 6 weeks"
+        MONTHS_3 = "6_12_weeks", "6 to 12 weeks"
+        YEAR = "3_12_months", "3 to 12 months"
+        LONGER = "over_a_year", "More than a year"
+
+    class Phase(models.TextChoices):
+        BASE = "base", "Base"
+        BUILD = "build", "Build"
+        PEAK = "peak", "Peak"
+        TAPER = "taper", "Taper"
+        OFF = "off", "Between plans"
+
+    booking = models.OneToOneField(Booking, on_delete=models.CASCADE, related_name="intake")
+    steps_done = models.JSONField(default=list, help_text="The steps the patient has saved.")
+    completed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    # About you
+    date_of_birth = models.DateField(null=True)
+    sex = models.CharField(max_length=10, choices=Sex.choices, blank=True)
+    emergency_contact_name = models.CharField(max_length=120, blank=True)
+    emergency_contact_phone = models.CharField(max_length=20, blank=True)
+    heard_about = models.CharField("how you heard of us", max_length=10, choices=HeardAbout.choices, blank=True)
+
+    # Pain
+    pain_areas = models.JSONField("where it hurts", default=list)
+    pain_area_other = models.CharField("somewhere else", max_length=120, blank=True)
+    pain_side = models.CharField("which side", max_length=10, choices=Side.choices, blank=True)
+    pain_since = models.CharField("since when", max_length=16, choices=Since.choices, blank=True)
+    pain_onset = models.TextField("how it started", max_length=1000, blank=True)
+    pain_now = models.PositiveSmallIntegerField("pain now (0–10)", null=True, validators=PAIN_SCALE)
+    pain_worst = models.PositiveSmallIntegerField("pain at its worst (0–10)", null=True, validators=PAIN_SCALE)
+    worse_with = models.TextField("what makes it worse", max_length=1000, blank=True)
+    better_with = models.TextField("what makes it better", max_length=1000, blank=True)
+    wakes_at_night = models.BooleanField("wakes you at night", null=True)
+
+    # Running
+    years_running = models.PositiveSmallIntegerField(null=True, validators=[MaxValueValidator(80)])
+    weekly_miles_now = models.DecimalField(
+        "weekly miles now", max_digits=4, decimal_places=1, null=True, validators=MILES
+    )
+    weekly_miles_peak = models.DecimalField(
+        "weekly miles at peak", max_digits=4, decimal_places=1, null=True, blank=True, validators=MILES
+    )
+    longest_recent_run = models.DecimalField(
+        "longest recent run (miles)", max_digits=4, decimal_places=1, null=True, blank=True, validators=MILES
+    )
+    next_race_name = models.CharField(max_length=120, blank=True)
+    next_race_date = models.DateField(null=True, blank=True)
+    next_race_distance = models.CharField(max_length=40, blank=True)
+    training_phase = models.CharField("where your plan is", max_length=8, choices=Phase.choices, blank=True)
+    other_sports = models.TextField(max_length=1000, blank=True)
+    strength_work = models.TextField("strength work now", max_length=1000, blank=True)
+
+    # History
+    previous_injuries = models.TextField("previous injuries and surgeries", max_length=2000, blank=True)
+    medications = models.TextField(max_length=2000, blank=True)
+    imaging = models.TextField("imaging already done", max_length=2000, blank=True)
+    other_conditions = models.TextField(max_length=2000, blank=True)
+
+    # Red-flag screen: any "yes" means review before the visit
+    flag_numbness = models.BooleanField("numbness or tingling in your legs", null=True)
+    flag_saddle_numbness = models.BooleanField(
+        "numbness or tingling in the saddle area (between your legs, where you would sit on a saddle)", null=True
+    )
+    flag_weakness = models.BooleanField("major or worsening weakness in your legs", null=True)
+    flag_bladder_bowel = models.BooleanField("new changes in how your bladder or bowels work", null=True)
+    flag_weight_loss = models.BooleanField("weight loss you cannot explain", null=True)
+    flag_fever = models.BooleanField("fever, or feeling generally unwell", null=True)
+    flag_cancer = models.BooleanField("a history of cancer", null=True)
+    flag_fall = models.BooleanField("a recent fall or accident", null=True)
+    flag_constant_pain = models.BooleanField("constant pain that rest does not ease", null=True)
+
+    # Goals, consent and signature
+    goals = models.TextField("goals for the visit", max_length=2000, blank=True)
+    consent_treatment = models.BooleanField(default=False)
+    privacy_acknowledged = models.BooleanField(default=False)
+    consent_filming = models.BooleanField("consent to film the stride", null=True)
+    signature_name = models.CharField("typed signature", max_length=120, blank=True)
+    signed_at = models.DateTimeField(null=True, blank=True)
+    signed_ip = models.GenericIPAddressField(null=True, blank=True)
+
+    class Meta:
+        permissions = [("view_intake_answers", "Can read intake answers")]
+
+    def __str__(self):
+        return f"Intake for booking {self.booking.reference}"
+
+    RED_FLAGS = [
+        "flag_numbness",
+        "flag_saddle_numbness",
+        "flag_weakness",
+        "flag_bladder_bowel",
+        "flag_weight_loss",
+        "flag_fever",
+        "flag_cancer",
+        "flag_fall",
+        "flag_constant_pain",
+    ]
+    URGENT_FLAGS = ["flag_saddle_numbness", "flag_bladder_bowel"]
+
+    @property
+    def has_red_flag(self) -> bool:
+        return any(getattr(self, name) for name in self.RED_FLAGS)
+
+    @property
+    def needs_urgent_care_advice(self) -> bool:
+        return any(getattr(self, name) for name in self.URGENT_FLAGS)
+
+
+class IntakeAccess(models.Model):
+    """Who read or changed intake answers, and when. Written by the app; nobody edits it."""
+
+    class Action(models.TextChoices):
+        VIEW = "view", "Viewed in the admin"
+        PRINT = "print", "Opened the printable summary"
+        PATIENT_SAVE = "patient_save", "Patient saved a step"
+        PATIENT_VIEW = "patient_view", "Patient opened the form"
+
+    booking = models.ForeignKey(Booking, on_delete=models.PROTECT, related_name="intake_accesses")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True)
+    action = models.CharField(max_length=14, choices=Action.choices)
+    detail = models.CharField(max_length=40, blank=True, help_text="The step, for a patient's save.")
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-at"]
+        verbose_name_plural = "intake access log"
+
+    def __str__(self):
+        who = self.user.get_username() if self.user else "the patient"
+        return f"{who}: {self.get_action_display()} ({self.booking.reference})"

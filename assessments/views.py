@@ -1,0 +1,90 @@
+from django.contrib.admin.views.decorators import staff_member_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_safe
+
+from booking.models import Booking
+
+from .forms import STEPS
+from .models import Intake, IntakeAccess
+from .services import booking_for_token, intake_access_log, intake_is_open, intake_save_step, next_step
+from .summary import intake_sections
+
+
+def _booking_or_404(token: str) -> Booking:
+    booking = booking_for_token(token)
+    if booking is None:
+        raise Http404("This link is not valid, or has expired.")
+    return booking
+
+
+def _intake(booking: Booking) -> Intake | None:
+    return Intake.objects.filter(booking=booking).first()
+
+
+def _context(booking: Booking, **extra) -> dict:
+    starts_at = timezone.localtime(booking.slot.starts_at, booking.slot.service.clinic.tz)
+    steps = [(name, form_class.title) for name, form_class in STEPS.items()]
+    return {"booking": booking, "starts_at": starts_at, "steps": steps, **extra}
+
+
+@never_cache
+@require_safe
+def intake_start(request, token: str):
+    booking = _booking_or_404(token)
+    step = next_step(_intake(booking))
+    if step and intake_is_open(booking):
+        return redirect("assessments:intake_step", token=token, step=step)
+    return redirect("assessments:intake_done", token=token)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def intake_step(request, token: str, step: str):
+    booking = _booking_or_404(token)
+    if step not in STEPS:
+        raise Http404("No such step.")
+    if not intake_is_open(booking):
+        if request.method == "POST":
+            return render(request, "assessments/closed.html", _context(booking), status=403)
+        return redirect("assessments:intake_done", token=token)
+    intake = _intake(booking)
+    form = STEPS[step](request.POST or None, instance=intake or Intake(booking=booking))
+    if request.method == "POST" and form.is_valid():
+        intake = intake_save_step(booking=booking, step=step, form=form, ip_address=request.META.get("REMOTE_ADDR"))
+        following = next_step(intake)
+        if following is None or "finish" in request.POST:
+            return redirect("assessments:intake_done", token=token)
+        return redirect("assessments:intake_step", token=token, step=following)
+    number = list(STEPS).index(step) + 1
+    context = _context(booking, form=form, step=step, number=number, intake=intake)
+    return render(request, "assessments/step.html", context, status=400 if form.errors else 200)
+
+
+@never_cache
+@require_safe
+def intake_done(request, token: str):
+    booking = _booking_or_404(token)
+    intake = _intake(booking)
+    context = _context(booking, intake=intake, token=token, open=intake_is_open(booking), next=next_step(intake))
+    return render(request, "assessments/done.html", context)
+
+
+@staff_member_required
+@require_safe
+def intake_print(request, booking_id: int):
+    """The one-page summary a clinician prints before the visit."""
+    if not request.user.has_perm("assessments.view_intake_answers"):
+        raise PermissionDenied
+    intake = get_object_or_404(Intake.objects.select_related("booking__slot__service__clinic"), booking_id=booking_id)
+    intake_access_log(
+        booking=intake.booking,
+        user=request.user,
+        action=IntakeAccess.Action.PRINT,
+        ip_address=request.META.get("REMOTE_ADDR"),
+    )
+    context = _context(intake.booking, intake=intake, sections=intake_sections(intake))
+    return render(request, "assessments/print.html", context)
