@@ -158,7 +158,7 @@ class IntakeAccess(models.Model):
         VIEW = "view", "Viewed in the admin"
         PRINT = "print", "Opened the printable summary"
         PATIENT_SAVE = "patient_save", "Patient saved a step"
-        PATIENT_VIEW = "patient_view", "Patient opened the form"
+        PATIENT_VIEW = "patient_view", "Opened saved answers through the patient's link"
 
     booking = models.ForeignKey(Booking, on_delete=models.PROTECT, related_name="intake_accesses")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True)

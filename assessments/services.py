@@ -83,5 +83,5 @@ def _flag_for_review(booking: Booking) -> None:
     )
 
 
-def intake_access_log(*, booking: Booking, user, action: str, ip_address: str | None = None) -> None:
-    IntakeAccess.objects.create(booking=booking, user=user, action=action, ip_address=ip_address)
+def intake_access_log(*, booking: Booking, user, action: str, ip_address: str | None = None, detail: str = "") -> None:
+    IntakeAccess.objects.create(booking=booking, user=user, action=action, ip_address=ip_address, detail=detail)

@@ -52,6 +52,15 @@ def intake_step(request, token: str, step: str):
             return render(request, "assessments/closed.html", _context(booking), status=403)
         return redirect("assessments:intake_done", token=token)
     intake = _intake(booking)
+    if request.method == "GET" and intake:
+        # Saved answers are shown again: whoever opens them, patient or not, is on record.
+        intake_access_log(
+            booking=booking,
+            user=request.user if request.user.is_authenticated else None,
+            action=IntakeAccess.Action.PATIENT_VIEW,
+            ip_address=request.META.get("REMOTE_ADDR"),
+            detail=step,
+        )
     form = STEPS[step](request.POST or None, instance=intake or Intake(booking=booking))
     if request.method == "POST" and form.is_valid():
         intake = intake_save_step(booking=booking, step=step, form=form, ip_address=request.META.get("REMOTE_ADDR"))

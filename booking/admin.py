@@ -133,13 +133,23 @@ class BookingAdminForm(forms.ModelForm):
 @admin.register(Booking)
 class BookingAdmin(admin.ModelAdmin):
     form = BookingAdminForm
-    list_display = ["reference", "patient_name", "visit", "status", "price", "promotion", "intake", "created_at"]
+    view_on_site = False  # the patient's page leads to their intake answers
+    list_display = [
+        "reference",
+        "patient_name",
+        "visit",
+        "status",
+        "price",
+        "promotion",
+        "intake_progress",
+        "created_at",
+    ]
     list_filter = ["status", "promotion"]
     list_select_related = ["slot__service__clinic", "promotion", "intake"]
     search_fields = ["reference", "patient_name", "email", "phone"]
     fields = ["reference", "status", "slot", "promotion", "price_cents", "patient_name", "email", "phone"]
     fields += ["sms_consent", "sms_consent_at", "hold_expires_at", "confirmed_at", "cancelled_at", "cancel_reason"]
-    fields += ["review_before_visit", "intake", "created_at", "updated_at"]
+    fields += ["review_before_visit", "intake_progress", "created_at", "updated_at"]
     # Seats, spots and prices change only through the booking services, which hold the locks.
     readonly_fields = [
         "reference",
@@ -154,7 +164,7 @@ class BookingAdmin(admin.ModelAdmin):
         "cancelled_at",
         "cancel_reason",
         "review_before_visit",
-        "intake",
+        "intake_progress",
         "created_at",
         "updated_at",
     ]
@@ -167,7 +177,7 @@ class BookingAdmin(admin.ModelAdmin):
         return False
 
     @admin.display(description="intake")
-    def intake(self, booking):
+    def intake_progress(self, booking):
         return intake_status(booking)
 
     @admin.display(description="visit", ordering="slot__starts_at")
