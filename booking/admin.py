@@ -1,14 +1,15 @@
 from django import forms
 from django.contrib import admin, messages
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.html import format_html
 
 from assessments.admin import intake_status
 from notifications.admin import MessageInline
 
-from . import stripe_gateway
+from . import admin_actions, stripe_gateway
 from .forms import PhoneNumberField
-from .models import Booking, Payment, Promotion, Refund, Service, Slot, StripeEvent
+from .models import Booking, BookingEvent, Payment, Promotion, Refund, Service, Slot, StripeEvent
 from .payments import RefundError, refund_request
 
 
@@ -122,6 +123,45 @@ class SlotAdmin(admin.ModelAdmin):
     date_hierarchy = "starts_at"
 
 
+class PaidFilter(admin.SimpleListFilter):
+    title = "paid online"
+    parameter_name = "paid"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Paid online"), ("no", "Due at the visit")]
+
+    def queryset(self, request, queryset):
+        paid = Payment.objects.filter(booking=OuterRef("pk"), status=Payment.Status.PAID)
+        if self.value() == "yes":
+            return queryset.filter(Exists(paid))
+        if self.value() == "no":
+            return queryset.exclude(Exists(paid))
+        return queryset
+
+
+class IntakeDoneFilter(admin.SimpleListFilter):
+    title = "intake"
+    parameter_name = "intake"
+
+    def lookups(self, request, model_admin):
+        return [("done", "Done"), ("not_done", "Not done")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "done":
+            return queryset.filter(intake__completed_at__isnull=False)
+        if self.value() == "not_done":
+            return queryset.filter(Q(intake__isnull=True) | Q(intake__completed_at__isnull=True))
+        return queryset
+
+
+class BookingEventInline(ReadOnlyInline):
+    model = BookingEvent
+    fields = ["at", "from_status", "to_status", "user", "note"]
+    readonly_fields = fields
+    show_change_link = False
+    verbose_name_plural = "history"
+
+
 class BookingAdminForm(forms.ModelForm):
     phone = PhoneNumberField(label="Mobile phone")
 
@@ -144,8 +184,23 @@ class BookingAdmin(admin.ModelAdmin):
         "intake_progress",
         "created_at",
     ]
-    list_filter = ["status", "promotion"]
+    list_filter = [
+        ("slot__starts_at", admin.DateFieldListFilter),
+        "status",
+        "promotion",
+        PaidFilter,
+        IntakeDoneFilter,
+        "review_before_visit",
+    ]
     list_select_related = ["slot__service__clinic", "promotion", "intake"]
+    actions = [
+        admin_actions.confirm_holds,
+        admin_actions.cancel_bookings,
+        admin_actions.mark_attended,
+        admin_actions.mark_no_show,
+        admin_actions.resend_confirmation,
+        admin_actions.export_csv,
+    ]
     search_fields = ["reference", "patient_name", "email", "phone"]
     fields = ["reference", "status", "slot", "promotion", "price_cents", "patient_name", "email", "phone"]
     fields += ["sms_consent", "sms_consent_at", "hold_expires_at", "confirmed_at", "cancelled_at", "cancel_reason"]
@@ -168,7 +223,7 @@ class BookingAdmin(admin.ModelAdmin):
         "created_at",
         "updated_at",
     ]
-    inlines = [PaymentInline, MessageInline]
+    inlines = [BookingEventInline, PaymentInline, MessageInline]
 
     def has_add_permission(self, request):
         return False

@@ -132,6 +132,10 @@ class Promotion(models.Model):
             errors["closes_at"] = "The offer must close after it opens."
         if self.price_cents is not None and self.service_id and self.price_cents >= self.service.regular_price_cents:
             errors["price_cents"] = "The promotional price must be below the regular price."
+        if self.pk and self.spots is not None:
+            taken = self.bookings.active(timezone.now()).count()
+            if self.spots < taken:
+                errors["spots"] = f"{taken} discounted visits are already booked: spots cannot be fewer."
         if errors:
             raise ValidationError(errors)
 
@@ -312,3 +316,22 @@ class StripeEvent(models.Model):
 
     def __str__(self):
         return f"{self.type} {self.id}"
+
+
+class BookingEvent(models.Model):
+    """A booking's history: each change of status, who made it and when (no user: the patient or the system)."""
+
+    booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(default=timezone.now)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    from_status = models.CharField(max_length=12, choices=Booking.Status.choices, blank=True)
+    to_status = models.CharField(max_length=12, choices=Booking.Status.choices)
+    note = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self):
+        return f"{self.get_from_status_display() or 'new'} → {self.get_to_status_display()}"

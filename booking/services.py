@@ -19,7 +19,7 @@ from django.utils import timezone
 from clinic.models import Practitioner
 from notifications.services import notify_booking_cancelled, notify_booking_confirmed
 
-from .models import Booking, Promotion, Service, Slot
+from .models import Booking, BookingEvent, Promotion, Service, Slot
 from .rules import ONE_PER_PATIENT, SLOT_UNAVAILABLE, SOLD_OUT, Patient, Quote, quote_slot, slot_unavailable_reason
 
 logger = logging.getLogger(__name__)
@@ -59,6 +59,12 @@ def _capacity_transaction():
         raise BookingBusy(BUSY) from exc
 
 
+def _record(booking: Booking, from_status: str, *, user=None, note: str = "") -> None:
+    BookingEvent.objects.create(
+        booking=booking, from_status=from_status, to_status=booking.status, user=user, note=note[:200]
+    )
+
+
 def _lock_slot(slot_id: int) -> Slot:
     try:
         return Slot.objects.select_for_update(of=("self",)).select_related("service__clinic").get(pk=slot_id)
@@ -73,6 +79,7 @@ def booking_hold(
     quoted_price_cents: int,
     hold_for: timedelta | None = None,
     resume: Collection[str] = (),
+    user=None,
     now: datetime | None = None,
 ) -> Booking:
     """Hold a seat at the price the patient was shown, for `hold_for` (default BOOKING_HOLD_MINUTES).
@@ -91,7 +98,7 @@ def booking_hold(
         quote = quote_slot(slot=slot, patient=patient, now=now, lock=True)
         if quote.price_cents != quoted_price_cents:
             raise PriceChanged(quote)
-        return Booking.objects.create(
+        booking = Booking.objects.create(
             slot=slot,
             promotion=quote.promotion,
             status=Booking.Status.HELD,
@@ -103,6 +110,8 @@ def booking_hold(
             price_cents=quote.price_cents,
             hold_expires_at=now + (hold_for or timedelta(minutes=settings.BOOKING_HOLD_MINUTES)),
         )
+        _record(booking, "", user=user)
+        return booking
 
 
 def _price_changed_message(quote: Quote) -> str:
@@ -115,7 +124,7 @@ def _price_changed_message(quote: Quote) -> str:
     return f"{lead} This time is {quote.price}. Nothing is booked yet: confirm to book it at this price."
 
 
-def booking_confirm(*, booking: Booking, now: datetime | None = None) -> Booking:
+def booking_confirm(*, booking: Booking, user=None, now: datetime | None = None) -> Booking:
     """Confirm a held booking at its locked price. Idempotent.
 
     A hold that lapsed (a payment arriving late) confirms only if the visit is
@@ -135,9 +144,11 @@ def booking_confirm(*, booking: Booking, now: datetime | None = None) -> Booking
                 raise BookingError(reason)
             if promotion and promotion.bookings.active(now).count() >= promotion.spots:
                 raise BookingError(SOLD_OUT)
+        previous = booking.status
         booking.status = Booking.Status.CONFIRMED
         booking.confirmed_at = now
         booking.save(update_fields=["status", "confirmed_at", "updated_at"])
+        _record(booking, previous, user=user)
         notify_booking_confirmed(booking)
         return booking
 
@@ -148,14 +159,15 @@ def booking_create(
     patient: Patient,
     quoted_price_cents: int,
     resume: Collection[str] = (),
+    user=None,
     now: datetime | None = None,
 ) -> Booking:
     """Book a slot with payment due at the visit: hold it and confirm it in one transaction."""
     with transaction.atomic(durable=True):
         booking = booking_hold(
-            slot_id=slot_id, patient=patient, quoted_price_cents=quoted_price_cents, resume=resume, now=now
+            slot_id=slot_id, patient=patient, quoted_price_cents=quoted_price_cents, resume=resume, user=user, now=now
         )
-        return booking_confirm(booking=booking, now=now)
+        return booking_confirm(booking=booking, user=user, now=now)
 
 
 def booking_release_hold(*, booking: Booking, now: datetime | None = None) -> bool:
@@ -164,10 +176,16 @@ def booking_release_hold(*, booking: Booking, now: datetime | None = None) -> bo
     released = Booking.objects.filter(pk=booking.pk, status=Booking.Status.HELD).update(
         status=Booking.Status.EXPIRED, updated_at=now
     )
+    if released:
+        BookingEvent.objects.create(
+            booking_id=booking.pk, from_status=Booking.Status.HELD, to_status=Booking.Status.EXPIRED, note="Released"
+        )
     return bool(released)
 
 
-def booking_cancel(*, booking: Booking, reason: str, notify: bool = True, now: datetime | None = None) -> Booking:
+def booking_cancel(
+    *, booking: Booking, reason: str, notify: bool = True, user=None, now: datetime | None = None
+) -> Booking:
     """Cancel a booking; its seat and spot are free again at once. Cancelling twice changes nothing.
 
     A confirmed booking's patient is told, unless the caller sends its own, more specific notice.
@@ -179,12 +197,13 @@ def booking_cancel(*, booking: Booking, reason: str, notify: bool = True, now: d
             return booking
         if booking.status in (Booking.Status.ATTENDED, Booking.Status.NO_SHOW):
             raise BookingError("This visit has already taken place and cannot be cancelled.")
-        was_confirmed = booking.status == Booking.Status.CONFIRMED
+        previous = booking.status
         booking.status = Booking.Status.CANCELLED
         booking.cancelled_at = now
         booking.cancel_reason = reason
         booking.save(update_fields=["status", "cancelled_at", "cancel_reason", "updated_at"])
-        if notify and was_confirmed:
+        _record(booking, previous, user=user, note=reason)
+        if notify and previous == Booking.Status.CONFIRMED:
             notify_booking_cancelled(booking)
         return booking
 
@@ -192,9 +211,43 @@ def booking_cancel(*, booking: Booking, reason: str, notify: bool = True, now: d
 def bookings_expire_lapsed_holds(*, now: datetime | None = None) -> int:
     """Mark lapsed holds expired. Only bookkeeping: a lapsed hold already stopped counting."""
     now = now or timezone.now()
-    return Booking.objects.filter(status=Booking.Status.HELD, hold_expires_at__lte=now).update(
-        status=Booking.Status.EXPIRED, updated_at=now
-    )
+    with transaction.atomic():
+        lapsed = list(
+            Booking.objects.select_for_update(skip_locked=True)
+            .filter(status=Booking.Status.HELD, hold_expires_at__lte=now)
+            .values_list("pk", flat=True)
+        )
+        Booking.objects.filter(pk__in=lapsed).update(status=Booking.Status.EXPIRED, updated_at=now)
+        BookingEvent.objects.bulk_create(
+            BookingEvent(
+                booking_id=pk, from_status=Booking.Status.HELD, to_status=Booking.Status.EXPIRED, note="Lapsed"
+            )
+            for pk in lapsed
+        )
+    return len(lapsed)
+
+
+def _visit_outcome(*, booking: Booking, to_status: str, user) -> Booking:
+    with transaction.atomic():
+        booking = Booking.objects.select_for_update().select_related("slot").get(pk=booking.pk)
+        if booking.status == to_status:
+            return booking
+        if booking.status != Booking.Status.CONFIRMED:
+            raise BookingError(f"Only a confirmed booking can be marked {Booking.Status(to_status).label.lower()}.")
+        if booking.slot.starts_at > timezone.now():
+            raise BookingError("The visit has not started yet.")
+        booking.status = to_status
+        booking.save(update_fields=["status", "updated_at"])
+        _record(booking, Booking.Status.CONFIRMED, user=user)
+        return booking
+
+
+def booking_mark_attended(*, booking: Booking, user=None) -> Booking:
+    return _visit_outcome(booking=booking, to_status=Booking.Status.ATTENDED, user=user)
+
+
+def booking_mark_no_show(*, booking: Booking, user=None) -> Booking:
+    return _visit_outcome(booking=booking, to_status=Booking.Status.NO_SHOW, user=user)
 
 
 @dataclass

@@ -1,0 +1,136 @@
+"""The front desk's daily verbs on bookings, as admin actions. Each calls a service; refusals become messages."""
+
+import csv
+
+from django import forms
+from django.contrib import admin, messages
+from django.http import HttpResponse
+from django.template.response import TemplateResponse
+from django.utils import timezone
+
+from notifications.models import Message
+from notifications.services import message_resend, notify_booking_confirmed
+
+from .models import Booking, Payment
+from .payments import RefundError, refund_request
+from .services import BookingError, booking_cancel, booking_confirm, booking_mark_attended, booking_mark_no_show
+
+
+def _each(modeladmin, request, queryset, service, done: str) -> None:
+    changed = 0
+    for booking in queryset:
+        try:
+            service(booking=booking, user=request.user)
+            changed += 1
+        except BookingError as exc:
+            modeladmin.message_user(request, f"{booking}: {exc}", messages.ERROR)
+    if changed:
+        modeladmin.message_user(request, f"{changed} booking{'s' if changed != 1 else ''} {done}.", messages.SUCCESS)
+
+
+@admin.action(description="Confirm the selected holds (payment due at the visit)", permissions=["change"])
+def confirm_holds(modeladmin, request, queryset):
+    _each(modeladmin, request, queryset, booking_confirm, "confirmed")
+
+
+@admin.action(description="Mark attended", permissions=["change"])
+def mark_attended(modeladmin, request, queryset):
+    _each(modeladmin, request, queryset, booking_mark_attended, "marked attended")
+
+
+@admin.action(description="Mark no-show", permissions=["change"])
+def mark_no_show(modeladmin, request, queryset):
+    _each(modeladmin, request, queryset, booking_mark_no_show, "marked no-show")
+
+
+@admin.action(description="Send the confirmation again", permissions=["change"])
+def resend_confirmation(modeladmin, request, queryset):
+    for booking in queryset:
+        if booking.status != Booking.Status.CONFIRMED:
+            modeladmin.message_user(request, f"{booking}: only a confirmed booking has a confirmation.", messages.ERROR)
+            continue
+        sent = Message.objects.filter(booking=booking, kind=Message.Kind.CONFIRMATION).order_by("channel", "-pk")
+        latest = {message.channel: message for message in reversed(list(sent))}
+        if latest:
+            for message in latest.values():
+                message_resend(message=message)
+        else:
+            notify_booking_confirmed(booking)
+        modeladmin.message_user(request, f"{booking}: confirmation queued again.", messages.SUCCESS)
+
+
+class CancelForm(forms.Form):
+    reason = forms.CharField(
+        label="Reason (kept with the booking, not sent to the patient)", max_length=200, widget=forms.TextInput
+    )
+    refund = forms.BooleanField(label="Refund what the patient paid online, in full", required=False, initial=True)
+
+
+@admin.action(description="Cancel the selected bookings…", permissions=["change"])
+def cancel_bookings(modeladmin, request, queryset):
+    """Asks for a reason (and whether to refund) on a page of its own, then cancels and tells each patient."""
+    form = CancelForm(request.POST if "apply" in request.POST else None)
+    if not form.is_valid():
+        paid = Payment.objects.filter(booking__in=queryset, status=Payment.Status.PAID).count()
+        context = {
+            **modeladmin.admin_site.each_context(request),
+            "title": "Cancel bookings",
+            "bookings": queryset,
+            "form": form,
+            "paid": paid,
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            "opts": modeladmin.model._meta,
+        }
+        return TemplateResponse(request, "admin/booking/cancel_bookings.html", context)
+    reason, refund = form.cleaned_data["reason"], form.cleaned_data["refund"]
+    for booking in queryset:
+        if booking.status == Booking.Status.CANCELLED:
+            modeladmin.message_user(request, f"{booking}: was already cancelled.", messages.WARNING)
+            continue
+        try:
+            booking_cancel(booking=booking, reason=reason, user=request.user)
+        except BookingError as exc:
+            modeladmin.message_user(request, f"{booking}: {exc}", messages.ERROR)
+            continue
+        modeladmin.message_user(request, f"{booking}: cancelled; the patient is told.", messages.SUCCESS)
+        if not refund:
+            continue
+        for payment in booking.payments.filter(status=Payment.Status.PAID):
+            try:
+                refunded = refund_request(payment=payment, reason=f"Cancelled: {reason}")
+                modeladmin.message_user(request, f"{booking}: refund of {refunded.amount} requested.", messages.SUCCESS)
+            except RefundError as exc:
+                modeladmin.message_user(request, f"{booking}: {exc}", messages.WARNING)
+    return None
+
+
+CSV_COLUMNS = ["reference", "patient", "email", "mobile", "visit", "status", "price", "discounted", "paid", "intake"]
+
+
+@admin.action(description="Export the selected bookings as CSV", permissions=["view"])
+def export_csv(modeladmin, request, queryset):
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="bookings-{timezone.localdate():%Y-%m-%d}.csv"'
+    writer = csv.writer(response)
+    writer.writerow(CSV_COLUMNS)
+    paid = set(
+        Payment.objects.filter(booking__in=queryset, status=Payment.Status.PAID).values_list("booking_id", flat=True)
+    )
+    for booking in queryset.select_related("slot__service__clinic", "promotion", "intake"):
+        local = timezone.localtime(booking.slot.starts_at, booking.slot.service.clinic.tz)
+        intake = getattr(booking, "intake", None)
+        writer.writerow(
+            [
+                booking.reference,
+                booking.patient_name,
+                booking.email,
+                booking.phone,
+                local.strftime("%Y-%m-%d %H:%M"),
+                booking.get_status_display(),
+                f"{booking.price_cents / 100:.2f}",
+                "yes" if booking.promotion_id else "no",
+                "yes" if booking.pk in paid else "no",
+                "done" if intake and intake.completed_at else "not done",
+            ]
+        )
+    return response

@@ -1,0 +1,232 @@
+"""The front desk's verbs on bookings in the admin: each one's effect, and each refusal."""
+
+import csv
+import io
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.contrib.auth.models import Group
+from django.contrib.messages import get_messages
+from django.core import mail
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from booking.models import Booking, Payment
+from booking.rules import Patient
+from booking.services import booking_create
+from booking.tests.factories import BookingFactory, SlotFactory
+
+pytestmark = pytest.mark.django_db
+
+CHANGELIST = "/admin/booking/booking/"
+
+
+@pytest.fixture
+def front_desk(django_user_model):
+    user = django_user_model.objects.create_user("desk", "desk@example.com", "a-long-test-password", is_staff=True)
+    user.groups.add(Group.objects.get(name="Front desk"))
+    return user
+
+
+@pytest.fixture
+def desk(client, front_desk):
+    client.force_login(front_desk)
+    return client
+
+
+def book(service, n=1, *, price=None, **kwargs) -> Booking:
+    slot = SlotFactory(service=service, **kwargs)
+    patient = Patient(name=f"Runner {n}", email=f"runner{n}@example.com", phone=f"+1619555{n:04d}", sms_consent=True)
+    return booking_create(slot_id=slot.pk, patient=patient, quoted_price_cents=price or service.regular_price_cents)
+
+
+def act(client, action, bookings, **extra):
+    data = {"action": action, "_selected_action": [b.pk for b in bookings], **extra}
+    return client.post(CHANGELIST, data, follow=True)
+
+
+def notices(response) -> list[str]:
+    return [str(m) for m in get_messages(response.wsgi_request)]
+
+
+def test_history_records_who_did_what(desk, front_desk, service, django_capture_on_commit_callbacks):
+    booking = book(service)
+    with django_capture_on_commit_callbacks(execute=True):
+        act(desk, "cancel_bookings", [booking], apply="1", reason="Called to cancel")
+    steps = list(booking.events.values_list("from_status", "to_status", "user", "note"))
+    assert steps == [
+        ("", "held", None, ""),
+        ("held", "confirmed", None, ""),
+        ("confirmed", "cancelled", front_desk.pk, "Called to cancel"),
+    ]
+    page = desk.get(f"/admin/booking/booking/{booking.pk}/change/").content.decode()
+    assert "Called to cancel" in page and "desk" in page
+
+
+def test_cancel_asks_for_a_reason_first_and_changes_nothing_until_then(desk, service):
+    booking = book(service)
+    page = act(desk, "cancel_bookings", [booking])
+    assert "Cancel the bookings" in page.content.decode()
+    refused = act(desk, "cancel_bookings", [booking], apply="1", reason="")
+    assert "This field is required" in refused.content.decode()
+    booking.refresh_from_db()
+    assert booking.status == "confirmed"
+
+
+def test_cancel_frees_the_slot_and_tells_the_patient(desk, service, django_capture_on_commit_callbacks):
+    booking = book(service)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = act(desk, "cancel_bookings", [booking], apply="1", reason="Clinician ill")
+    booking.refresh_from_db()
+    assert booking.status == "cancelled"
+    assert f"{booking}: cancelled; the patient is told." in notices(response)
+    [email] = [m for m in mail.outbox if m.to == [booking.email]]
+    assert "cancelled" in email.subject
+    assert "Clinician ill" not in email.body  # the reason stays with the booking
+    other = Patient(name="Dana Cruz", email="dana@example.com", phone="+18585550199")
+    assert booking_create(slot_id=booking.slot_id, patient=other, quoted_price_cents=175_00).status == "confirmed"
+
+
+def test_cancelling_twice_says_so_and_changes_nothing(desk, service):
+    booking = book(service)
+    act(desk, "cancel_bookings", [booking], apply="1", reason="First")
+    response = act(desk, "cancel_bookings", [booking], apply="1", reason="Second")
+    assert f"{booking}: was already cancelled." in notices(response)
+    booking.refresh_from_db()
+    assert booking.cancel_reason == "First"
+    assert booking.events.filter(to_status="cancelled").count() == 1
+
+
+def test_cancel_with_refund_refunds_a_paid_booking(desk, service, stripe_recorder, django_capture_on_commit_callbacks):
+    booking = book(service)
+    Payment.objects.create(
+        booking=booking,
+        checkout_session_id="cs_paid",
+        payment_intent_id="pi_paid",
+        amount_cents=175_00,
+        status=Payment.Status.PAID,
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = act(desk, "cancel_bookings", [booking], apply="1", reason="Moved away", refund="on")
+    assert f"{booking}: refund of $175 requested." in notices(response)
+    [call] = stripe_recorder.calls("POST", "/v1/refunds")
+    assert (call.params["payment_intent"], call.params["amount"]) == ("pi_paid", "17500")
+
+
+def test_cancel_without_refund_leaves_the_payment_alone(desk, service, stripe_recorder):
+    booking = book(service)
+    Payment.objects.create(
+        booking=booking,
+        checkout_session_id="cs_paid",
+        payment_intent_id="pi_paid",
+        amount_cents=175_00,
+        status=Payment.Status.PAID,
+    )
+    act(desk, "cancel_bookings", [booking], apply="1", reason="Keeps the credit")
+    assert stripe_recorder.requests == []
+
+
+def test_a_visit_that_has_happened_cannot_be_cancelled(desk, service):
+    booking = BookingFactory(slot=SlotFactory(service=service), status=Booking.Status.ATTENDED)
+    response = act(desk, "cancel_bookings", [booking], apply="1", reason="Oops")
+    assert f"{booking}: This visit has already taken place and cannot be cancelled." in notices(response)
+
+
+def test_confirming_a_hold_by_phone(desk, service):
+    booking = BookingFactory(slot=SlotFactory(service=service), status=Booking.Status.HELD)
+    response = act(desk, "confirm_holds", [booking])
+    booking.refresh_from_db()
+    assert booking.status == "confirmed"
+    assert "1 booking confirmed." in notices(response)
+    cancelled = BookingFactory(slot=SlotFactory(service=service), status=Booking.Status.CANCELLED)
+    refused = act(desk, "confirm_holds", [cancelled])
+    assert f"{cancelled}: This booking can no longer be confirmed." in notices(refused)
+
+
+def test_attended_and_no_show_only_once_the_visit_has_started(desk, front_desk, service):
+    booking = book(service, starts_at=timezone.now() + timedelta(days=1))
+    early = act(desk, "mark_attended", [booking])
+    assert f"{booking}: The visit has not started yet." in notices(early)
+    with time_machine.travel(booking.slot.starts_at + timedelta(minutes=5)):
+        desk.force_login(front_desk)  # a new day, a new session
+        response = act(desk, "mark_no_show", [booking])
+    booking.refresh_from_db()
+    assert booking.status == "no_show"
+    assert "1 booking marked no-show." in notices(response)
+
+
+def test_resend_confirmation_queues_it_again(desk, service, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        booking = book(service)
+    before = booking.messages.count()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = act(desk, "resend_confirmation", [booking])
+    assert f"{booking}: confirmation queued again." in notices(response)
+    assert booking.messages.count() == before + 2  # the email and the text
+
+
+def test_csv_export_of_the_current_selection(desk, service, promotion):
+    promo = book(promotion.service, 1, price=99_00, starts_at=timezone.now() + timedelta(days=2))
+    regular = book(service, 2, starts_at=timezone.now() + timedelta(days=20))
+    response = desk.post(CHANGELIST, {"action": "export_csv", "_selected_action": [promo.pk, regular.pk]})
+    assert response["Content-Type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    assert rows[0] == [
+        "reference",
+        "patient",
+        "email",
+        "mobile",
+        "visit",
+        "status",
+        "price",
+        "discounted",
+        "paid",
+        "intake",
+    ]
+    by_ref = {row[0]: row for row in rows[1:]}
+    assert by_ref[promo.reference][6:] == ["99.00", "yes", "no", "not done"]
+    assert by_ref[regular.reference][6:] == ["175.00", "no", "no", "not done"]
+
+
+@pytest.mark.parametrize(
+    "query, expected",
+    [
+        ("paid=yes", {"paid"}),
+        ("paid=no", {"due", "flagged"}),
+        ("review_before_visit__exact=1", {"flagged"}),
+        ("status__exact=cancelled", set()),
+    ],
+)
+def test_filters(desk, service, query, expected):
+    paid = book(service, 1)
+    Payment.objects.create(booking=paid, checkout_session_id="cs_x", amount_cents=175_00, status=Payment.Status.PAID)
+    due = book(service, 2)
+    flagged = book(service, 3)
+    Booking.objects.filter(pk=flagged.pk).update(review_before_visit=True)
+    names = {paid.reference: "paid", due.reference: "due", flagged.reference: "flagged"}
+    page = desk.get(f"{CHANGELIST}?{query}").content.decode()
+    assert {name for reference, name in names.items() if reference in page} == expected
+
+
+def test_booking_list_runs_a_fixed_number_of_queries(desk, service):
+    book(service, 1)
+    with CaptureQueriesContext(connection) as one:
+        assert desk.get(CHANGELIST).status_code == 200
+    for n in range(2, 22):
+        book(service, n)
+    with CaptureQueriesContext(connection) as many:
+        assert desk.get(CHANGELIST).status_code == 200
+    assert len(many) == len(one)
+
+
+def test_spots_cannot_drop_below_the_discounted_visits_booked(admin_client, promotion):
+    for n in range(3):
+        book(promotion.service, n + 1, price=99_00, starts_at=timezone.now() + timedelta(days=2, hours=n))
+    promotion.spots = 2
+    with pytest.raises(ValidationError) as raised:
+        promotion.full_clean()
+    assert raised.value.message_dict["spots"] == ["3 discounted visits are already booked: spots cannot be fewer."]
