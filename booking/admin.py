@@ -1,13 +1,16 @@
+from functools import partial
+
 from django import forms
 from django.contrib import admin, messages
 from django.db.models import Exists, OuterRef, Q
+from django.urls import path
 from django.utils import timezone
 from django.utils.html import format_html
 
 from assessments.admin import intake_status
 from notifications.admin import MessageInline
 
-from . import admin_actions, stripe_gateway
+from . import admin_actions, admin_phone, stripe_gateway
 from .forms import PhoneNumberField
 from .models import Booking, BookingEvent, Payment, Promotion, Refund, Service, Slot, StripeEvent
 from .payments import RefundError, refund_request
@@ -224,6 +227,10 @@ class BookingAdmin(admin.ModelAdmin):
         "updated_at",
     ]
     inlines = [BookingEventInline, PaymentInline, MessageInline]
+
+    def get_urls(self):
+        book_a_caller = self.admin_site.admin_view(partial(admin_phone.phone_booking, self))
+        return [path("phone/", book_a_caller, name="booking_booking_phone"), *super().get_urls()]
 
     def has_add_permission(self, request):
         return False

@@ -49,13 +49,14 @@ def booking_window(now: datetime) -> tuple[datetime, datetime]:
     )
 
 
-def slot_unavailable_reason(slot: Slot, now: datetime, *, late_payment: bool = False) -> str | None:
+def slot_unavailable_reason(slot: Slot, now: datetime, *, online: bool = True) -> str | None:
     """Why this slot cannot be booked now, or None when it can.
 
-    A payment that arrives after its hold lapsed is held to the rules that still
-    make sense then: the visit has not started and the slot is open and free.
+    Online bookings keep to the notice and horizon settings. The front desk booking
+    a caller, or a payment arriving after its hold lapsed, only need the visit
+    still ahead and the slot open and free.
     """
-    earliest, latest = (now, None) if late_payment else booking_window(now)
+    earliest, latest = booking_window(now) if online else (now, None)
     if slot.is_blocked or not slot.service.is_active or slot.starts_at < earliest:
         return SLOT_UNAVAILABLE
     if latest and slot.starts_at >= latest:

@@ -80,6 +80,7 @@ def booking_hold(
     hold_for: timedelta | None = None,
     resume: Collection[str] = (),
     user=None,
+    online: bool = True,
     now: datetime | None = None,
 ) -> Booking:
     """Hold a seat at the price the patient was shown, for `hold_for` (default BOOKING_HOLD_MINUTES).
@@ -93,7 +94,7 @@ def booking_hold(
         now = now or timezone.now()  # read after the lock: the wait for it may have crossed a deadline
         if resume and (existing := slot.bookings.active(now).filter(reference__in=resume).first()):
             return existing
-        if reason := slot_unavailable_reason(slot, now):
+        if reason := slot_unavailable_reason(slot, now, online=online):
             raise BookingError(reason)
         quote = quote_slot(slot=slot, patient=patient, now=now, lock=True)
         if quote.price_cents != quoted_price_cents:
@@ -140,7 +141,7 @@ def booking_confirm(*, booking: Booking, user=None, now: datetime | None = None)
         if booking.status not in (Booking.Status.HELD, Booking.Status.EXPIRED):
             raise BookingError("This booking can no longer be confirmed.")
         if not booking.is_active(now):
-            if reason := slot_unavailable_reason(slot, now, late_payment=True):
+            if reason := slot_unavailable_reason(slot, now, online=False):
                 raise BookingError(reason)
             if promotion and promotion.bookings.active(now).count() >= promotion.spots:
                 raise BookingError(SOLD_OUT)
@@ -160,12 +161,22 @@ def booking_create(
     quoted_price_cents: int,
     resume: Collection[str] = (),
     user=None,
+    online: bool = True,
     now: datetime | None = None,
 ) -> Booking:
-    """Book a slot with payment due at the visit: hold it and confirm it in one transaction."""
+    """Book a slot with payment due at the visit: hold it and confirm it in one transaction.
+
+    `online=False` is the front desk booking a caller: the online notice and horizon do not apply.
+    """
     with transaction.atomic(durable=True):
         booking = booking_hold(
-            slot_id=slot_id, patient=patient, quoted_price_cents=quoted_price_cents, resume=resume, user=user, now=now
+            slot_id=slot_id,
+            patient=patient,
+            quoted_price_cents=quoted_price_cents,
+            resume=resume,
+            user=user,
+            online=online,
+            now=now,
         )
         return booking_confirm(booking=booking, user=user, now=now)
 

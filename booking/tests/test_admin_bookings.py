@@ -230,3 +230,58 @@ def test_spots_cannot_drop_below_the_discounted_visits_booked(admin_client, prom
     with pytest.raises(ValidationError) as raised:
         promotion.full_clean()
     assert raised.value.message_dict["spots"] == ["3 discounted visits are already booked: spots cannot be fewer."]
+
+
+# Booking a caller ---------------------------------------------------------------------------------
+
+PHONE = "/admin/booking/booking/phone/"
+
+
+def caller(slot, **changes):
+    return {"slot": slot.pk, "name": "Pat Caller", "email": "pat@example.com", "phone": "(619) 555-0188", **changes}
+
+
+def test_the_front_desk_books_a_caller_at_the_price_the_rules_give(desk, front_desk, promotion, settings):
+    settings.BOOKING_MIN_NOTICE_HOURS = 30
+    soon = SlotFactory(service=promotion.service, starts_at=timezone.now() + timedelta(hours=25))  # too soon online
+    page = desk.get(PHONE)
+    assert page.status_code == 200
+    assert f'value="{soon.pk}"' in page.content.decode()
+
+    response = desk.post(PHONE, caller(soon), follow=True)
+
+    booking = Booking.objects.get()
+    assert (booking.status, booking.price_cents, booking.promotion, booking.phone) == (
+        "confirmed",
+        99_00,
+        promotion,
+        "+16195550188",
+    )
+    assert booking.events.last().user == front_desk
+    assert "Booked Pat Caller at $99, due at the visit." in notices(response)
+    assert response.redirect_chain[-1][0] == f"/admin/booking/booking/{booking.pk}/change/"
+
+
+def test_a_taken_time_is_not_offered_and_cannot_be_forced(desk, service):
+    taken = book(service)
+    page = desk.get(PHONE).content.decode()
+    assert f'value="{taken.slot_id}"' not in page
+    response = desk.post(PHONE, caller(taken.slot))
+    assert "Select a valid choice" in response.content.decode()
+    assert Booking.objects.count() == 1
+
+
+def test_bad_caller_details_book_nothing(desk, service):
+    slot = SlotFactory(service=service)
+    response = desk.post(PHONE, caller(slot, phone="12", email="nope"))
+    page = response.content.decode()
+    assert "That number does not look right" in page
+    assert "Enter an email address like name@example.com." in page
+    assert not Booking.objects.exists()
+
+
+def test_only_staff_who_change_bookings_may_book_a_caller(client, django_user_model):
+    clinician = django_user_model.objects.create_user("doc", "doc@example.com", "a-long-test-password", is_staff=True)
+    clinician.groups.add(Group.objects.get(name="Clinician"))
+    client.force_login(clinician)
+    assert client.get(PHONE).status_code == 403
