@@ -2,8 +2,11 @@ from functools import partial
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Q
-from django.urls import path
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
@@ -14,6 +17,7 @@ from . import admin_actions, admin_phone, stripe_gateway
 from .forms import PhoneNumberField
 from .models import Booking, BookingEvent, Payment, Promotion, Refund, Service, Slot, StripeEvent
 from .payments import RefundError, refund_request
+from .reports import CHART_HEIGHT, CHART_WIDTH, promotion_report
 
 
 def _stripe_link(kind: str, object_id: str | None):
@@ -113,9 +117,39 @@ class ServiceAdmin(admin.ModelAdmin):
 
 @admin.register(Promotion)
 class PromotionAdmin(admin.ModelAdmin):
-    list_display = ["name", "price", "spots", "visit_starts_on", "visit_ends_on", "closes_at", "is_active"]
+    list_display = ["name", "price", "spots", "visit_starts_on", "visit_ends_on", "closes_at", "is_active", "dashboard"]
     list_filter = ["is_active"]
     list_select_related = ["service"]
+
+    @admin.display(description="how it sold")
+    def dashboard(self, promotion):
+        return format_html(
+            '<a href="{}">Dashboard</a>', reverse("admin:booking_promotion_dashboard", args=[promotion.pk])
+        )
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:pk>/dashboard/",
+                self.admin_site.admin_view(self.dashboard_view),
+                name="booking_promotion_dashboard",
+            ),
+            *super().get_urls(),
+        ]
+
+    def dashboard_view(self, request, pk: int):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        promotion = get_object_or_404(Promotion, pk=pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"How “{promotion}” sold",
+            "report": promotion_report(promotion=promotion),
+            "width": CHART_WIDTH,
+            "height": CHART_HEIGHT,
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/booking/promotion_dashboard.html", context)
 
 
 @admin.register(Slot)

@@ -285,3 +285,52 @@ def test_only_staff_who_change_bookings_may_book_a_caller(client, django_user_mo
     clinician.groups.add(Group.objects.get(name="Clinician"))
     client.force_login(clinician)
     assert client.get(PHONE).status_code == 403
+
+
+# The promotion's dashboard ------------------------------------------------------------------------
+
+
+def test_promotion_dashboard_counts_sales_revenue_and_show_ups(admin_client, promotion):
+    sold = [
+        book(promotion.service, n, price=99_00, starts_at=timezone.now() + timedelta(days=2, hours=n))
+        for n in (1, 2, 3)
+    ]
+    Booking.objects.filter(pk=sold[0].pk).update(status=Booking.Status.ATTENDED)
+    Booking.objects.filter(pk=sold[1].pk).update(status=Booking.Status.NO_SHOW)
+    BookingFactory(slot=SlotFactory(service=promotion.service), promotion=promotion, status=Booking.Status.HELD)
+    Payment.objects.create(
+        booking=sold[2],
+        checkout_session_id="cs_1",
+        amount_cents=99_00,
+        amount_refunded_cents=0,
+        status=Payment.Status.PAID,
+    )
+
+    response = admin_client.get(f"/admin/booking/promotion/{promotion.pk}/dashboard/")
+
+    assert response.status_code == 200
+    report = response.context["report"]
+    assert (report.sold, report.held, report.left) == (3, 1, 4)
+    assert (report.booked_cents, report.collected_cents) == (297_00, 99_00)
+    assert (report.attended, report.no_shows, report.show_up_rate) == (1, 1, 0.5)
+    assert report.sold_out_after is None
+    page = response.content.decode()
+    assert "3 of 8" in page and "<svg" in page and "<polyline" in page
+    assert all(sale.after >= timedelta(0) for sale in report.sales)
+
+
+def test_promotion_dashboard_says_when_it_sold_out(admin_client, promotion):
+    promotion.spots = 2
+    promotion.save()
+    for n in (1, 2):
+        book(promotion.service, n, price=99_00, starts_at=timezone.now() + timedelta(days=2, hours=n))
+    report = admin_client.get(f"/admin/booking/promotion/{promotion.pk}/dashboard/").context["report"]
+    assert report.sold_out_after == report.sales[1].after
+
+
+def test_promotion_dashboard_is_for_staff_who_may_see_promotions(desk, promotion, django_user_model):
+    assert desk.get(f"/admin/booking/promotion/{promotion.pk}/dashboard/").status_code == 200
+    assert desk.get("/admin/booking/promotion/999999/dashboard/").status_code == 404
+    outsider = django_user_model.objects.create_user("x", "x@example.com", "a-long-test-password", is_staff=True)
+    desk.force_login(outsider)
+    assert desk.get(f"/admin/booking/promotion/{promotion.pk}/dashboard/").status_code == 403
