@@ -13,7 +13,7 @@ from django.utils.html import format_html
 from assessments.admin import intake_status
 from notifications.admin import MessageInline
 
-from . import admin_actions, admin_phone, stripe_gateway
+from . import admin_actions, admin_phone, admin_views, stripe_gateway
 from .forms import PhoneNumberField
 from .models import Booking, BookingEvent, Payment, Promotion, Refund, Service, Slot, StripeEvent
 from .payments import RefundError, refund_request
@@ -152,12 +152,57 @@ class PromotionAdmin(admin.ModelAdmin):
         return TemplateResponse(request, "admin/booking/promotion_dashboard.html", context)
 
 
+class SlotAdminForm(forms.ModelForm):
+    class Meta:
+        model = Slot
+        fields = ["service", "practitioner", "starts_at", "ends_at", "capacity", "is_blocked"]
+
+    def clean(self):
+        data = super().clean()
+        if self.instance.pk:
+            booked = self.instance.bookings.active(timezone.now()).count()
+            if data.get("is_blocked") and booked:
+                raise forms.ValidationError(
+                    f"{booked} active booking(s) on this slot: move or cancel them before blocking it."
+                )
+            if data.get("capacity") is not None and data["capacity"] < booked:
+                self.add_error("capacity", f"{booked} active bookings: capacity cannot be lower.")
+        return data
+
+
+@admin.action(description="Block the selected slots", permissions=["change"])
+def block_slots(modeladmin, request, queryset):
+    now = timezone.now()
+    busy = [slot for slot in queryset if slot.bookings.active(now).exists()]
+    for slot in busy:
+        modeladmin.message_user(request, f"{slot}: has bookings; move or cancel them first.", messages.ERROR)
+    blocked = queryset.exclude(pk__in=[slot.pk for slot in busy]).update(is_blocked=True)
+    if blocked:
+        modeladmin.message_user(request, f"{blocked} slot(s) blocked.", messages.SUCCESS)
+
+
+@admin.action(description="Unblock the selected slots", permissions=["change"])
+def unblock_slots(modeladmin, request, queryset):
+    modeladmin.message_user(request, f"{queryset.update(is_blocked=False)} slot(s) open again.", messages.SUCCESS)
+
+
 @admin.register(Slot)
 class SlotAdmin(admin.ModelAdmin):
+    form = SlotAdminForm
+    actions = [block_slots, unblock_slots]
     list_display = ["starts_at", "service", "practitioner", "capacity", "is_blocked"]
     list_filter = ["is_blocked", "service", "practitioner"]
     list_select_related = ["service__clinic", "practitioner"]
     date_hierarchy = "starts_at"
+
+    def get_urls(self):
+        generate = self.admin_site.admin_view(partial(admin_views.generate_slots, self))
+        agenda = self.admin_site.admin_view(partial(admin_views.agenda, self))
+        return [
+            path("generate/", generate, name="booking_slot_generate"),
+            path("agenda/", agenda, name="booking_slot_agenda"),
+            *super().get_urls(),
+        ]
 
 
 class PaidFilter(admin.SimpleListFilter):

@@ -334,3 +334,52 @@ def test_promotion_dashboard_is_for_staff_who_may_see_promotions(desk, promotion
     outsider = django_user_model.objects.create_user("x", "x@example.com", "a-long-test-password", is_staff=True)
     desk.force_login(outsider)
     assert desk.get(f"/admin/booking/promotion/{promotion.pk}/dashboard/").status_code == 403
+
+
+# Slots --------------------------------------------------------------------------------------------
+
+
+def test_a_slot_with_bookings_cannot_be_blocked_or_shrunk(desk, service):
+    booking = book(service)
+    slot = booking.slot
+    response = desk.post("/admin/booking/slot/", {"action": "block_slots", "_selected_action": [slot.pk]}, follow=True)
+    assert f"{slot}: has bookings; move or cancel them first." in notices(response)
+    slot.refresh_from_db()
+    assert slot.is_blocked is False
+    local = timezone.localtime(slot.starts_at)
+    end = timezone.localtime(slot.ends_at)
+    form = {
+        "service": service.pk,
+        "starts_at_0": local.date().isoformat(),
+        "starts_at_1": local.strftime("%H:%M:%S"),
+        "ends_at_0": end.date().isoformat(),
+        "ends_at_1": end.strftime("%H:%M:%S"),
+        "capacity": 1,
+        "is_blocked": "on",
+    }
+    page = desk.post(f"/admin/booking/slot/{slot.pk}/change/", form).content.decode()
+    assert "move or cancel them before blocking it" in page
+    page = desk.post(
+        f"/admin/booking/slot/{slot.pk}/change/", {**form, "is_blocked": "", "capacity": 0}
+    ).content.decode()
+    assert "capacity cannot be lower" in page
+    slot.refresh_from_db()
+    assert (slot.is_blocked, slot.capacity) == (False, 1)
+
+
+def test_free_slots_block_and_unblock(desk, service):
+    slot = SlotFactory(service=service)
+    desk.post("/admin/booking/slot/", {"action": "block_slots", "_selected_action": [slot.pk]})
+    slot.refresh_from_db()
+    assert slot.is_blocked
+    desk.post("/admin/booking/slot/", {"action": "unblock_slots", "_selected_action": [slot.pk]})
+    slot.refresh_from_db()
+    assert not slot.is_blocked
+
+
+def test_a_booked_slot_cannot_be_deleted(admin_client, service):
+    booking = book(service)
+    page = admin_client.post(f"/admin/booking/slot/{booking.slot_id}/delete/", {"post": "yes"})
+    assert page.status_code == 200  # Django explains which bookings protect it
+    assert "Booking" in page.content.decode()
+    assert booking.slot.__class__.objects.filter(pk=booking.slot_id).exists()
