@@ -1,4 +1,8 @@
+from datetime import timedelta
+
 import pytest
+from django.contrib.messages import get_messages
+from django.utils import timezone
 
 from booking.tests.factories import BookingFactory, SlotFactory
 
@@ -83,3 +87,15 @@ def test_booking_phone_is_checked_and_stored_in_e164(staff_client, service, type
     assert response.status_code == status
     booking.refresh_from_db()
     assert booking.phone == stored
+
+
+def test_a_closure_over_booked_days_warns_the_front_desk(staff_client, clinic, service):
+    booking = BookingFactory(slot=SlotFactory(service=service, starts_at=timezone.now() + timedelta(days=3)))
+    day = timezone.localtime(booking.slot.starts_at, clinic.tz).date()
+    response = staff_client.post(
+        "/admin/clinic/closure/add/",
+        {"clinic": clinic.pk, "starts_on": day.isoformat(), "ends_on": day.isoformat(), "reason": "Holiday"},
+        follow=True,
+    )
+    notices = [str(m) for m in get_messages(response.wsgi_request)]
+    assert any(n.startswith("1 booking(s) fall on these days") for n in notices)
