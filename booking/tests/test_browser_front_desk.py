@@ -4,9 +4,10 @@ from datetime import date, timedelta
 
 import pytest
 import time_machine
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 from playwright.sync_api import expect
 
+from assessments.roles import FRONT_DESK, ensure_groups
 from booking.models import Booking, Slot
 from booking.tests.factories import local
 
@@ -20,7 +21,8 @@ def test_front_desk_opens_a_week_books_a_caller_and_marks_a_no_show(
 ):
     settings.SESSION_COOKIE_AGE = 24 * 60 * 60  # the test jumps past the visit in one step
     desk = django_user_model.objects.create_user("desk", "desk@example.com", "front-desk-password-1", is_staff=True)
-    desk.groups.add(Group.objects.get(name="Front desk"))
+    ensure_groups(Group, Permission)  # a transactional test may run after the database was flushed
+    desk.groups.add(Group.objects.get(name=FRONT_DESK))
     page = desktop_page
 
     with time_machine.travel(local(MONDAY, 8), tick=True) as clock:

@@ -1,0 +1,45 @@
+"""The two staff roles. Front desk runs the calendar and sees only whether an intake is done or flagged;
+clinicians also read intake answers (and the log of who read them)."""
+
+FRONT_DESK = "Front desk"
+CLINICIAN = "Clinician"
+
+GRANTS = {
+    FRONT_DESK: {
+        "booking": [
+            "view_booking",
+            "change_booking",
+            "view_slot",
+            "add_slot",
+            "change_slot",
+            "view_service",
+            "view_promotion",
+            "view_payment",
+            "view_refund",
+        ],
+        "clinic": [
+            "view_clinic",
+            "view_openinghours",
+            "view_closure",
+            "add_closure",
+            "change_closure",
+            "view_practitioner",
+        ],
+        "notifications": ["view_message", "view_optout", "view_inboundtext"],
+    },
+    CLINICIAN: {
+        "booking": ["view_booking", "view_slot", "view_service"],
+        "clinic": ["view_clinic", "view_practitioner"],
+        "assessments": ["view_intake", "view_intake_answers", "view_intakeaccess"],
+    },
+}
+
+
+def ensure_groups(group_model, permission_model) -> None:
+    """Create the groups with their permissions (idempotent); the permissions must exist already."""
+    for name, grants in GRANTS.items():
+        group, _ = group_model.objects.get_or_create(name=name)
+        for app_label, codenames in grants.items():
+            group.permissions.add(
+                *permission_model.objects.filter(content_type__app_label=app_label, codename__in=codenames)
+            )
