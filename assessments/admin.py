@@ -3,6 +3,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.html import format_html
 
+from clinic.admin_mixins import ReadOnlyAdminMixin
+
 from .models import Intake, IntakeAccess
 from .services import intake_access_log
 from .summary import intake_sections
@@ -11,7 +13,7 @@ READ_ANSWERS = "assessments.view_intake_answers"
 
 
 @admin.register(Intake)
-class IntakeAdmin(admin.ModelAdmin):
+class IntakeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Clinicians (and superusers) read the answers here; every opening is logged. Nobody edits them."""
 
     list_display = ["booking", "visit", "completed_at", "review_before_visit"]
@@ -25,15 +27,6 @@ class IntakeAdmin(admin.ModelAdmin):
 
     def has_view_permission(self, request, obj=None):
         return request.user.has_perm(READ_ANSWERS)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(ordering="booking__slot__starts_at")
     def visit(self, intake):
@@ -64,7 +57,7 @@ class IntakeAdmin(admin.ModelAdmin):
 
 
 @admin.register(IntakeAccess)
-class IntakeAccessAdmin(admin.ModelAdmin):
+class IntakeAccessAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """The access log: read-only for everyone, superusers included."""
 
     list_display = ["at", "user", "action", "detail", "booking", "ip_address"]
@@ -72,15 +65,6 @@ class IntakeAccessAdmin(admin.ModelAdmin):
     list_select_related = ["user", "booking"]
     search_fields = ["booking__reference", "user__username"]
     date_hierarchy = "at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 def intake_status(booking) -> str:

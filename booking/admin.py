@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from assessments.admin import intake_status
+from clinic.admin_mixins import ReadOnlyAdminMixin, ReadOnlyInline
 from notifications.admin import MessageInline
 
 from . import admin_actions, admin_phone, admin_views, stripe_gateway
@@ -26,18 +27,6 @@ def _stripe_link(kind: str, object_id: str | None):
     return format_html(
         '<a href="{}" target="_blank" rel="noopener">{}</a>', stripe_gateway.dashboard_url(kind, object_id), object_id
     )
-
-
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-    show_change_link = True
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 class PaymentInline(ReadOnlyInline):
@@ -96,16 +85,10 @@ class PaymentAdmin(admin.ModelAdmin):
 
 
 @admin.register(StripeEvent)
-class StripeEventAdmin(admin.ModelAdmin):
+class StripeEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["id", "type", "processed_at"]
     list_filter = ["type"]
     search_fields = ["id"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Service)

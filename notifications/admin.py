@@ -1,29 +1,22 @@
 from django.contrib import admin, messages
 
+from clinic.admin_mixins import ReadOnlyAdminMixin, ReadOnlyInline
+
 from .models import InboundText, Message, OptOut
 from .services import message_resend
 
 
-class MessageInline(admin.TabularInline):
+class MessageInline(ReadOnlyInline):
     """Every message about a booking, on the booking's page."""
 
     model = Message
-    extra = 0
-    can_delete = False
-    show_change_link = True
     fields = ["created_at", "kind", "channel", "recipient", "status", "attempts", "last_error"]
     readonly_fields = fields
     ordering = ["created_at"]
 
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(Message)
-class MessageAdmin(admin.ModelAdmin):
+class MessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["created_at", "kind", "channel", "recipient", "status", "attempts", "booking"]
     list_filter = ["status", "channel", "kind"]
     list_select_related = ["booking"]
@@ -47,15 +40,6 @@ class MessageAdmin(admin.ModelAdmin):
     ]
     fields = readonly_fields
     actions = ["resend"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.action(description="Send the selected messages again")
     def resend(self, request, queryset):
