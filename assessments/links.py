@@ -1,4 +1,4 @@
-"""The intake's private link: a signed booking reference, never a database id or an answer."""
+"""The intake's private link: the booking's signed intake key, never its reference, an id or an answer."""
 
 from django.conf import settings
 from django.core import signing
@@ -10,7 +10,7 @@ TOKEN_SALT = "assessments.intake"
 
 
 def intake_token(booking: Booking) -> str:
-    return signing.dumps(booking.reference, salt=TOKEN_SALT)
+    return signing.dumps(booking.intake_key, salt=TOKEN_SALT)
 
 
 def intake_path(booking: Booking) -> str:
@@ -21,7 +21,7 @@ def intake_link(booking: Booking) -> str:
     return settings.PUBLIC_BASE_URL + intake_path(booking)
 
 
-def reference_for_token(token: str) -> str | None:
+def intake_key_for_token(token: str) -> str | None:
     try:
         return signing.loads(token, salt=TOKEN_SALT)
     except signing.BadSignature:

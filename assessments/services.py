@@ -12,7 +12,7 @@ from notifications.models import Message
 from notifications.services import booking_context, message_queue
 
 from .forms import STEPS, StepForm
-from .links import reference_for_token
+from .links import intake_key_for_token
 from .models import Intake, IntakeAccess
 
 OPEN_STATUSES = [Booking.Status.HELD, Booking.Status.CONFIRMED, Booking.Status.ATTENDED]
@@ -20,14 +20,12 @@ OPEN_STATUSES = [Booking.Status.HELD, Booking.Status.CONFIRMED, Booking.Status.A
 
 def booking_for_token(token: str) -> Booking | None:
     """The booking a private link belongs to, while it works: until INTAKE_LINK_DAYS after the visit."""
-    reference = reference_for_token(token)
-    if reference is None:
+    intake_key = intake_key_for_token(token)
+    if not isinstance(intake_key, str):
         return None
     booking = (
         Booking.objects.select_related("slot__service__clinic")
-        .filter(
-            reference=reference, status__in=[Booking.Status.HELD, Booking.Status.CONFIRMED, Booking.Status.ATTENDED]
-        )
+        .filter(intake_key=intake_key, status__in=OPEN_STATUSES)
         .first()
     )
     if booking is None or timezone.now() > booking.slot.ends_at + timedelta(days=settings.INTAKE_LINK_DAYS):

@@ -13,8 +13,12 @@ from .models import Intake, IntakeAccess
 from .services import booking_for_token, intake_access_log, intake_is_open, intake_save_step, next_step
 from .summary import intake_sections
 
+MAX_ID = 2**63 - 1
 
-def _booking_or_404(token: str) -> Booking:
+
+def _booking_or_404(request, token: str) -> Booking:
+    if request.user.is_staff and not request.user.has_perm("assessments.view_intake_answers"):
+        raise PermissionDenied  # the front desk sees whether an intake is done, never its answers
     booking = booking_for_token(token)
     if booking is None:
         raise Http404("This link is not valid, or has expired.")
@@ -34,7 +38,7 @@ def _context(booking: Booking, **extra) -> dict:
 @never_cache
 @require_safe
 def intake_start(request, token: str):
-    booking = _booking_or_404(token)
+    booking = _booking_or_404(request, token)
     step = next_step(_intake(booking))
     if step and intake_is_open(booking):
         return redirect("assessments:intake_step", token=token, step=step)
@@ -44,7 +48,7 @@ def intake_start(request, token: str):
 @never_cache
 @require_http_methods(["GET", "POST"])
 def intake_step(request, token: str, step: str):
-    booking = _booking_or_404(token)
+    booking = _booking_or_404(request, token)
     if step not in STEPS:
         raise Http404("No such step.")
     if not intake_is_open(booking):
@@ -61,7 +65,7 @@ def intake_step(request, token: str, step: str):
             ip_address=request.META.get("REMOTE_ADDR"),
             detail=step,
         )
-    form = STEPS[step](request.POST or None, instance=intake or Intake(booking=booking))
+    form = STEPS[step](request.POST if request.method == "POST" else None, instance=intake or Intake(booking=booking))
     if request.method == "POST" and form.is_valid():
         intake = intake_save_step(booking=booking, step=step, form=form, ip_address=request.META.get("REMOTE_ADDR"))
         following = next_step(intake)
@@ -76,7 +80,7 @@ def intake_step(request, token: str, step: str):
 @never_cache
 @require_safe
 def intake_done(request, token: str):
-    booking = _booking_or_404(token)
+    booking = _booking_or_404(request, token)
     intake = _intake(booking)
     context = _context(booking, intake=intake, token=token, open=intake_is_open(booking), next=next_step(intake))
     return render(request, "assessments/done.html", context)
@@ -88,6 +92,8 @@ def intake_print(request, booking_id: int):
     """The one-page summary a clinician prints before the visit."""
     if not request.user.has_perm("assessments.view_intake_answers"):
         raise PermissionDenied
+    if booking_id > MAX_ID:
+        raise Http404
     intake = get_object_or_404(Intake.objects.select_related("booking__slot__service__clinic"), booking_id=booking_id)
     intake_access_log(
         booking=intake.booking,

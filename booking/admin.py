@@ -3,6 +3,7 @@ from functools import partial
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -143,7 +144,10 @@ class SlotAdminForm(forms.ModelForm):
     def clean(self):
         data = super().clean()
         if self.instance.pk:
-            booked = self.instance.bookings.active(timezone.now()).count()
+            # The admin saves inside one transaction: this lock holds until the change is saved,
+            # so no booking slips in between the count and the save.
+            slot = Slot.objects.select_for_update().get(pk=self.instance.pk)
+            booked = slot.bookings.active(timezone.now()).count()
             if data.get("is_blocked") and booked:
                 raise forms.ValidationError(
                     f"{booked} active booking(s) on this slot: move or cancel them before blocking it."
@@ -155,11 +159,16 @@ class SlotAdminForm(forms.ModelForm):
 
 @admin.action(description="Block the selected slots", permissions=["change"])
 def block_slots(modeladmin, request, queryset):
-    now = timezone.now()
-    busy = [slot for slot in queryset if slot.bookings.active(now).exists()]
-    for slot in busy:
-        modeladmin.message_user(request, f"{slot}: has bookings; move or cancel them first.", messages.ERROR)
-    blocked = queryset.exclude(pk__in=[slot.pk for slot in busy]).update(is_blocked=True)
+    blocked = 0
+    for slot_id in queryset.values_list("pk", flat=True):
+        with transaction.atomic():
+            slot = Slot.objects.select_for_update().get(pk=slot_id)  # the same lock a booking takes
+            if slot.bookings.active(timezone.now()).exists():
+                modeladmin.message_user(request, f"{slot}: has bookings; move or cancel them first.", messages.ERROR)
+                continue
+            slot.is_blocked = True
+            slot.save(update_fields=["is_blocked"])
+            blocked += 1
     if blocked:
         modeladmin.message_user(request, f"{blocked} slot(s) blocked.", messages.SUCCESS)
 
@@ -177,6 +186,12 @@ class SlotAdmin(admin.ModelAdmin):
     list_filter = ["is_blocked", "service", "practitioner"]
     list_select_related = ["service__clinic", "practitioner"]
     date_hierarchy = "starts_at"
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj and obj.bookings.active(timezone.now()).exists():
+            # Moving a booked slot would move its patients without a word: cancel or rebook them instead.
+            return ["service", "practitioner", "starts_at", "ends_at"]
+        return []
 
     def get_urls(self):
         generate = self.admin_site.admin_view(partial(admin_views.generate_slots, self))

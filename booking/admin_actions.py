@@ -97,7 +97,7 @@ def cancel_bookings(modeladmin, request, queryset):
             continue
         for payment in booking.payments.filter(status=Payment.Status.PAID):
             try:
-                refunded = refund_request(payment=payment, reason=f"Cancelled: {reason}")
+                refunded = refund_request(payment=payment, reason=f"Cancelled: {reason}"[:200])
                 modeladmin.message_user(request, f"{booking}: refund of {refunded.amount} requested.", messages.SUCCESS)
             except RefundError as exc:
                 modeladmin.message_user(request, f"{booking}: {exc}", messages.WARNING)
@@ -105,6 +105,11 @@ def cancel_bookings(modeladmin, request, queryset):
 
 
 CSV_COLUMNS = ["reference", "patient", "email", "mobile", "visit", "status", "price", "discounted", "paid", "intake"]
+
+
+def _cell(value: str) -> str:
+    """Text a spreadsheet will not run as a formula."""
+    return f"'{value}" if value[:1] in ("=", "+", "-", "@") else value
 
 
 @admin.action(description="Export the selected bookings as CSV", permissions=["view"])
@@ -122,8 +127,8 @@ def export_csv(modeladmin, request, queryset):
         writer.writerow(
             [
                 booking.reference,
-                booking.patient_name,
-                booking.email,
+                _cell(booking.patient_name),
+                _cell(booking.email),
                 booking.phone,
                 local.strftime("%Y-%m-%d %H:%M"),
                 booking.get_status_display(),

@@ -83,6 +83,10 @@ class GenerateSlotsForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
         first, last = cleaned.get("first_day"), cleaned.get("last_day")
+        for name, day in (("first_day", first), ("last_day", last)):
+            if day and not EARLIEST_DAY <= day <= LATEST_DAY:
+                self.add_error(name, f"Choose a day between {EARLIEST_DAY.year} and {LATEST_DAY.year}.")
+                first = last = None
         if first and last:
             days = (last - first).days + 1
             if last < first:

@@ -20,6 +20,10 @@ def new_reference() -> str:
     return "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(REFERENCE_LENGTH))
 
 
+def new_intake_key() -> str:
+    return secrets.token_urlsafe(18)
+
+
 def format_cents(cents: int) -> str:
     dollars, rest = divmod(cents, 100)
     return f"${dollars:,}" if rest == 0 else f"${dollars:,}.{rest:02d}"
@@ -176,6 +180,8 @@ class Booking(models.Model):
             return [cls.CONFIRMED, cls.ATTENDED, cls.NO_SHOW]
 
     reference = models.CharField(max_length=REFERENCE_LENGTH, unique=True, default=new_reference, editable=False)
+    # The intake link's secret: not derived from the reference, which staff see everywhere.
+    intake_key = models.CharField(max_length=32, unique=True, default=new_intake_key, editable=False)
     slot = models.ForeignKey(Slot, on_delete=models.PROTECT, related_name="bookings")
     promotion = models.ForeignKey(Promotion, on_delete=models.PROTECT, null=True, blank=True, related_name="bookings")
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.HELD, db_index=True)

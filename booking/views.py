@@ -84,7 +84,7 @@ def book_details(request, slot_id: int):
     now = timezone.now()
     if reason := slot_unavailable_reason(slot, now):
         return _unavailable(request, slot, reason)
-    form = PatientDetailsForm(request.POST or None)
+    form = PatientDetailsForm(request.POST if request.method == "POST" else None)
     # "Change details" on the review step posts the details back here to be edited.
     editing = "edit" in request.POST
     if request.method == "POST" and not editing and form.is_valid():
@@ -144,7 +144,9 @@ def booking_detail(request, reference: str):
         "booking": booking,
         "starts_at": _local(booking.slot),
         "payment": booking.payments.first(),
-        "intake_path": intake_path(booking),
+        # The questionnaire link goes only to the browser that booked (and to the patient's email):
+        # staff who know a reference must not reach the answers through it.
+        "intake_path": intake_path(booking) if booking.reference in request.session.get(SESSION_BOOKINGS, []) else "",
     }
     return render(request, "booking/booking_detail.html", context)
 

@@ -125,6 +125,10 @@ class Closure(models.Model):
     def clean(self):
         if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
             raise ValidationError({"ends_on": "The closure must end on or after the day it starts."})
+        for name in ("starts_on", "ends_on"):
+            day = getattr(self, name)
+            if day and not date(2000, 1, 1) <= day <= date(2199, 12, 31):
+                raise ValidationError({name: "Choose a day between 2000 and 2199."})
 
 
 class Practitioner(models.Model):

@@ -1,9 +1,13 @@
+import re
+
 from django.contrib import admin, messages
 
 from clinic.admin_mixins import ReadOnlyAdminMixin, ReadOnlyInline
 
 from .models import InboundText, Message, OptOut
 from .services import message_resend
+
+INTAKE_LINK = re.compile(r"/intake/[^/\s]+/")
 
 
 class MessageInline(ReadOnlyInline):
@@ -28,7 +32,7 @@ class MessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "channel",
         "recipient",
         "subject",
-        "body",
+        "text",
         "status",
         "send_after",
         "attempts",
@@ -40,6 +44,11 @@ class MessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     ]
     fields = readonly_fields
     actions = ["resend"]
+
+    @admin.display(description="body")
+    def text(self, message):
+        # The questionnaire link opens a patient's answers: staff see that one was sent, not the link itself.
+        return INTAKE_LINK.sub("/intake/[private link]/", message.body)
 
     @admin.action(description="Send the selected messages again")
     def resend(self, request, queryset):

@@ -7,6 +7,7 @@ from django.contrib.auth.models import Group
 
 from assessments.links import intake_token
 from assessments.models import Intake, IntakeAccess
+from notifications.models import Message
 
 from .helpers import NOW, SCREEN, SECRETS, STEP_NAMES, answer_steps, html, post_step, text
 
@@ -319,15 +320,46 @@ def test_a_staff_session_lasts_while_it_is_used(client, clinician, clock):
     assert client.get("/admin/").status_code == 302
 
 
-def test_saved_answers_opened_through_the_patients_link_are_logged_with_whoever_opened_them(client, intake, front_desk):
+def test_the_front_desk_is_refused_the_patients_questionnaire_pages(client, intake, front_desk):
     client.force_login(front_desk)
+    response = client.get(f"/intake/{intake_token(intake.booking)}/history/")
+    assert response.status_code == 403
+    assert not IntakeAccess.objects.filter(action=IntakeAccess.Action.PATIENT_VIEW).exists()
+
+
+def test_saved_answers_opened_through_the_patients_link_are_logged(client, intake):
     response = client.get(f"/intake/{intake_token(intake.booking)}/history/")
     assert response.status_code == 200
     [entry] = IntakeAccess.objects.filter(action=IntakeAccess.Action.PATIENT_VIEW)
-    assert (entry.user, entry.booking, entry.detail) == (front_desk, intake.booking, "history")
+    assert (entry.user, entry.booking, entry.detail) == (None, intake.booking, "history")
+
+
+def test_the_outbox_hides_the_questionnaire_link(admin_client, intake):
+    message = Message.objects.create(
+        booking=intake.booking,
+        channel=Message.Channel.EMAIL,
+        kind=Message.Kind.CONFIRMATION,
+        recipient=intake.booking.email,
+        body=f"Please answer: https://book.example.com/intake/{intake_token(intake.booking)}/ thanks",
+        dedupe_key="outbox-redaction",
+    )
+    page = admin_client.get(f"/admin/notifications/message/{message.pk}/change/").content.decode()
+    assert intake_token(intake.booking) not in page
+    assert "/intake/[private link]/" in page
 
 
 def test_the_booking_admin_offers_no_view_on_site_link(client, intake, front_desk):
     client.force_login(front_desk)
     page = client.get(f"/admin/booking/booking/{intake.booking_id}/change/").content.decode()
     assert f"/booking/{intake.booking.reference}/" not in page
+
+
+def test_an_enormous_booking_id_on_the_printable_summary_is_404(client, clinician):
+    client.force_login(clinician)
+    assert client.get("/staff/intakes/99999999999999999999999/print/").status_code == 404
+
+
+def test_an_empty_post_to_a_step_shows_its_errors_and_saves_nothing(client, booking):
+    response = client.post(f"/intake/{intake_token(booking)}/about/", {})
+    assert response.status_code == 400
+    assert not Intake.objects.filter(booking=booking).exists()

@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import pytest
 from django.core import signing
+from django.test import Client
 
 from assessments.links import TOKEN_SALT, intake_link, intake_path, intake_token
 from booking.models import Booking
@@ -44,23 +45,30 @@ def test_the_link_resumes_at_the_first_step_not_yet_saved(client, booking):
     assert response["Location"] == step_url(booking, "running")
 
 
-def test_the_link_carries_only_the_signed_booking_reference(booking, settings):
+def test_the_link_carries_only_the_signed_intake_key_not_the_reference(booking, settings):
     token = intake_token(booking)
 
     assert intake_path(booking) == f"/intake/{token}/"
     assert intake_link(booking) == f"{settings.PUBLIC_BASE_URL}/intake/{token}/"
-    assert signing.loads(token, salt=TOKEN_SALT) == booking.reference
+    assert signing.loads(token, salt=TOKEN_SALT) == booking.intake_key
+    assert booking.reference not in token  # staff see references everywhere; they must not lead here
     payload, timestamp, signature = token.split(":")
-    # The readable part is the reference and nothing else (the rest is the signing time and the signature).
-    assert json.loads(signing.b64_decode(payload.encode())) == booking.reference
+    # The readable part is the intake key and nothing else (the rest is the signing time and the signature).
+    assert json.loads(signing.b64_decode(payload.encode())) == booking.intake_key
     assert signing.b62_decode(timestamp) > 0
     assert len(signature) == 43
 
 
-def test_the_booking_page_links_to_the_questionnaire(client, booking):
+def test_the_booking_page_links_to_the_questionnaire_only_in_the_browser_that_booked(client, booking):
+    session = client.session
+    session["bookings"] = [booking.reference]
+    session.save()
     response = client.get(booking.get_absolute_url())
-
     assert intake_path(booking) in [a.attrs.get("href") for a in html(response).find_all("a")]
+
+    elsewhere = Client().get(booking.get_absolute_url())
+    assert intake_path(booking) not in elsewhere.content.decode()
+    assert "from the link in your confirmation email" in elsewhere.content.decode()
 
 
 def tampered(token: str) -> str:

@@ -60,6 +60,9 @@ def test_a_full_questionnaire_leaves_no_answer_in_a_url_a_log_line_an_email_or_a
             urls.append(response["Location"])
         return response
 
+    session = client.session
+    session["bookings"] = [booking.reference]  # the browser that booked
+    session.save()
     booking_page = visit(booking.get_absolute_url())
     [start] = [url for url in links(booking_page) if url.startswith("/intake/")]
     location = visit(start)["Location"]

@@ -383,3 +383,48 @@ def test_a_booked_slot_cannot_be_deleted(admin_client, service):
     assert page.status_code == 200  # Django explains which bookings protect it
     assert "Booking" in page.content.decode()
     assert booking.slot.__class__.objects.filter(pk=booking.slot_id).exists()
+
+
+# Odd input never a 500 -----------------------------------------------------------------------------
+
+
+def test_far_off_dates_are_refused_not_500(admin_client, clinic, service):
+    far = {"service": service.pk, "first_day": "9999-12-31", "last_day": "9999-12-31", "preview": "1"}
+    page = admin_client.post("/admin/booking/slot/generate/", far)
+    assert page.status_code == 200
+    assert "Choose a day between 2000 and 2199." in page.content.decode()
+    closure = {"clinic": clinic.pk, "starts_on": "2026-12-24", "ends_on": "9999-12-31", "reason": "Forever"}
+    page = admin_client.post("/admin/clinic/closure/add/", closure)
+    assert page.status_code == 200
+    assert "Choose a day between 2000 and 2199." in page.content.decode()
+    assert not clinic.closures.exists()
+
+
+def test_a_booked_slot_cannot_be_moved(admin_client, service):
+    booking = book(service)
+    page = admin_client.get(f"/admin/booking/slot/{booking.slot_id}/change/").content.decode()
+    assert 'name="starts_at_0"' not in page  # shown, not editable
+    assert 'name="capacity"' in page
+
+
+def test_csv_cells_never_run_as_formulas(desk, service):
+    booking = book(service)
+    Booking.objects.filter(pk=booking.pk).update(patient_name="=HYPERLINK(1)")
+    response = desk.post(CHANGELIST, {"action": "export_csv", "_selected_action": [booking.pk]})
+    [row] = list(csv.reader(io.StringIO(response.content.decode())))[1:]
+    assert row[1] == "'=HYPERLINK(1)"
+
+
+def test_a_long_cancel_reason_still_refunds(desk, service, stripe_recorder, django_capture_on_commit_callbacks):
+    booking = book(service)
+    Payment.objects.create(
+        booking=booking,
+        checkout_session_id="cs_p",
+        payment_intent_id="pi_p",
+        amount_cents=175_00,
+        status=Payment.Status.PAID,
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        act(desk, "cancel_bookings", [booking], apply="1", reason="x" * 200, refund="on")
+    assert len(stripe_recorder.calls("POST", "/v1/refunds")) == 1
+    assert len(booking.payments.get().refunds.get().reason) == 200
