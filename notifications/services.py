@@ -254,6 +254,7 @@ def reminders_queue(*, now: datetime | None = None) -> int:
     count = 0
     for booking in bookings:
         starts_at, tz = booking.slot.starts_at, booking.slot.service.clinic.tz
+        context = None  # built once per booking, and only when a reminder is due
         for kind, (_, last_chance) in REMINDERS.items():
             if now >= starts_at - last_chance:
                 continue
@@ -265,12 +266,13 @@ def reminders_queue(*, now: datetime | None = None) -> int:
                 if booking.confirmed_at and send_at < booking.confirmed_at - timedelta(minutes=1):
                     continue  # it was due before the patient booked
                 recipient = booking.phone if channel == Channel.SMS else booking.email
+                context = context or booking_context(booking)
                 message_queue(
                     kind=kind,
                     channel=channel,
                     recipient=recipient,
                     dedupe_key=key,
-                    context=booking_context(booking),
+                    context=context,
                     booking=booking,
                 )
                 count += 1

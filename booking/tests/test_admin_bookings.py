@@ -43,6 +43,16 @@ def book(service, n=1, *, price=None, **kwargs) -> Booking:
     return booking_create(slot_id=slot.pk, patient=patient, quoted_price_cents=price or service.regular_price_cents)
 
 
+def paid_online(booking: Booking, payment_intent_id: str) -> Payment:
+    return Payment.objects.create(
+        booking=booking,
+        checkout_session_id=f"cs_{payment_intent_id}",
+        payment_intent_id=payment_intent_id,
+        amount_cents=booking.price_cents,
+        status=Payment.Status.PAID,
+    )
+
+
 def act(client, action, bookings, **extra):
     data = {"action": action, "_selected_action": [b.pk for b in bookings], **extra}
     return client.post(CHANGELIST, data, follow=True)
@@ -103,13 +113,7 @@ def test_cancelling_twice_says_so_and_changes_nothing(desk, service):
 
 def test_cancel_with_refund_refunds_a_paid_booking(desk, service, stripe_recorder, django_capture_on_commit_callbacks):
     booking = book(service)
-    Payment.objects.create(
-        booking=booking,
-        checkout_session_id="cs_paid",
-        payment_intent_id="pi_paid",
-        amount_cents=175_00,
-        status=Payment.Status.PAID,
-    )
+    paid_online(booking, "pi_paid")
     with django_capture_on_commit_callbacks(execute=True):
         response = act(desk, "cancel_bookings", [booking], apply="1", reason="Moved away", refund="on")
     assert f"{booking}: refund of $175 requested." in notices(response)
@@ -119,13 +123,7 @@ def test_cancel_with_refund_refunds_a_paid_booking(desk, service, stripe_recorde
 
 def test_cancel_without_refund_leaves_the_payment_alone(desk, service, stripe_recorder):
     booking = book(service)
-    Payment.objects.create(
-        booking=booking,
-        checkout_session_id="cs_paid",
-        payment_intent_id="pi_paid",
-        amount_cents=175_00,
-        status=Payment.Status.PAID,
-    )
+    paid_online(booking, "pi_paid")
     act(desk, "cancel_bookings", [booking], apply="1", reason="Keeps the credit")
     assert stripe_recorder.requests == []
 
@@ -417,13 +415,7 @@ def test_csv_cells_never_run_as_formulas(desk, service):
 
 def test_a_long_cancel_reason_still_refunds(desk, service, stripe_recorder, django_capture_on_commit_callbacks):
     booking = book(service)
-    Payment.objects.create(
-        booking=booking,
-        checkout_session_id="cs_p",
-        payment_intent_id="pi_p",
-        amount_cents=175_00,
-        status=Payment.Status.PAID,
-    )
+    paid_online(booking, "pi_p")
     with django_capture_on_commit_callbacks(execute=True):
         act(desk, "cancel_bookings", [booking], apply="1", reason="x" * 200, refund="on")
     assert len(stripe_recorder.calls("POST", "/v1/refunds")) == 1
