@@ -26,6 +26,7 @@ GRANTS = {
             "view_practitioner",
         ],
         "notifications": ["view_message", "view_optout", "view_inboundtext"],
+        "waitlist": ["view_waitlistentry", "change_waitlistentry"],
     },
     CLINICIAN: {
         "booking": ["view_booking", "view_slot", "view_service"],
@@ -33,6 +34,18 @@ GRANTS = {
         "assessments": ["view_intake", "view_intake_answers", "view_intakeaccess"],
     },
 }
+
+
+def migrate_groups(apps, schema_editor) -> None:
+    """A data migration's step: the groups as GRANTS has them now."""
+    from django.contrib.auth.management import create_permissions
+
+    # Permissions are normally made after all migrations; make them now so the groups can hold them.
+    for app_config in apps.get_app_configs():
+        app_config.models_module = True
+        create_permissions(app_config, apps=apps, verbosity=0)
+        app_config.models_module = None
+    ensure_groups(apps.get_model("auth", "Group"), apps.get_model("auth", "Permission"))
 
 
 def ensure_groups(group_model, permission_model) -> None:

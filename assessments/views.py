@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
+from booking.links import manage_path
 from booking.models import Booking
 
 from .forms import STEPS
@@ -32,7 +33,7 @@ def _intake(booking: Booking) -> Intake | None:
 def _context(booking: Booking, **extra) -> dict:
     starts_at = timezone.localtime(booking.slot.starts_at, booking.slot.service.clinic.tz)
     steps = [(name, form_class.title) for name, form_class in STEPS.items()]
-    return {"booking": booking, "starts_at": starts_at, "steps": steps, **extra}
+    return {"booking": booking, "starts_at": starts_at, "steps": steps, "manage_path": manage_path(booking), **extra}
 
 
 @never_cache

@@ -78,3 +78,9 @@ class ConfirmBookingForm(PatientDetailsForm):
         for name, field in self.fields.items():
             if name != "quoted_price_cents":
                 field.widget = forms.HiddenInput()
+
+
+class MoveForm(forms.Form):
+    """Moving a visit posts back the price the patient was shown for the new time."""
+
+    quoted_price_cents = forms.IntegerField(min_value=0, max_value=10_000_00, widget=forms.HiddenInput)

@@ -225,10 +225,6 @@ class Booking(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("booking:booking_detail", args=[self.reference])
 
-    def public_url(self) -> str:
-        """The booking's private page, as a link to send the patient."""
-        return settings.PUBLIC_BASE_URL + self.get_absolute_url()
-
     @property
     def price(self) -> str:
         return format_cents(self.price_cents)

@@ -12,6 +12,9 @@ from .models import Booking, Promotion, Slot, format_cents
 SLOT_TAKEN = "Sorry, someone has just booked that time. Please choose another."
 SLOT_UNAVAILABLE = "Sorry, that time can no longer be booked online. Please choose another."
 SOLD_OUT = "The discounted spots are all taken, so this time is at the regular rate."
+MOVE_LOSES_DISCOUNT = (
+    "The discounted price is for visits from {first:%B %-d} to {last:%B %-d}, so this time is at the regular rate."
+)
 ONE_PER_PATIENT = (
     "You already have a discounted assessment booked (one per patient), so this time is at the regular rate."
 )
@@ -86,6 +89,20 @@ def quote_slot(*, slot: Slot, now: datetime, patient: Patient | None = None, loc
         if promotion.bookings.active(now).count() < promotion.spots:
             return Quote(price_cents=promotion.price_cents, promotion=promotion)
     return Quote(price_cents=regular, notice=SOLD_OUT)
+
+
+def quote_move(*, booking: Booking, slot: Slot) -> Quote:
+    """The price of moving a booking to `slot`: a discount stays when the new day is inside its offer's visit window.
+
+    The booking keeps (or gives up) the spot it already holds, so no spot count is needed.
+    """
+    promotion = booking.promotion
+    if promotion and promotion.service_id == slot.service_id and promotion.covers(slot_local_date(slot)):
+        return Quote(price_cents=booking.price_cents, promotion=promotion)
+    notice = ""
+    if promotion:
+        notice = MOVE_LOSES_DISCOUNT.format(first=promotion.visit_starts_on, last=promotion.visit_ends_on)
+    return Quote(price_cents=slot.service.regular_price_cents, notice=notice)
 
 
 def patient_has_discount(patient: Patient, *, service_id: int, now: datetime) -> bool:

@@ -17,10 +17,20 @@ from django.db import OperationalError, connection, transaction
 from django.utils import timezone
 
 from clinic.models import Practitioner
-from notifications.services import notify_booking_cancelled, notify_booking_confirmed
+from notifications.services import notify_booking_cancelled, notify_booking_confirmed, notify_booking_rescheduled
 
 from .models import Booking, BookingEvent, Promotion, Service, Slot
-from .rules import ONE_PER_PATIENT, SLOT_UNAVAILABLE, SOLD_OUT, Patient, Quote, quote_slot, slot_unavailable_reason
+from .rules import (
+    ONE_PER_PATIENT,
+    SLOT_UNAVAILABLE,
+    SOLD_OUT,
+    Patient,
+    Quote,
+    quote_move,
+    quote_slot,
+    slot_unavailable_reason,
+)
+from .signals import capacity_freed
 
 logger = logging.getLogger(__name__)
 
@@ -181,6 +191,51 @@ def booking_create(
         return booking_confirm(booking=booking, user=user, now=now)
 
 
+def booking_reschedule(
+    *, booking: Booking, slot_id: int, quoted_price_cents: int, user=None, now: datetime | None = None
+) -> Booking:
+    """Move a confirmed booking to another slot at the price the patient was shown, in one transaction.
+
+    The new slot is locked and checked as for a new booking; the old seat, and a
+    discounted spot the move gives up, are free again when this commits. Raises
+    PriceChanged when the move's price is not the quoted one.
+    """
+    with _capacity_transaction():
+        slot = _lock_slot(slot_id)
+        now = now or timezone.now()
+        booking = Booking.objects.select_for_update(of=("self",)).select_related("slot", "promotion").get(pk=booking.pk)
+        if booking.status != Booking.Status.CONFIRMED:
+            raise BookingError("Only a confirmed booking can be moved.")
+        if booking.slot_id == slot.pk:
+            raise BookingError("Your visit is already at this time.")
+        if reason := slot_unavailable_reason(slot, now):
+            raise BookingError(reason)
+        quote = quote_move(booking=booking, slot=slot)
+        if quote.price_cents != quoted_price_cents:
+            raise PriceChanged(quote)
+        previous = booking.slot
+        booking.slot, booking.promotion, booking.price_cents = slot, quote.promotion, quote.price_cents
+        booking.save(update_fields=["slot", "promotion", "price_cents", "updated_at"])
+        local = timezone.localtime(previous.starts_at, slot.service.clinic.tz)
+        _record(booking, booking.status, user=user, note=f"Moved from {local:%a %b %-d, %-I:%M %p}")
+        notify_booking_rescheduled(booking, previous_starts_at=previous.starts_at)
+        capacity_freed.send(sender=Booking, booking=booking)
+        return booking
+
+
+def booking_extend_hold(*, booking: Booking, until: datetime, now: datetime | None = None) -> Booking:
+    """Give a live hold more time (a waiting-list claim going on to payment). It takes no more capacity."""
+    with transaction.atomic():
+        booking = Booking.objects.select_for_update().get(pk=booking.pk)
+        now = now or timezone.now()
+        if booking.status != Booking.Status.HELD or booking.hold_expires_at <= now:
+            raise BookingError("This hold has lapsed.")
+        if until > booking.hold_expires_at:
+            booking.hold_expires_at = until
+            booking.save(update_fields=["hold_expires_at", "updated_at"])
+        return booking
+
+
 def booking_release_hold(*, booking: Booking, now: datetime | None = None) -> bool:
     """Give a held slot back at once. Freeing capacity needs no lock; a booking confirmed meanwhile stays."""
     now = now or timezone.now()
@@ -191,6 +246,7 @@ def booking_release_hold(*, booking: Booking, now: datetime | None = None) -> bo
         BookingEvent.objects.create(
             booking_id=booking.pk, from_status=Booking.Status.HELD, to_status=Booking.Status.EXPIRED, note="Released"
         )
+        capacity_freed.send(sender=Booking, booking=booking)
     return bool(released)
 
 
@@ -216,6 +272,7 @@ def booking_cancel(
         _record(booking, previous, user=user, note=reason)
         if notify and previous == Booking.Status.CONFIRMED:
             notify_booking_cancelled(booking)
+        capacity_freed.send(sender=Booking, booking=booking)
         return booking
 
 

@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from . import views, webhooks
+from . import manage_views, views, webhooks
 from .converters import DateConverter
 
 register_converter(DateConverter, "date")
@@ -15,5 +15,11 @@ urlpatterns = [
     path("booking/<str:reference>/", views.booking_detail, name="booking_detail"),
     path("booking/<str:reference>/paid/", views.checkout_success, name="checkout_success"),
     path("booking/<str:reference>/payment-cancelled/", views.checkout_cancelled, name="checkout_cancel"),
+    path("manage/<str:token>/", manage_views.manage, name="manage"),
+    path("manage/<str:token>/calendar.ics", manage_views.manage_calendar, name="manage_calendar"),
+    path("manage/<str:token>/cancel/", manage_views.manage_cancel, name="manage_cancel"),
+    path("manage/<str:token>/move/", manage_views.move_days, name="move_days"),
+    path("manage/<str:token>/move/<date:day>/", manage_views.move_day, name="move_day"),
+    path("manage/<str:token>/move/time/<int:slot_id>/", manage_views.move_to, name="move_to"),
     path("webhooks/stripe/", webhooks.stripe_webhook, name="stripe_webhook"),
 ]

@@ -3,9 +3,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from assessments.links import intake_path
+from waitlist.services import day_is_full
 
 from .forms import ConfirmBookingForm, PatientDetailsForm
+from .links import manage_path
 from .models import Booking, Payment, Slot
 from .payments import PaymentUnavailable, checkout_cancel, checkout_hold, checkout_start
 from .rules import Quote, quote_slot, slot_unavailable_reason
@@ -74,8 +75,11 @@ def book_days(request):
 @require_safe
 def book_day(request, day):
     service = _service_or_404()
-    options = availability_for_day(service=service, day=day, now=timezone.now())
-    return render(request, "booking/book_day.html", {"service": service, "day": day, "options": options})
+    now = timezone.now()
+    options = availability_for_day(service=service, day=day, now=now)
+    day_full = not options and day_is_full(service, day, now=now)
+    context = {"service": service, "day": day, "options": options, "day_full": day_full}
+    return render(request, "booking/book_day.html", context)
 
 
 @require_http_methods(["GET", "POST"])
@@ -121,7 +125,7 @@ def book_confirm(request, slot_id: int):
         return _unavailable(request, slot, str(exc), status=503)
     except BookingError as exc:
         return _unavailable(request, slot, str(exc))
-    return redirect("booking:booking_detail", reference=booking.reference)
+    return redirect(manage_path(booking))
 
 
 SESSION_BOOKINGS = "bookings"  # references this browser booked: a second click on "confirm" resumes them
@@ -139,14 +143,14 @@ def _booking_or_404(reference: str) -> Booking:
 
 @require_safe
 def booking_detail(request, reference: str):
+    """A booking's status by its reference. The browser that booked it goes on to its private page."""
     booking = _booking_or_404(reference)
+    if booking.reference in request.session.get(SESSION_BOOKINGS, []) and booking.status != Booking.Status.HELD:
+        return redirect(manage_path(booking))
     context = {
         "booking": booking,
         "starts_at": _local(booking.slot),
         "payment": booking.payments.first(),
-        # The questionnaire link goes only to the browser that booked (and to the patient's email):
-        # staff who know a reference must not reach the answers through it.
-        "intake_path": intake_path(booking) if booking.reference in request.session.get(SESSION_BOOKINGS, []) else "",
     }
     return render(request, "booking/booking_detail.html", context)
 

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "booking",
     "assessments",
     "notifications",
+    "waitlist",
 ]
 
 MIDDLEWARE = [
@@ -170,6 +171,14 @@ BOOKING_LOCK_TIMEOUT_MS = env.int("BOOKING_LOCK_TIMEOUT_MS", default=5000)
 # Intake: the private link works until this many days after the visit.
 INTAKE_LINK_DAYS = env.int("INTAKE_LINK_DAYS", default=7)
 
+# Self-service: the patient's private booking link works until this many days after the visit;
+# moving or cancelling online (with a full refund) ends this many hours before it.
+MANAGE_LINK_DAYS = env.int("MANAGE_LINK_DAYS", default=7)
+CANCELLATION_CUTOFF_HOURS = env.int("CANCELLATION_CUTOFF_HOURS", default=24)
+
+# Waiting list: how long an offered spot is held for the person offered it.
+WAITLIST_OFFER_MINUTES = env.int("WAITLIST_OFFER_MINUTES", default=30)
+
 # Staff (and every) session ends after this many idle minutes.
 SESSION_IDLE_MINUTES = env.int("SESSION_IDLE_MINUTES", default=15)
 SESSION_COOKIE_AGE = SESSION_IDLE_MINUTES * 60
@@ -200,6 +209,7 @@ CELERY_BEAT_SCHEDULE = {
     "resend-unsent-refunds": {"task": "booking.tasks.resend_unsent_refunds", "schedule": 5 * 60.0},
     "queue-reminders": {"task": "notifications.tasks.queue_reminders", "schedule": 60.0},
     "send-due-messages": {"task": "notifications.tasks.send_due_messages", "schedule": 60.0},
+    "offer-freed-spots": {"task": "waitlist.tasks.offer_freed_spots", "schedule": 60.0},
 }
 
 LOGGING = {

@@ -12,4 +12,5 @@ urlpatterns = [
     path("", include("booking.urls")),
     path("", include("notifications.urls")),
     path("", include("assessments.urls")),
+    path("", include("waitlist.urls")),
 ]

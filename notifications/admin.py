@@ -7,7 +7,8 @@ from clinic.admin_mixins import ReadOnlyAdminMixin, ReadOnlyInline
 from .models import InboundText, Message, OptOut
 from .services import message_resend
 
-INTAKE_LINK = re.compile(r"/intake/[^/\s]+/")
+# The patient's private links: the questionnaire (their answers) and the booking (change, cancel, questionnaire).
+PRIVATE_LINKS = re.compile(r"/(intake|manage)/[^/\s]+/")
 
 
 class MessageInline(ReadOnlyInline):
@@ -47,8 +48,8 @@ class MessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     @admin.display(description="body")
     def text(self, message):
-        # The questionnaire link opens a patient's answers: staff see that one was sent, not the link itself.
-        return INTAKE_LINK.sub("/intake/[private link]/", message.body)
+        # Staff see that a private link was sent, never the link itself.
+        return PRIVATE_LINKS.sub(r"/\1/[private link]/", message.body)
 
     @admin.action(description="Send the selected messages again")
     def resend(self, request, queryset):

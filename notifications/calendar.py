@@ -1,6 +1,7 @@
 from django.utils import timezone
 from icalendar import Calendar, Event
 
+from booking.links import manage_link
 from booking.models import Booking
 
 
@@ -8,7 +9,7 @@ def booking_ics(booking: Booking) -> bytes:
     """The visit as an iCalendar file, for "add to calendar"."""
     slot = booking.slot
     clinic = slot.service.clinic
-    link = booking.public_url()
+    link = manage_link(booking)
     event = Event()
     event.add("uid", f"{booking.reference}@{clinic.email.rpartition('@')[2]}")
     event.add("dtstamp", timezone.now())

@@ -19,6 +19,7 @@ class Message(models.Model):
         RESCHEDULE = "reschedule", "Reschedule notice"
         REFUND = "refund", "Refund notice"
         LATE_PAYMENT = "late_payment", "Late payment refunded"
+        WAITLIST_OFFER = "waitlist_offer", "Waiting-list offer"
         CLINIC_NEW_BOOKING = "clinic_new_booking", "New booking (to the clinic)"
         CLINIC_INBOUND_TEXT = "clinic_inbound_text", "Text received (to the clinic)"
         CLINIC_INTAKE_REVIEW = "clinic_intake_review", "Intake needs review (to the clinic)"

@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from assessments.links import intake_link
+from booking.links import manage_link
 from booking.models import Booking, Payment, Refund
 
 from . import tasks, transports
@@ -43,6 +44,7 @@ SUBJECTS = {
     Kind.RESCHEDULE: "Your visit is now {when}",
     Kind.REFUND: "Your refund from {clinic}",
     Kind.LATE_PAYMENT: "Your payment to {clinic} is being refunded",
+    Kind.WAITLIST_OFFER: "A spot opened up: {when}",
     Kind.CLINIC_NEW_BOOKING: "New booking: {when}",
     Kind.CLINIC_INBOUND_TEXT: "New text to the clinic's number",
     Kind.CLINIC_INTAKE_REVIEW: "Review before the visit: {when}",
@@ -95,9 +97,10 @@ def booking_context(booking: Booking) -> dict:
         "clinic": clinic,
         "starts_at": timezone.localtime(booking.slot.starts_at, clinic.tz),
         "visit_day": visit_day(booking.slot.starts_at, clinic.tz),
-        "link": booking.public_url(),
+        "link": manage_link(booking),
         "intake_link": intake_link(booking),
         "paid_online": booking.payments.filter(status=Payment.Status.PAID).exists(),
+        "cutoff_hours": settings.CANCELLATION_CUTOFF_HOURS,
     }
 
 
@@ -198,8 +201,15 @@ def notify_booking_cancelled(booking: Booking) -> None:
 def notify_booking_rescheduled(booking: Booking, *, previous_starts_at: datetime) -> None:
     context = booking_context(booking)
     context["previous_starts_at"] = timezone.localtime(previous_starts_at, context["clinic"].tz)
-    key = f"booking:{booking.pk}:reschedule:{booking.slot.starts_at:%Y%m%dT%H%MZ}"
+    key = f"booking:{booking.pk}:reschedule:{booking.events.count()}"  # one notice per move, back and forth too
     _notify_patient(booking, Kind.RESCHEDULE, key, context=context)
+
+
+def notify_waitlist_offer(booking: Booking, *, claim_link: str, expires_at: datetime) -> None:
+    """A place freed for someone waiting: held for them until `expires_at`. Offers are only made outside quiet hours."""
+    context = booking_context(booking)
+    context.update(claim_link=claim_link, expires_at=timezone.localtime(expires_at, context["clinic"].tz))
+    _notify_patient(booking, Kind.WAITLIST_OFFER, f"booking:{booking.pk}:waitlist_offer", context=context, urgent=True)
 
 
 def notify_refund(refund: Refund) -> None:

@@ -1,16 +1,6 @@
-from django.contrib.auth.management import create_permissions
 from django.db import migrations
 
-from assessments.roles import CLINICIAN, FRONT_DESK, ensure_groups
-
-
-def create_groups(apps, schema_editor):
-    # Permissions are normally made after all migrations; make them now so the groups can hold them.
-    for app_config in apps.get_app_configs():
-        app_config.models_module = True
-        create_permissions(app_config, apps=apps, verbosity=0)
-        app_config.models_module = None
-    ensure_groups(apps.get_model("auth", "Group"), apps.get_model("auth", "Permission"))
+from assessments.roles import CLINICIAN, FRONT_DESK, migrate_groups
 
 
 def remove_groups(apps, schema_editor):
@@ -26,4 +16,4 @@ class Migration(migrations.Migration):
         ("notifications", "0001_initial"),
     ]
 
-    operations = [migrations.RunPython(create_groups, remove_groups)]
+    operations = [migrations.RunPython(migrate_groups, remove_groups)]

@@ -8,6 +8,7 @@ from django.core import signing
 from django.test import Client
 
 from assessments.links import TOKEN_SALT, intake_link, intake_path, intake_token
+from booking.links import manage_path
 from booking.models import Booking
 
 from .helpers import (
@@ -59,16 +60,17 @@ def test_the_link_carries_only_the_signed_intake_key_not_the_reference(booking, 
     assert len(signature) == 43
 
 
-def test_the_booking_page_links_to_the_questionnaire_only_in_the_browser_that_booked(client, booking):
+def test_the_private_booking_page_links_to_the_questionnaire_and_the_reference_page_does_not(client, booking):
     session = client.session
-    session["bookings"] = [booking.reference]
+    session["bookings"] = [booking.reference]  # the browser that booked goes on to the private page
     session.save()
-    response = client.get(booking.get_absolute_url())
+    response = client.get(booking.get_absolute_url(), follow=True)
+    assert response.redirect_chain == [(manage_path(booking), 302)]
     assert intake_path(booking) in [a.attrs.get("href") for a in html(response).find_all("a")]
 
     elsewhere = Client().get(booking.get_absolute_url())
     assert intake_path(booking) not in elsewhere.content.decode()
-    assert "from the link in your confirmation email" in elsewhere.content.decode()
+    assert "Your confirmation email" in elsewhere.content.decode()
 
 
 def tampered(token: str) -> str:

@@ -9,6 +9,7 @@ from django.core import mail
 
 from assessments.links import intake_token
 from assessments.models import Intake, IntakeAccess
+from booking.links import manage_path
 from booking.models import Booking
 from booking.services import booking_create
 from booking.tests.factories import SlotFactory
@@ -26,10 +27,11 @@ def assert_private(where: str, content: str) -> None:
 
 
 def allowed_url(url: str, token: str, reference: str) -> bool:
-    """Where an intake page may point: the intake's own steps, the booking page, the clinic's contact links."""
+    """Where an intake page may point: the intake's own steps, the booking's pages, the clinic's contact links."""
     steps = "|".join([*STEP_NAMES, "done"])
     return bool(
         re.fullmatch(rf"/intake/{re.escape(token)}/(({steps})/)?", url)
+        or re.fullmatch(rf"/manage/{re.escape(reference)}\.[\w]+:[\w-]+/(calendar\.ics|move/|cancel/)?", url)
         or url in ("/", "#main", f"/booking/{reference}/")
         or re.fullmatch(r"/static/[\w./-]+", url)
         or re.fullmatch(r"(tel|sms):\+\d+|mailto:[\w.@-]+", url)
@@ -60,10 +62,7 @@ def test_a_full_questionnaire_leaves_no_answer_in_a_url_a_log_line_an_email_or_a
             urls.append(response["Location"])
         return response
 
-    session = client.session
-    session["bookings"] = [booking.reference]  # the browser that booked
-    session.save()
-    booking_page = visit(booking.get_absolute_url())
+    booking_page = visit(manage_path(booking))  # the patient's private link
     [start] = [url for url in links(booking_page) if url.startswith("/intake/")]
     location = visit(start)["Location"]
     with django_capture_on_commit_callbacks(execute=True):

@@ -1,10 +1,11 @@
 """Online payment: a Stripe Checkout Session per held booking, what Stripe's webhooks say of it, and refunds."""
 
-from .checkout import PaymentUnavailable, checkout_cancel, checkout_hold, checkout_start
+from .checkout import PaymentUnavailable, checkout_balance, checkout_cancel, checkout_hold, checkout_start
 from .events import MalformedEvent, stripe_event_process
 from .refunds import (
     TRANSIENT_STRIPE_ERRORS,
     RefundError,
+    paid_online_cents,
     payment_refundable_cents,
     refund_request,
     refund_send,
@@ -16,9 +17,11 @@ __all__ = [
     "MalformedEvent",
     "PaymentUnavailable",
     "RefundError",
+    "checkout_balance",
     "checkout_cancel",
     "checkout_hold",
     "checkout_start",
+    "paid_online_cents",
     "payment_refundable_cents",
     "refund_request",
     "refund_send",

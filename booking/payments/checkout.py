@@ -7,6 +7,7 @@ import stripe
 from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
+from django.utils import timezone
 
 from .. import stripe_gateway
 from ..models import Booking, Payment
@@ -61,6 +62,35 @@ def checkout_start(*, booking: Booking) -> str:
         "We could not reach our payment provider. Nothing was charged and the time was released; "
         "please try again in a minute."
     ) from failure
+
+
+BALANCE_SESSION_LIFETIME = timedelta(hours=23)  # Stripe's longest is 24 hours
+
+
+def checkout_balance(*, booking: Booking, amount_cents: int, return_url: str) -> str:
+    """A Checkout page for what a confirmed booking still owes (its visit moved to a dearer time).
+
+    The booking stays confirmed whatever happens here: unpaid, the balance is due at the visit.
+    """
+    try:
+        session = stripe_gateway.create_checkout_session(
+            idempotency_key=f"balance-{booking.reference}-{booking.slot_id}-{amount_cents}",
+            reference=booking.reference,
+            amount_cents=amount_cents,
+            product_name=f"{booking.slot.service.name}: balance after a change of time",
+            customer_email=booking.email,
+            expires_at=timezone.now() + BALANCE_SESSION_LIFETIME,
+            success_url=return_url,
+            cancel_url=return_url,
+        )
+    except stripe.StripeError as exc:
+        logger.warning("Balance checkout for booking %s failed: %s", booking.reference, type(exc).__name__)
+        raise PaymentUnavailable("We could not reach our payment provider: the balance is due at the visit.") from exc
+    payment, _ = Payment.objects.get_or_create(
+        checkout_session_id=session.id,
+        defaults={"booking": booking, "checkout_url": session.url, "amount_cents": amount_cents},
+    )
+    return payment.checkout_url
 
 
 def checkout_cancel(*, booking: Booking) -> bool:

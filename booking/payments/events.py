@@ -16,7 +16,7 @@ from notifications.services import notify_late_payment_refunded
 from ..models import Booking, Payment, Refund, StripeEvent
 from ..services import BookingBusy, BookingError, booking_cancel, booking_confirm, booking_release_hold
 from .fields import MAX_ID, MalformedEvent, cents, mapping, text
-from .refunds import RefundError, refund_request
+from .refunds import RefundError, paid_online_cents, refund_request
 
 logger = logging.getLogger(__name__)
 
@@ -100,8 +100,8 @@ def _payment_received(payment: Payment, payment_intent_id: str | None) -> None:
         raise  # nothing decided: Stripe sends the event again
     except BookingError:
         refusal = LATE_PAYMENT_REASON
-    if not refusal and payment.booking.payments.filter(status=Payment.Status.PAID).exclude(pk=payment.pk).exists():
-        refusal = DUPLICATE_PAYMENT_REASON
+    if not refusal and paid_online_cents(payment.booking, exclude=payment) >= payment.booking.price_cents:
+        refusal = DUPLICATE_PAYMENT_REASON  # a balance owed after a move to a dearer time is no duplicate
     now = timezone.now()
     Payment.objects.filter(pk=payment.pk).exclude(status__in=[Payment.Status.PAID, Payment.Status.REFUNDED]).update(
         status=Payment.Status.PAID, paid_at=now

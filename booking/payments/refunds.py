@@ -30,6 +30,14 @@ def payment_refundable_cents(payment: Payment) -> int:
     return payment.amount_cents - max(ours, payment.amount_refunded_cents + unsent)
 
 
+def paid_online_cents(booking, *, exclude: Payment | None = None) -> int:
+    """What the patient has paid online for a booking and not been refunded (or promised back)."""
+    payments = booking.payments.filter(status=Payment.Status.PAID)
+    if exclude is not None:
+        payments = payments.exclude(pk=exclude.pk)
+    return sum(payment_refundable_cents(payment) for payment in payments)
+
+
 def refund_request(
     *,
     payment: Payment,

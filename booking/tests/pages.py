@@ -10,6 +10,7 @@ import re
 from datetime import date
 from html.parser import HTMLParser
 
+from booking.links import reference_for_token
 from booking.models import Booking, Slot
 from booking.tests.factories import SlotFactory, local
 
@@ -157,4 +158,5 @@ def book(client, slot, details=MICHAEL) -> Booking:
     """Go through details, review and confirm as a patient would."""
     response = confirm(client, slot, hidden_fields(review(client, slot, details)))
     assert response.status_code == 302, response.content.decode()
-    return Booking.objects.get(reference=response.url.strip("/").split("/")[-1])
+    # Booked: the browser goes to the booking's private page, /manage/<signed token>/.
+    return Booking.objects.get(reference=reference_for_token(response.url.strip("/").split("/")[-1]))

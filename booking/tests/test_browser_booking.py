@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from booking.links import manage_path
 from booking.models import Booking
 from booking.services import slots_generate
 
@@ -39,7 +40,7 @@ def test_patient_books_a_promo_spot_and_the_landing_page_shows_one_fewer(phone_p
 
     assert page.locator("h1").inner_text() == "You’re booked, Michael"
     booking = Booking.objects.get()
-    assert page.url == f"{live_server.url}/booking/{booking.reference}/"
+    assert page.url == live_server.url + manage_path(booking)  # the booking's private page
     assert (booking.status, booking.price_cents, booking.phone, booking.sms_consent) == (
         "confirmed",
         99_00,

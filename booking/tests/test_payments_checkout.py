@@ -6,6 +6,7 @@ import pytest
 import time_machine
 from django.utils import timezone
 
+from booking.links import manage_path
 from booking.models import Booking, Payment
 from booking.tests.factories import SlotFactory
 
@@ -125,7 +126,8 @@ def test_success_page_becomes_the_confirmation_once_confirmed(client, stripe_rec
     Booking.objects.filter(pk=booking.pk).update(status=Booking.Status.CONFIRMED)
     Payment.objects.update(status=Payment.Status.PAID)
     response = client.get(f"/booking/{booking.reference}/paid/", follow=True)
-    assert response.redirect_chain == [(f"/booking/{booking.reference}/", 302)]
+    # The browser that booked goes on from the reference page to the booking's private page.
+    assert response.redirect_chain == [(f"/booking/{booking.reference}/", 302), (manage_path(booking), 302)]
     page = response.content.decode()
     assert "You’re booked, Michael" in page
     assert "paid online" in page

@@ -6,6 +6,7 @@ The clock is frozen at pages.NOW (Monday 2026-04-06, 8:00 AM in San Diego); see 
 import pytest
 from django.test import Client
 
+from booking.links import manage_path
 from booking.models import Booking
 from booking.tests.factories import BookingFactory, PromotionFactory
 from booking.tests.pages import (
@@ -37,7 +38,7 @@ def test_confirm_books_at_the_quoted_price_and_redirects_to_the_reference_page(c
 
     booking = Booking.objects.get()
     assert response.status_code == 302
-    assert response.url == f"/booking/{booking.reference}/"
+    assert response.url == manage_path(booking)
     assert booking.status == Booking.Status.CONFIRMED
     assert booking.confirmed_at == NOW
     assert (booking.slot, booking.price_cents, booking.promotion) == (slot, 99_00, promotion)
@@ -60,7 +61,7 @@ def test_confirmed_price_stays_locked_when_the_offer_changes_later(client, servi
     promotion.save()
     booking.refresh_from_db()
     assert booking.price_cents == 99_00
-    says(client.get(f"/booking/{booking.reference}/"), "$99 (discounted), due at the visit")
+    says(client.get(f"/booking/{booking.reference}/", follow=True), "$99 (discounted), due at the visit")
 
 
 def test_confirm_with_tampered_price_books_nothing_and_tells_the_real_price(client, service, promotion):

@@ -14,6 +14,7 @@ import time_machine
 from django.core import mail
 from django.utils import timezone
 
+from booking.links import manage_link
 from booking.models import Booking, Payment, Refund
 from booking.rules import Patient
 from booking.services import booking_cancel, booking_create
@@ -104,7 +105,7 @@ def test_confirmed_booking_sends_one_text_through_twilio_with_the_booking_facts(
     assert "7:00 AM" in body  # clinic time, not UTC (2:00 PM)
     assert clinic.name in body
     assert "4901 Morena Blvd" in body
-    assert f"{BASE}/booking/{booking.reference}/" in body
+    assert manage_link(booking) in body
     assert "Reply STOP to opt out" in body
     assert is_gsm7(body)
     assert segments(body) <= 2
@@ -508,7 +509,7 @@ def test_cancellation_at_11pm_emails_at_once_and_holds_the_text_until_8am(
     assert len(twilio_recorder.texts) == 2
     body = twilio_recorder.texts[1].data["Body"]
     assert "Wed Apr 8 at 10:00 AM is cancelled" in body
-    assert f"{BASE}/booking/{booking.reference}/" in body
+    assert manage_link(booking) in body
     sms.refresh_from_db()
     assert (sms.status, sms.sent_at) == (Message.Status.SENT, local(TUESDAY, 8))
 
@@ -564,7 +565,7 @@ def test_texts_carry_booking_facts_only_never_health_details_or_the_email(clock,
         assert "@" not in text.body, text.kind
         assert "Green" not in text.body, text.kind  # first name only
         assert "Michael" in text.body, text.kind
-        assert f"{BASE}/booking/{booking.reference}/" in text.body, text.kind
+        assert manage_link(booking) in text.body, text.kind
         assert text.body.endswith("Reply STOP to opt out."), text.kind
         assert is_gsm7(text.body), text.kind
         assert segments(text.body) <= 2, text.kind

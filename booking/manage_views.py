@@ -1,0 +1,186 @@
+"""The patient's private booking page (the manage link): see the visit, add it to a calendar, move or cancel it."""
+
+from dataclasses import replace
+
+from django.conf import settings
+from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_safe
+
+from assessments.links import intake_path
+from assessments.services import intake_is_open
+from notifications.calendar import booking_ics
+
+from .forms import MoveForm
+from .links import LinkExpired, manage_path, reference_for_token
+from .manage import can_change, changes_close_at, patient_cancel, patient_reschedule
+from .models import Booking, Slot, format_cents
+from .payments import paid_online_cents
+from .rules import quote_move, slot_unavailable_reason
+from .selectors import availability_for_day, bookable_days
+from .services import BookingError, PriceChanged
+
+
+class _Expired(Exception):
+    pass
+
+
+def _booking(request, token: str) -> Booking:
+    try:
+        reference = reference_for_token(token)
+    except LinkExpired:
+        raise _Expired from None
+    if reference is None:
+        raise Http404("This link is not valid.")
+    return get_object_or_404(
+        Booking.objects.select_related("slot__service__clinic", "slot__practitioner", "promotion"), reference=reference
+    )
+
+
+def private(view):
+    """Open the booking a manage token belongs to; an expired link gets its own page (410), a forged one 404."""
+
+    def wrapper(request, token: str, *args, **kwargs):
+        try:
+            booking = _booking(request, token)
+        except _Expired:
+            return render(request, "booking/manage_expired.html", status=410)
+        return view(request, booking, token, *args, **kwargs)
+
+    wrapper.__name__ = view.__name__
+    wrapper.__doc__ = view.__doc__
+    return never_cache(wrapper)
+
+
+def _local(booking: Booking):
+    return timezone.localtime(booking.slot.starts_at, booking.slot.service.clinic.tz)
+
+
+def _context(booking: Booking, token: str, **extra) -> dict:
+    now = timezone.now()
+    clinic = booking.slot.service.clinic
+    paid = paid_online_cents(booking)
+    return {
+        "booking": booking,
+        "token": token,
+        "clinic": clinic,
+        "service": booking.slot.service,  # book_days.html names the visit being moved
+        "starts_at": _local(booking),
+        "can_change": can_change(booking, now),
+        "cutoff_hours": settings.CANCELLATION_CUTOFF_HOURS,
+        "changes_close_at": timezone.localtime(changes_close_at(booking), clinic.tz),
+        "paid": format_cents(paid) if paid else "",
+        "balance": format_cents(booking.price_cents - paid) if 0 < paid < booking.price_cents else "",
+        "intake": getattr(booking, "intake", None),  # none until the patient starts it
+        "intake_path": intake_path(booking) if intake_is_open(booking) else "",
+        **extra,
+    }
+
+
+@private
+@require_safe
+def manage(request, booking: Booking, token: str):
+    return render(request, "booking/manage.html", _context(booking, token))
+
+
+@private
+@require_safe
+def manage_calendar(request, booking: Booking, token: str):
+    response = HttpResponse(booking_ics(booking), content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="visit-{_local(booking):%Y-%m-%d}.ics"'
+    return response
+
+
+def _refuse(request, booking: Booking, token: str, message: str, *, status: int = 409):
+    return render(request, "booking/manage.html", _context(booking, token, message=message), status=status)
+
+
+@private
+@require_http_methods(["GET", "POST"])
+def manage_cancel(request, booking: Booking, token: str):
+    if not can_change(booking, timezone.now()):
+        return redirect("booking:manage", token=token)
+    if request.method == "POST":
+        try:
+            booking = patient_cancel(booking=booking)
+        except BookingError as exc:
+            return _refuse(request, booking, token, str(exc))
+        return redirect("booking:manage", token=token)
+    return render(request, "booking/manage_cancel.html", _context(booking, token))
+
+
+@private
+@require_safe
+def move_days(request, booking: Booking, token: str):
+    if not can_change(booking, timezone.now()):
+        return redirect("booking:manage", token=token)
+    days = bookable_days(service=booking.slot.service, now=timezone.now())
+    return render(request, "booking/book_days.html", _context(booking, token, days=days, moving=True))
+
+
+@private
+@require_safe
+def move_day(request, booking: Booking, token: str, day):
+    if not can_change(booking, timezone.now()):
+        return redirect("booking:manage", token=token)
+    options = []
+    for option in availability_for_day(service=booking.slot.service, day=day, now=timezone.now()):
+        if option.slot.pk != booking.slot_id:
+            quote = quote_move(booking=booking, slot=option.slot)  # a move keeps its discount or goes regular
+            options.append(replace(option, price_cents=quote.price_cents, promotion=quote.promotion))
+    return render(request, "booking/book_day.html", _context(booking, token, day=day, options=options, moving=True))
+
+
+def _price_changed(quote) -> str:
+    return (
+        f"The price for this time has changed. This time is {quote.price}. "
+        "Your visit has not moved: confirm to move it at this price."
+    )
+
+
+@private
+@require_http_methods(["GET", "POST"])
+def move_to(request, booking: Booking, token: str, slot_id: int):
+    """Review the new time and its price (GET), then move (POST, with the price the patient saw)."""
+    now = timezone.now()
+    if not can_change(booking, now):
+        return redirect("booking:manage", token=token)
+    slot = get_object_or_404(Slot.objects.select_related("service__clinic", "practitioner"), pk=slot_id)
+    if slot.service_id != booking.slot.service_id or slot.pk == booking.slot_id:
+        raise Http404("That time is not one this visit can move to.")
+    quote = quote_move(booking=booking, slot=slot)
+    message, status = "", 200
+    if reason := slot_unavailable_reason(slot, now):
+        return _refuse(request, booking, token, reason)
+    if request.method == "POST":
+        form = MoveForm(request.POST)
+        if not form.is_valid():
+            return _refuse(request, booking, token, "That request was incomplete. Please try again.", status=400)
+        try:
+            move = patient_reschedule(
+                booking=booking,
+                slot_id=slot.pk,
+                quoted_price_cents=form.cleaned_data["quoted_price_cents"],
+                now=now,
+            )
+        except PriceChanged as exc:
+            # The service's own wording ("Nothing is booked yet") is for a new booking; this visit stays booked.
+            quote, message, status = exc.quote, exc.quote.notice or _price_changed(exc.quote), 409
+        except BookingError as exc:
+            return _refuse(request, booking, token, str(exc))
+        else:
+            if move.checkout_url:
+                return HttpResponseRedirect(move.checkout_url, status=303)
+            return redirect(manage_path(move.booking))  # a new link: the old one expires with the old time
+    context = _context(
+        booking,
+        token,
+        slot=slot,
+        new_starts_at=timezone.localtime(slot.starts_at, slot.service.clinic.tz),
+        quote=quote,
+        form=MoveForm(initial={"quoted_price_cents": quote.price_cents}),
+        message=message,
+    )
+    return render(request, "booking/manage_move.html", context, status=status)

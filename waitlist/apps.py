@@ -1,0 +1,16 @@
+from django.apps import AppConfig
+
+
+class WaitlistConfig(AppConfig):
+    name = "waitlist"
+    verbose_name = "Waiting list"
+
+    def ready(self):
+        from booking.signals import capacity_freed
+
+        from . import tasks
+
+        def offer_on_commit(sender, booking, **kwargs):
+            tasks.offer_freed_spots.delay_on_commit()
+
+        capacity_freed.connect(offer_on_commit, dispatch_uid="waitlist.offer_on_commit", weak=False)

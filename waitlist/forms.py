@@ -1,0 +1,12 @@
+from booking.forms import PatientDetailsForm
+
+
+class JoinForm(PatientDetailsForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["sms_consent"].label = "Text me when a place opens up (and about a booking it leads to)"
+        self.fields[
+            "sms_consent"
+        ].help_text = (
+            "A text is the fastest way to hear of a place: offers are held for a short time. Reply STOP to opt out."
+        )

@@ -1,0 +1,107 @@
+import secrets
+
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
+
+from booking.models import Booking, Promotion, Service
+
+
+def new_claim_key() -> str:
+    return secrets.token_urlsafe(18)
+
+
+class WaitlistEntry(models.Model):
+    """A patient waiting for a discounted spot (the offer sold out) or for a time on a full day.
+
+    When capacity frees, the first entry waiting is offered it: a hold on a
+    slot, for WAITLIST_OFFER_MINUTES, claimed from a private link.
+    """
+
+    class Status(models.TextChoices):
+        WAITING = "waiting", "Waiting"
+        OFFERED = "offered", "Offered a spot"
+        BOOKED = "booked", "Booked"
+        LAPSED = "lapsed", "Offer lapsed"
+        DECLINED = "declined", "Declined"
+        REMOVED = "removed", "Removed"
+
+        @classmethod
+        def live(cls) -> list[str]:
+            return [cls.WAITING, cls.OFFERED]
+
+    service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="waitlist")
+    promotion = models.ForeignKey(
+        Promotion,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="waitlist",
+        help_text="Waiting for a discounted spot of this offer.",
+    )
+    day = models.DateField(null=True, blank=True, help_text="Waiting for any time on this day (clinic time).")
+    name = models.CharField(max_length=120)
+    email = models.EmailField()
+    phone = models.CharField("mobile phone", max_length=20)
+    sms_consent = models.BooleanField("agreed to texts", default=False)
+    position = models.PositiveIntegerField(default=0, db_index=True, help_text="Lower numbers are offered first.")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.WAITING, db_index=True)
+    booking = models.OneToOneField(
+        Booking, on_delete=models.SET_NULL, null=True, blank=True, related_name="waitlist_entry", editable=False
+    )
+    offer_expires_at = models.DateTimeField(null=True, blank=True, editable=False)
+    claim_key = models.CharField(max_length=32, unique=True, default=new_claim_key, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "waiting-list entry"
+        verbose_name_plural = "waiting list"
+        ordering = ["position", "created_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(promotion__isnull=False, day__isnull=True) | Q(promotion__isnull=True, day__isnull=False),
+                name="waitlist_for_an_offer_or_a_day",
+            ),
+            models.UniqueConstraint(
+                Lower("email"),
+                "promotion",
+                condition=Q(status__in=["waiting", "offered"], promotion__isnull=False),
+                name="waitlist_offer_one_per_email",
+            ),
+            models.UniqueConstraint(
+                "phone",
+                "promotion",
+                condition=Q(status__in=["waiting", "offered"], promotion__isnull=False),
+                name="waitlist_offer_one_per_phone",
+            ),
+            models.UniqueConstraint(
+                Lower("email"),
+                "service",
+                "day",
+                condition=Q(status__in=["waiting", "offered"], day__isnull=False),
+                name="waitlist_day_one_per_email",
+            ),
+            models.UniqueConstraint(
+                "phone",
+                "service",
+                "day",
+                condition=Q(status__in=["waiting", "offered"], day__isnull=False),
+                name="waitlist_day_one_per_phone",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name} · {self.waiting_for}"
+
+    @property
+    def waiting_for(self) -> str:
+        if self.promotion_id:
+            return f"a {self.promotion.price} spot ({self.promotion})"
+        return f"a time on {self.day:%a %b} {self.day.day}"
+
+    def list_filter(self) -> dict:
+        """The lookups that select this entry's list."""
+        if self.promotion_id:
+            return {"promotion_id": self.promotion_id}
+        return {"service_id": self.service_id, "day": self.day}

@@ -1,0 +1,309 @@
+"""The waiting list: joining it, offering freed capacity down it in order, and claiming an offer.
+
+An offer is a hold on a slot (a Booking in "held"), made by `booking_hold` under
+the same locks as any booking, so offers can never exceed free capacity however
+many workers run. Entries are locked (skipping ones another worker holds) while
+an offer is made, claimed, declined or closed, so each gets one offer at a time.
+Lock order: entry, then slot, promotion and booking, as bookings take them.
+"""
+
+import logging
+from datetime import datetime, time, timedelta
+
+from django.conf import settings
+from django.core import signing
+from django.db import IntegrityError, transaction
+from django.db.models import Count, F, Max, Q
+from django.urls import reverse
+from django.utils import timezone
+
+from booking.models import Booking, Promotion, Service, Slot, active_q
+from booking.payments import checkout_hold
+from booking.rules import ONE_PER_PATIENT, Patient, booking_window, quote_slot
+from booking.services import (
+    BookingBusy,
+    BookingError,
+    PriceChanged,
+    booking_confirm,
+    booking_extend_hold,
+    booking_hold,
+    booking_release_hold,
+)
+from booking.stripe_gateway import payments_online
+from notifications.services import in_quiet_hours, notify_waitlist_offer
+
+from .models import WaitlistEntry
+
+logger = logging.getLogger(__name__)
+
+Status = WaitlistEntry.Status
+CLAIM_SALT = "waitlist.claim"
+CANDIDATES = 20  # slots tried per offer; each try is a locked check
+
+
+class AlreadyWaiting(Exception):
+    pass
+
+
+class OfferClosed(Exception):
+    """The offer lapsed, was declined, or was given to someone else; the message is for the patient."""
+
+
+# Joining ---------------------------------------------------------------------------------------
+
+
+def promotion_sold_out(promotion: Promotion, *, now: datetime) -> bool:
+    """Whether the offer is open, a visit at its price can still be had, and every spot is taken."""
+    today = timezone.localtime(now, promotion.service.clinic.tz).date()
+    return (
+        today <= promotion.visit_ends_on  # after its visit window nobody can use a spot, as the landing page says
+        and Promotion.objects.open_at(now).filter(pk=promotion.pk).exists()
+        and promotion.bookings.active(now).count() >= promotion.spots
+    )
+
+
+def _day_slots(service: Service, day, now: datetime):
+    clinic = service.clinic
+    earliest, latest = booking_window(now)
+    start = max(earliest, clinic.local_datetime(day, time.min))
+    end = min(latest, clinic.local_datetime(day + timedelta(days=1), time.min))
+    return Slot.objects.filter(service=service, is_blocked=False, starts_at__gte=start, starts_at__lt=end)
+
+
+def day_is_full(service: Service, day, *, now: datetime) -> bool:
+    """Whether a day the clinic opens, inside the booking window, has times but none free."""
+    if day in service.clinic.closed_days(day, day):
+        return False
+    slots = _day_slots(service, day, now).annotate(taken=Count("bookings", filter=active_q(now, "bookings__")))
+    return slots.exists() and not slots.filter(taken__lt=F("capacity")).exists()
+
+
+def waitlist_join(*, service: Service, patient: Patient, promotion: Promotion | None = None, day=None) -> WaitlistEntry:
+    """Add a patient at the end of a list; one live entry per email and per phone on each list."""
+    entries = (
+        WaitlistEntry.objects.filter(promotion=promotion)
+        if promotion
+        else WaitlistEntry.objects.filter(service=service, day=day)
+    )
+    live = entries.filter(status__in=Status.live())
+    if live.filter(Q(email__iexact=patient.email) | Q(phone=patient.phone)).exists():
+        raise AlreadyWaiting
+    try:
+        with transaction.atomic():
+            last = entries.aggregate(last=Max("position"))["last"] or 0
+            return WaitlistEntry.objects.create(
+                service=service,
+                promotion=promotion,
+                day=None if promotion else day,
+                name=patient.name,
+                email=patient.email,
+                phone=patient.phone,
+                sms_consent=patient.sms_consent,
+                position=last + 1,
+            )
+    except IntegrityError:
+        raise AlreadyWaiting from None  # the same person joining twice at once
+
+
+def place_in_line(entry: WaitlistEntry) -> int:
+    # The order offers follow: position, then time of joining, then id.
+    ahead = WaitlistEntry.objects.filter(**entry.list_filter(), status__in=Status.live()).filter(
+        Q(position__lt=entry.position)
+        | Q(position=entry.position, created_at__lt=entry.created_at)
+        | Q(position=entry.position, created_at=entry.created_at, pk__lt=entry.pk)
+    )
+    return ahead.count() + 1
+
+
+# Offering --------------------------------------------------------------------------------------
+
+
+def claim_token(entry: WaitlistEntry) -> str:
+    return signing.Signer(salt=CLAIM_SALT).sign(entry.claim_key)
+
+
+def claim_link(entry: WaitlistEntry) -> str:
+    return settings.PUBLIC_BASE_URL + reverse("waitlist:offer", args=[claim_token(entry)])
+
+
+def entry_for_token(token: str) -> WaitlistEntry | None:
+    try:
+        key = signing.Signer(salt=CLAIM_SALT).unsign(token)
+    except signing.BadSignature:
+        return None
+    return (
+        WaitlistEntry.objects.select_related("booking__slot__service__clinic", "promotion", "service__clinic")
+        .filter(claim_key=key)
+        .first()
+    )
+
+
+def _candidate_slots(entry: WaitlistEntry, now: datetime) -> list[Slot]:
+    if entry.promotion_id:
+        promotion, clinic = entry.promotion, entry.service.clinic
+        earliest, latest = booking_window(now)
+        slots = Slot.objects.filter(
+            service=entry.service,
+            is_blocked=False,
+            starts_at__gte=max(earliest, clinic.local_datetime(promotion.visit_starts_on, time.min)),
+            starts_at__lt=min(latest, clinic.local_datetime(promotion.visit_ends_on + timedelta(days=1), time.min)),
+        )
+    else:
+        slots = _day_slots(entry.service, entry.day, now)
+    slots = slots.annotate(taken=Count("bookings", filter=active_q(now, "bookings__"))).filter(taken__lt=F("capacity"))
+    return list(slots.order_by("starts_at")[:CANDIDATES])
+
+
+def _hold_for(entry: WaitlistEntry, now: datetime) -> Booking | None:
+    """Hold a free time for this entry, or None when its list has nothing free. Removes an entry it cannot serve."""
+    patient = Patient(name=entry.name, email=entry.email, phone=entry.phone, sms_consent=entry.sms_consent)
+    hold_for = timedelta(minutes=settings.WAITLIST_OFFER_MINUTES)
+    for slot in _candidate_slots(entry, now):
+        slot.service = entry.service
+        if entry.promotion_id:
+            price = entry.promotion.price_cents
+        else:
+            price = quote_slot(slot=slot, now=now, patient=patient).price_cents
+        try:
+            return booking_hold(slot_id=slot.pk, patient=patient, quoted_price_cents=price, hold_for=hold_for, now=now)
+        except PriceChanged as exc:
+            if not entry.promotion_id:
+                continue  # waiting for a time, not a price: the next sweep quotes afresh
+            if exc.quote.notice == ONE_PER_PATIENT:
+                entry.status = Status.REMOVED  # they have a discounted visit booked already
+                entry.save(update_fields=["status", "updated_at"])
+            return None  # no discounted spot is free for them
+        except BookingBusy:
+            return None  # the next sweep tries again
+        except BookingError:
+            continue  # that time went meanwhile, or is closed
+    return None
+
+
+OFFERED, SKIPPED = "offered", "skipped"
+
+
+def _offer_next(list_filter: dict, now: datetime) -> str | None:
+    """Offer the first entry waiting on one list a freed place.
+
+    OFFERED when it was offered one, SKIPPED when it left the list instead (go on to the next),
+    None when there is no one, or nothing free.
+    """
+    with transaction.atomic():
+        entry = (
+            WaitlistEntry.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("service__clinic", "promotion")
+            .filter(**list_filter, status=Status.WAITING)
+            .order_by("position", "created_at", "pk")
+            .first()
+        )
+        if entry is None or in_quiet_hours(now, entry.service.clinic.tz):
+            return None
+        booking = _hold_for(entry, now)
+        if booking is None:
+            return SKIPPED if entry.status == Status.REMOVED else None  # go on if this one left the list
+        entry.status, entry.booking, entry.offer_expires_at = Status.OFFERED, booking, booking.hold_expires_at
+        entry.save(update_fields=["status", "booking", "offer_expires_at", "updated_at"])
+        notify_waitlist_offer(booking, claim_link=claim_link(entry), expires_at=entry.offer_expires_at)
+        return OFFERED
+
+
+def offers_close(*, now: datetime) -> int:
+    """Settle offers that ended: booked when the hold was confirmed, lapsed (hold released) when it was not."""
+    closed = 0
+    with transaction.atomic():
+        entries = (
+            WaitlistEntry.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("booking")
+            .filter(status=Status.OFFERED)
+            .filter(Q(offer_expires_at__lte=now) | ~Q(booking__status=Booking.Status.HELD) | Q(booking__isnull=True))
+        )
+        for entry in entries:
+            booking = entry.booking
+            if booking and booking.status == Booking.Status.HELD and booking.hold_expires_at > now:
+                continue  # claimed and paying: the hold was extended
+            if booking and booking.status in Booking.Status.consuming():
+                entry.status = Status.BOOKED
+            else:
+                if booking:
+                    booking_release_hold(booking=booking, now=now)
+                entry.status = Status.LAPSED
+            entry.save(update_fields=["status", "updated_at"])
+            closed += 1
+    return closed
+
+
+def offers_make(*, now: datetime | None = None) -> int:
+    """Close ended offers, then offer what is free to each list's first person waiting. Run every minute."""
+    now = now or timezone.now()
+    offers_close(now=now)
+    waiting = WaitlistEntry.objects.filter(status=Status.WAITING)
+    promotions = waiting.filter(promotion__isnull=False).values_list("promotion_id", flat=True).distinct()
+    lists = [{"promotion_id": pk} for pk in promotions]
+    lists += [
+        {"service_id": service_id, "day": day}
+        for service_id, day in waiting.filter(day__isnull=False).values_list("service_id", "day").distinct()
+    ]
+    made = 0
+    for list_filter in lists:
+        while outcome := _offer_next(list_filter, now):
+            made += outcome == OFFERED  # an entry taken off the list is no offer
+    return made
+
+
+# Answering an offer ----------------------------------------------------------------------------
+
+
+LAPSED = "Sorry, this offer has ended and the time has gone to the next person waiting."
+
+
+def _given_away(booking: Booking, slot: Slot, promotion: Promotion | None, now: datetime) -> bool:
+    """Whether the held seat, or its discounted spot, is taken by someone else at `now`."""
+    others = Booking.objects.active(now).exclude(pk=booking.pk)
+    if others.filter(slot_id=slot.pk).count() >= slot.capacity:
+        return True
+    return promotion is not None and others.filter(promotion_id=promotion.pk).count() >= promotion.spots
+
+
+def offer_claim(*, entry: WaitlistEntry, now: datetime | None = None) -> WaitlistEntry:
+    """Take the offered time. Pay-at-visit books it now; with online payment the hold lasts while the patient pays."""
+    with transaction.atomic():
+        entry = WaitlistEntry.objects.select_for_update(of=("self",)).get(pk=entry.pk)
+        if entry.status == Status.BOOKED:
+            return entry
+        if entry.status != Status.OFFERED or entry.booking_id is None:
+            raise OfferClosed(LAPSED)
+        # Lock the seat and the spot as a booking does, and only then read the clock: a sweep that saw
+        # this hold lapse may have given the place away while this waited for the locks.
+        held = Booking.objects.only("slot_id", "promotion_id").get(pk=entry.booking_id)
+        slot = Slot.objects.select_for_update(of=("self",)).get(pk=held.slot_id)
+        promotion = Promotion.objects.select_for_update().get(pk=held.promotion_id) if held.promotion_id else None
+        booking = Booking.objects.select_for_update().get(pk=entry.booking_id)
+        now = now or timezone.now()
+        if not booking.is_active(now):
+            raise OfferClosed(LAPSED)
+        if booking.status == Booking.Status.HELD and _given_away(booking, slot, promotion, now):
+            raise OfferClosed(LAPSED)
+        if booking.status == Booking.Status.CONFIRMED:
+            entry.status = Status.BOOKED
+        elif payments_online():
+            booking = booking_extend_hold(booking=booking, until=now + checkout_hold(), now=now)
+            entry.offer_expires_at = booking.hold_expires_at
+        else:
+            booking_confirm(booking=booking, now=now)
+            entry.status = Status.BOOKED
+        entry.save(update_fields=["status", "offer_expires_at", "updated_at"])
+        return entry
+
+
+def offer_decline(*, entry: WaitlistEntry, now: datetime | None = None) -> WaitlistEntry:
+    """Say no: the hold is released and the next person is offered it."""
+    with transaction.atomic():
+        entry = WaitlistEntry.objects.select_for_update(of=("self",)).select_related("booking").get(pk=entry.pk)
+        if entry.status != Status.OFFERED:
+            return entry
+        if entry.booking and entry.booking.status == Booking.Status.HELD:
+            booking_release_hold(booking=entry.booking, now=now)
+        entry.status = Status.DECLINED
+        entry.save(update_fields=["status", "updated_at"])
+        return entry

@@ -1,0 +1,120 @@
+from django.conf import settings
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+
+from booking.links import manage_path
+from booking.models import Booking, Promotion
+from booking.payments import PaymentUnavailable, checkout_start
+from booking.selectors import default_service
+from booking.services import BookingError
+from booking.stripe_gateway import payments_online
+
+from .forms import JoinForm
+from .models import WaitlistEntry
+from .services import (
+    AlreadyWaiting,
+    OfferClosed,
+    day_is_full,
+    entry_for_token,
+    offer_claim,
+    offer_decline,
+    place_in_line,
+    promotion_sold_out,
+    waitlist_join,
+)
+
+SESSION_JOINED = "waitlist_joined"
+PAYMENT_DOWN = (
+    "We could not reach our payment provider. Nothing was charged, and the place has gone back to the "
+    "waiting list. We are sorry."
+)
+
+
+def _join(request, *, service, promotion=None, day=None):
+    form = JoinForm(request.POST if request.method == "POST" else None)
+    context = {
+        "form": form,
+        "promotion": promotion,
+        "day": day,
+        "service": service,
+        "offer_minutes": settings.WAITLIST_OFFER_MINUTES,
+    }
+    if request.method == "POST" and form.is_valid():
+        try:
+            entry = waitlist_join(service=service, patient=form.patient(), promotion=promotion, day=day)
+        except AlreadyWaiting:
+            context["message"] = "You are already on this waiting list: we will text or email you when a place opens."
+            return render(request, "waitlist/join.html", context, status=409)
+        request.session[SESSION_JOINED] = entry.pk
+        return redirect("waitlist:joined")
+    return render(request, "waitlist/join.html", context, status=400 if form.errors else 200)
+
+
+@require_http_methods(["GET", "POST"])
+def join_offer(request, promotion_id: int):
+    """The offer's waiting list, open while the offer is and its spots are all taken."""
+    promotion = get_object_or_404(Promotion.objects.select_related("service__clinic"), pk=promotion_id)
+    if not promotion_sold_out(promotion, now=timezone.now()):
+        return redirect("booking:book_days")  # spots are free (or the offer closed): nothing to wait for
+    return _join(request, service=promotion.service, promotion=promotion)
+
+
+@require_http_methods(["GET", "POST"])
+def join_day(request, day):
+    service = default_service()
+    if service is None:
+        raise Http404("Online booking is not open yet.")
+    if not day_is_full(service, day, now=timezone.now()):
+        return redirect("booking:book_day", day=day)
+    return _join(request, service=service, day=day)
+
+
+@require_http_methods(["GET"])
+def joined(request):
+    entry = WaitlistEntry.objects.select_related("promotion").filter(pk=request.session.get(SESSION_JOINED)).first()
+    if entry is None:
+        return redirect("booking:landing")
+    return render(request, "waitlist/joined.html", {"entry": entry, "place": place_in_line(entry)})
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def offer(request, token: str):
+    """The offered time, claimed or declined from the link in the offer's text and email."""
+    entry = entry_for_token(token)
+    if entry is None or entry.booking is None:
+        raise Http404("This link is not valid.")
+    booking, message, status = entry.booking, "", 200
+    if request.method == "POST":
+        try:
+            if request.POST.get("answer") == "decline":
+                offer_decline(entry=entry)
+                return redirect("waitlist:offer", token=token)
+            entry = offer_claim(entry=entry)
+            booking.refresh_from_db()
+            if booking.status == Booking.Status.HELD:
+                return HttpResponseRedirect(checkout_start(booking=booking), status=303)
+            return redirect(manage_path(booking))
+        except PaymentUnavailable:
+            # Checkout released the hold: the place goes to the next person, so there is no trying again.
+            entry.refresh_from_db()
+            booking.refresh_from_db()
+            message, status = PAYMENT_DOWN, 503
+        except (OfferClosed, BookingError) as exc:
+            entry.refresh_from_db()
+            booking.refresh_from_db()
+            message, status = str(exc), 409
+    now = timezone.now()
+    context = {
+        "entry": entry,
+        "booking": booking,
+        "starts_at": timezone.localtime(booking.slot.starts_at, booking.slot.service.clinic.tz),
+        "is_open": entry.status == WaitlistEntry.Status.OFFERED and booking.is_active(now),
+        "pay_online": payments_online(),
+        "manage_path": manage_path(booking) if entry.status == WaitlistEntry.Status.BOOKED else "",
+        "message": message,
+    }
+    return render(request, "waitlist/offer.html", context, status=status)
