@@ -19,6 +19,10 @@ $(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $@
 
+# axe-core, which the browser tests inject into each page to check accessibility.
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --silent
+
 var/static:
 	mkdir -p var/static
 
@@ -33,7 +37,7 @@ run: $(VENV)/.installed | var/static
 	fi; \
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
-test: $(VENV)/.installed-dev | var/static
+test: $(VENV)/.installed-dev node_modules/.package-lock.json | var/static
 	$(BIN)/python -m pytest
 
 lint: $(VENV)/.installed-dev
@@ -48,4 +52,4 @@ beat: $(VENV)/.installed
 	$(BIN)/celery -A clinic beat --loglevel=INFO
 
 clean:
-	rm -rf $(VENV) var/db.sqlite3* var/static
+	rm -rf $(VENV) node_modules var/db.sqlite3* var/static
