@@ -18,7 +18,9 @@ TOKEN_SALT = "booking.manage"
 
 
 class LinkExpired(Exception):
-    pass
+    def __init__(self, reference: str):
+        super().__init__(reference)
+        self.reference = reference
 
 
 def _signer() -> signing.Signer:
@@ -47,5 +49,10 @@ def reference_for_token(token: str, *, now: datetime | None = None) -> str | Non
     except (signing.BadSignature, ValueError, IndexError):
         return None
     if (now or timezone.now()).timestamp() >= expires_at:
-        raise LinkExpired
+        raise LinkExpired(reference)
     return reference
+
+
+def link_works_for(booking: Booking, *, now: datetime | None = None) -> bool:
+    """Links stop working MANAGE_LINK_DAYS after the visit as it is now (it may have moved since one was sent)."""
+    return (now or timezone.now()) < booking.slot.ends_at + timedelta(days=settings.MANAGE_LINK_DAYS)

@@ -18,6 +18,7 @@ from .models import Booking, Payment, Refund
 from .payments import (
     PaymentUnavailable,
     checkout_balance,
+    checkout_close,
     paid_online_cents,
     payment_refundable_cents,
     refund_request,
@@ -63,13 +64,16 @@ def _refund_online(booking: Booking, amount_cents: int, *, reason: str, key: str
 
 def patient_cancel(*, booking: Booking, now: datetime | None = None) -> Booking:
     """Cancel before the cut-off; whatever was paid online is refunded in full."""
-    now = now or timezone.now()
-    if not can_change(booking, now):
+    if not can_change(booking, now or timezone.now()):
         raise _past_cutoff(booking)
     with transaction.atomic():
-        booking = booking_cancel(booking=booking, reason=CANCELLED_ONLINE, now=now)
+        # The cut-off is checked again under the booking's lock, against the clock read there.
+        booking = booking_cancel(booking=booking, reason=CANCELLED_ONLINE, now=now, until=changes_close_at(booking))
+        # Locked (after the booking, as everywhere) so a refund the front desk makes meanwhile is counted.
+        list(Payment.objects.select_for_update().filter(booking=booking, status=Payment.Status.PAID))
         if paid := paid_online_cents(booking):
             _refund_online(booking, paid, reason=CANCELLED_ONLINE, key=f"cancel-{booking.reference}")
+    checkout_close(booking=booking)  # a balance left unpaid can no longer be paid
     return booking
 
 
@@ -83,11 +87,16 @@ class Move:
 
 def patient_reschedule(*, booking: Booking, slot_id: int, quoted_price_cents: int, now: datetime | None = None) -> Move:
     """Move the visit before the cut-off, and settle the difference with what was paid online."""
-    now = now or timezone.now()
-    if not can_change(booking, now):
+    if not can_change(booking, now or timezone.now()):
         raise _past_cutoff(booking)
     with transaction.atomic():
-        booking = booking_reschedule(booking=booking, slot_id=slot_id, quoted_price_cents=quoted_price_cents, now=now)
+        booking = booking_reschedule(
+            booking=booking,
+            slot_id=slot_id,
+            quoted_price_cents=quoted_price_cents,
+            now=now,
+            until=changes_close_at(booking),
+        )
         paid = paid_online_cents(booking)
         move = Move(booking=booking)
         if paid > booking.price_cents:
@@ -96,6 +105,7 @@ def patient_reschedule(*, booking: Booking, slot_id: int, quoted_price_cents: in
             _refund_online(booking, move.refunded_cents, reason="Moved to a time at a lower price", key=key)
         elif paid:
             move.balance_cents = booking.price_cents - paid
+    checkout_close(booking=booking)  # an earlier balance is superseded by this one
     if move.balance_cents and payments_online():
         with suppress(PaymentUnavailable):  # then the balance stays due at the visit, as the page says
             move.checkout_url = checkout_balance(

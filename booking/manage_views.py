@@ -14,10 +14,10 @@ from assessments.services import intake_is_open
 from notifications.calendar import booking_ics
 
 from .forms import MoveForm
-from .links import LinkExpired, manage_path, reference_for_token
+from .links import LinkExpired, link_works_for, manage_path, reference_for_token
 from .manage import can_change, changes_close_at, patient_cancel, patient_reschedule
-from .models import Booking, Slot, format_cents
-from .payments import paid_online_cents
+from .models import Booking, Refund, Slot, format_cents
+from .payments import RefundError, paid_online_cents
 from .rules import quote_move, slot_unavailable_reason
 from .selectors import availability_for_day, bookable_days
 from .services import BookingError, PriceChanged
@@ -28,15 +28,18 @@ class _Expired(Exception):
 
 
 def _booking(request, token: str) -> Booking:
+    bookings = Booking.objects.select_related("slot__service__clinic", "slot__practitioner", "promotion")
     try:
         reference = reference_for_token(token)
-    except LinkExpired:
-        raise _Expired from None
+    except LinkExpired as expired:
+        # Sent before the visit moved later: it works as long as a link sent now would.
+        booking = bookings.filter(reference=expired.reference).first()
+        if booking is None or not link_works_for(booking):
+            raise _Expired from None
+        return booking
     if reference is None:
         raise Http404("This link is not valid.")
-    return get_object_or_404(
-        Booking.objects.select_related("slot__service__clinic", "slot__practitioner", "promotion"), reference=reference
-    )
+    return get_object_or_404(bookings, reference=reference)
 
 
 def private(view):
@@ -74,6 +77,10 @@ def _context(booking: Booking, token: str, **extra) -> dict:
         "paid": format_cents(paid) if paid else "",
         "balance": format_cents(booking.price_cents - paid) if 0 < paid < booking.price_cents else "",
         "intake": getattr(booking, "intake", None),  # none until the patient starts it
+        "refunding": booking.status == Booking.Status.CANCELLED
+        and Refund.objects.filter(payment__booking=booking)
+        .exclude(status__in=[Refund.Status.FAILED, Refund.Status.CANCELED])
+        .exists(),
         "intake_path": intake_path(booking) if intake_is_open(booking) else "",
         **extra,
     }
@@ -105,7 +112,7 @@ def manage_cancel(request, booking: Booking, token: str):
     if request.method == "POST":
         try:
             booking = patient_cancel(booking=booking)
-        except BookingError as exc:
+        except (BookingError, RefundError) as exc:
             return _refuse(request, booking, token, str(exc))
         return redirect("booking:manage", token=token)
     return render(request, "booking/manage_cancel.html", _context(booking, token))
@@ -148,7 +155,9 @@ def move_to(request, booking: Booking, token: str, slot_id: int):
     if not can_change(booking, now):
         return redirect("booking:manage", token=token)
     slot = get_object_or_404(Slot.objects.select_related("service__clinic", "practitioner"), pk=slot_id)
-    if slot.service_id != booking.slot.service_id or slot.pk == booking.slot_id:
+    if slot.pk == booking.slot_id:
+        return redirect(manage_path(booking))  # a second click finds the move the first one made
+    if slot.service_id != booking.slot.service_id:
         raise Http404("That time is not one this visit can move to.")
     quote = quote_move(booking=booking, slot=slot)
     message, status = "", 200
@@ -163,12 +172,11 @@ def move_to(request, booking: Booking, token: str, slot_id: int):
                 booking=booking,
                 slot_id=slot.pk,
                 quoted_price_cents=form.cleaned_data["quoted_price_cents"],
-                now=now,
             )
         except PriceChanged as exc:
             # The service's own wording ("Nothing is booked yet") is for a new booking; this visit stays booked.
             quote, message, status = exc.quote, exc.quote.notice or _price_changed(exc.quote), 409
-        except BookingError as exc:
+        except (BookingError, RefundError) as exc:
             return _refuse(request, booking, token, str(exc))
         else:
             if move.checkout_url:

@@ -35,6 +35,7 @@ from .signals import capacity_freed
 logger = logging.getLogger(__name__)
 
 BUSY = "We are very busy right now and could not finish your booking. Please try again."
+CHANGES_CLOSED = "Online changes to this visit have closed. Please call the clinic."
 
 
 class BookingError(Exception):
@@ -99,10 +100,37 @@ def booking_hold(
     for instance because the last discounted spot went a moment ago. `resume` holds the
     references this browser booked already: a second click on "confirm" gets the same booking.
     """
+    return _book(
+        slot_id=slot_id,
+        patient=patient,
+        quoted_price_cents=quoted_price_cents,
+        hold_for=hold_for,
+        resume=resume,
+        user=user,
+        online=online,
+        now=now,
+    )
+
+
+def _book(
+    *,
+    slot_id: int,
+    patient: Patient,
+    quoted_price_cents: int,
+    hold_for: timedelta | None = None,
+    resume: Collection[str] = (),
+    user=None,
+    online: bool = True,
+    now: datetime | None = None,
+    confirm: bool = False,
+) -> Booking:
+    """Take a seat at the quoted price under the slot's (and the offer's) locks: held, or with `confirm` booked."""
     with _capacity_transaction():
         slot = _lock_slot(slot_id)
         now = now or timezone.now()  # read after the lock: the wait for it may have crossed a deadline
         if resume and (existing := slot.bookings.active(now).filter(reference__in=resume).first()):
+            if confirm and existing.status == Booking.Status.HELD:
+                return booking_confirm(booking=existing, user=user, now=now)
             return existing
         if reason := slot_unavailable_reason(slot, now, online=online):
             raise BookingError(reason)
@@ -112,16 +140,19 @@ def booking_hold(
         booking = Booking.objects.create(
             slot=slot,
             promotion=quote.promotion,
-            status=Booking.Status.HELD,
+            status=Booking.Status.CONFIRMED if confirm else Booking.Status.HELD,
             patient_name=patient.name,
             email=patient.email,
             phone=patient.phone,
             sms_consent=patient.sms_consent,
             sms_consent_at=now if patient.sms_consent else None,
             price_cents=quote.price_cents,
-            hold_expires_at=now + (hold_for or timedelta(minutes=settings.BOOKING_HOLD_MINUTES)),
+            confirmed_at=now if confirm else None,
+            hold_expires_at=None if confirm else now + (hold_for or timedelta(minutes=settings.BOOKING_HOLD_MINUTES)),
         )
         _record(booking, "", user=user)
+        if confirm:
+            notify_booking_confirmed(booking)
         return booking
 
 
@@ -174,12 +205,12 @@ def booking_create(
     online: bool = True,
     now: datetime | None = None,
 ) -> Booking:
-    """Book a slot with payment due at the visit: hold it and confirm it in one transaction.
+    """Book a slot with payment due at the visit: checked and confirmed in one locked pass.
 
     `online=False` is the front desk booking a caller: the online notice and horizon do not apply.
     """
     with transaction.atomic(durable=True):
-        booking = booking_hold(
+        return _book(
             slot_id=slot_id,
             patient=patient,
             quoted_price_cents=quoted_price_cents,
@@ -187,18 +218,25 @@ def booking_create(
             user=user,
             online=online,
             now=now,
+            confirm=True,
         )
-        return booking_confirm(booking=booking, user=user, now=now)
 
 
 def booking_reschedule(
-    *, booking: Booking, slot_id: int, quoted_price_cents: int, user=None, now: datetime | None = None
+    *,
+    booking: Booking,
+    slot_id: int,
+    quoted_price_cents: int,
+    user=None,
+    now: datetime | None = None,
+    until: datetime | None = None,
 ) -> Booking:
     """Move a confirmed booking to another slot at the price the patient was shown, in one transaction.
 
     The new slot is locked and checked as for a new booking; the old seat, and a
     discounted spot the move gives up, are free again when this commits. Raises
-    PriceChanged when the move's price is not the quoted one.
+    PriceChanged when the move's price is not the quoted one, and BookingError at or
+    after `until` (a patient's cut-off).
     """
     with _capacity_transaction():
         slot = _lock_slot(slot_id)
@@ -206,6 +244,8 @@ def booking_reschedule(
         booking = Booking.objects.select_for_update(of=("self",)).select_related("slot", "promotion").get(pk=booking.pk)
         if booking.status != Booking.Status.CONFIRMED:
             raise BookingError("Only a confirmed booking can be moved.")
+        if until and now >= until:
+            raise BookingError(CHANGES_CLOSED)
         if booking.slot_id == slot.pk:
             raise BookingError("Your visit is already at this time.")
         if reason := slot_unavailable_reason(slot, now):
@@ -251,17 +291,26 @@ def booking_release_hold(*, booking: Booking, now: datetime | None = None) -> bo
 
 
 def booking_cancel(
-    *, booking: Booking, reason: str, notify: bool = True, user=None, now: datetime | None = None
+    *,
+    booking: Booking,
+    reason: str,
+    notify: bool = True,
+    user=None,
+    now: datetime | None = None,
+    until: datetime | None = None,
 ) -> Booking:
     """Cancel a booking; its seat and spot are free again at once. Cancelling twice changes nothing.
 
     A confirmed booking's patient is told, unless the caller sends its own, more specific notice.
+    `until` is a patient's cut-off: at or after it, BookingError.
     """
-    now = now or timezone.now()
     with transaction.atomic():
         booking = Booking.objects.select_for_update().get(pk=booking.pk)
+        now = now or timezone.now()  # read after the lock
         if booking.status == Booking.Status.CANCELLED:
             return booking
+        if until and now >= until:
+            raise BookingError(CHANGES_CLOSED)
         if booking.status in (Booking.Status.ATTENDED, Booking.Status.NO_SHOW):
             raise BookingError("This visit has already taken place and cannot be cancelled.")
         previous = booking.status

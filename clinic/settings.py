@@ -148,6 +148,10 @@ if REDIS_URL:
         }
     }
 
+# The public availability pages (offer, days, times) are kept by each process for this long under a rush:
+# what they show may lag a booking made elsewhere by that much; the booking itself always counts under lock.
+PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=2)
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -234,7 +238,8 @@ CELERY_BEAT_SCHEDULE = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"mask_private_links": {"()": "clinic.privacy.MaskPrivateLinks"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["mask_private_links"]}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }

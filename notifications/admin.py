@@ -1,14 +1,10 @@
-import re
-
 from django.contrib import admin, messages
 
 from clinic.admin_mixins import ReadOnlyAdminMixin, ReadOnlyInline
+from clinic.privacy import mask_private_links
 
 from .models import InboundText, Message, OptOut
 from .services import message_resend
-
-# The patient's private links: the questionnaire (their answers) and the booking (change, cancel, questionnaire).
-PRIVATE_LINKS = re.compile(r"/(intake|manage)/[^/\s]+/")
 
 
 class MessageInline(ReadOnlyInline):
@@ -48,8 +44,7 @@ class MessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     @admin.display(description="body")
     def text(self, message):
-        # Staff see that a private link was sent, never the link itself.
-        return PRIVATE_LINKS.sub(r"/\1/[private link]/", message.body)
+        return mask_private_links(message.body)  # staff see that a private link was sent, never the link
 
     @admin.action(description="Send the selected messages again")
     def resend(self, request, queryset):

@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from assessments.links import intake_link
 from booking.links import manage_link
-from booking.models import Booking, Payment, Refund
+from booking.models import Booking, Payment, Refund, format_cents
 
 from . import tasks, transports
 from .gsm import to_gsm7
@@ -99,9 +99,18 @@ def booking_context(booking: Booking) -> dict:
         "visit_day": visit_day(booking.slot.starts_at, clinic.tz),
         "link": manage_link(booking),
         "intake_link": intake_link(booking),
-        "paid_online": booking.payments.filter(status=Payment.Status.PAID).exists(),
+        **_paid_online(booking),
         "cutoff_hours": settings.CANCELLATION_CUTOFF_HOURS,
     }
+
+
+def _paid_online(booking: Booking) -> dict:
+    """Whether the visit is paid for online, and what is left to pay at the visit after a move to a dearer time."""
+    from booking.payments import paid_online_cents  # payments send notices: imported late
+
+    paid = paid_online_cents(booking) if booking.payments.filter(status=Payment.Status.PAID).exists() else 0
+    balance = booking.price_cents - paid if 0 < paid < booking.price_cents else 0
+    return {"paid_online": bool(paid) and not balance, "balance": format_cents(balance) if balance else ""}
 
 
 def is_opted_out(phone: str) -> bool:

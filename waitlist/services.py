@@ -13,7 +13,7 @@ from datetime import datetime, time, timedelta
 from django.conf import settings
 from django.core import signing
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, Max, Q
+from django.db.models import Count, Exists, F, Max, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -183,6 +183,11 @@ def _hold_for(entry: WaitlistEntry, now: datetime) -> Booking | None:
 OFFERED, SKIPPED = "offered", "skipped"
 
 
+def _open_offers_to_the_same_person():
+    same_person = Q(email__iexact=OuterRef("email")) | Q(phone=OuterRef("phone"))
+    return WaitlistEntry.objects.filter(same_person, status=Status.OFFERED)
+
+
 def _offer_next(list_filter: dict, now: datetime) -> str | None:
     """Offer the first entry waiting on one list a freed place.
 
@@ -194,6 +199,7 @@ def _offer_next(list_filter: dict, now: datetime) -> str | None:
             WaitlistEntry.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("service__clinic", "promotion")
             .filter(**list_filter, status=Status.WAITING)
+            .exclude(Exists(_open_offers_to_the_same_person()))  # one open offer per person, across lists
             .order_by("position", "created_at", "pk")
             .first()
         )

@@ -1,6 +1,13 @@
 """Online payment: a Stripe Checkout Session per held booking, what Stripe's webhooks say of it, and refunds."""
 
-from .checkout import PaymentUnavailable, checkout_balance, checkout_cancel, checkout_hold, checkout_start
+from .checkout import (
+    PaymentUnavailable,
+    checkout_balance,
+    checkout_cancel,
+    checkout_close,
+    checkout_hold,
+    checkout_start,
+)
 from .events import MalformedEvent, stripe_event_process
 from .refunds import (
     TRANSIENT_STRIPE_ERRORS,
@@ -19,6 +26,7 @@ __all__ = [
     "RefundError",
     "checkout_balance",
     "checkout_cancel",
+    "checkout_close",
     "checkout_hold",
     "checkout_start",
     "paid_online_cents",

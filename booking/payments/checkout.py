@@ -74,7 +74,8 @@ def checkout_balance(*, booking: Booking, amount_cents: int, return_url: str) ->
     """
     try:
         session = stripe_gateway.create_checkout_session(
-            idempotency_key=f"balance-{booking.reference}-{booking.slot_id}-{amount_cents}",
+            # One session per change of time: moving back and forth never reuses a closed one.
+            idempotency_key=f"balance-{booking.reference}-{booking.events.count()}-{amount_cents}",
             reference=booking.reference,
             amount_cents=amount_cents,
             product_name=f"{booking.slot.service.name}: balance after a change of time",
@@ -99,16 +100,28 @@ def checkout_cancel(*, booking: Booking) -> bool:
     Returns False, releasing nothing, when Stripe cannot confirm the session is closed
     (it may have been paid a moment ago in another tab); the hold then lapses by itself.
     """
+    if not checkout_close(booking=booking):
+        return False
+    booking_release_hold(booking=booking)
+    return True
+
+
+def checkout_close(*, booking: Booking) -> bool:
+    """Close the booking's open Checkout sessions, so none can be paid any more.
+
+    False when Stripe cannot confirm that one is closed; it then expires by itself.
+    """
+    closed = True
     for payment in booking.payments.filter(status=Payment.Status.OPEN):
         try:
             stripe_gateway.expire_checkout_session(payment.checkout_session_id)
         except stripe.StripeError as exc:
             logger.info("Could not expire session for booking %s: %s", booking.reference, type(exc).__name__)
             if not _session_is_expired(payment.checkout_session_id):
-                return False
+                closed = False
+                continue
         Payment.objects.filter(pk=payment.pk, status=Payment.Status.OPEN).update(status=Payment.Status.EXPIRED)
-    booking_release_hold(booking=booking)
-    return True
+    return closed
 
 
 def _session_is_expired(session_id: str) -> bool:

@@ -68,8 +68,7 @@ def test_history_records_who_did_what(desk, front_desk, service, django_capture_
         act(desk, "cancel_bookings", [booking], apply="1", reason="Called to cancel")
     steps = list(booking.events.values_list("from_status", "to_status", "user", "note"))
     assert steps == [
-        ("", "held", None, ""),
-        ("held", "confirmed", None, ""),
+        ("", "confirmed", None, ""),  # booked and confirmed at once: payment due at the visit
         ("confirmed", "cancelled", front_desk.pk, "Called to cancel"),
     ]
     page = desk.get(f"/admin/booking/booking/{booking.pk}/change/").content.decode()
