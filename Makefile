@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export PUBLIC_BASE_URL ?= http://127.0.0.1:$(PORT)
 
-.PHONY: run test worker beat lint clean
+.PHONY: run test worker beat lint clean bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -50,6 +50,11 @@ worker: $(VENV)/.installed
 
 beat: $(VENV)/.installed
 	$(BIN)/celery -A clinic beat --loglevel=INFO
+
+# The booking-rush benchmark (bench/README.md): needs PostgreSQL and Redis on 127.0.0.1.
+# Options through ARGS, e.g. make bench ARGS="--trials 10".
+bench: $(VENV)/.installed
+	$(BIN)/python bench/rush.py $(ARGS)
 
 clean:
 	rm -rf $(VENV) node_modules var/db.sqlite3* var/static

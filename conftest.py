@@ -3,7 +3,7 @@ import os
 import pytest
 from django.conf import settings
 
-from booking import stripe_gateway
+from booking import page_cache, stripe_gateway
 from booking.rules import Patient
 from booking.tests.factories import ClinicFactory, PromotionFactory, ServiceFactory
 from booking.tests.stripe_fakes import SECRET_KEY, WEBHOOK_SECRET, NoStripeNetwork, StripeRecorder
@@ -38,6 +38,12 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip_postgres)
         if "redis" in item.keywords and not settings.REDIS_URL:
             item.add_marker(skip_redis)
+
+
+@pytest.fixture(autouse=True)
+def fresh_pages():
+    """No test sees an availability page another test rendered (they are kept for a moment: booking/page_cache.py)."""
+    page_cache.forget_pages()
 
 
 @pytest.fixture(autouse=True)

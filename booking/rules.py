@@ -73,16 +73,24 @@ def slot_unavailable_reason(slot: Slot, now: datetime, *, online: bool = True) -
 
 
 def quote_slot(*, slot: Slot, now: datetime, patient: Patient | None = None, lock: bool = False) -> Quote:
-    """The price for this slot now. With `lock`, the promotion rows stay locked until commit."""
+    """The price for this slot now. With `lock`, the promotion rows a discount needs stay locked until commit.
+
+    Only a discounted booking takes a spot, so the rows are locked (and counted again) only
+    while an offer has a spot left: once all are taken, the regular price is decided without
+    queueing behind the bookings that hold those locks.
+    """
     day = slot_local_date(slot)
     promotions = Promotion.objects.open_at(now).filter(service_id=slot.service_id)
-    if lock:
-        # Lock in primary-key order, as every booking does, then pick the cheapest.
-        promotions = promotions.select_for_update(of=("self",)).order_by("pk")
     candidates = sorted((p for p in promotions if p.covers(day)), key=lambda p: (p.price_cents, p.pk))
     regular = slot.service.regular_price_cents
     if not candidates:
         return Quote(price_cents=regular)
+    if lock:
+        if not any(p.bookings.active(now).count() < p.spots for p in candidates):
+            return Quote(price_cents=regular, notice=SOLD_OUT)  # decided without a lock: never a discount
+        # Lock in primary-key order, as every booking does, then count again.
+        locked = promotions.filter(pk__in=[p.pk for p in candidates]).select_for_update(of=("self",)).order_by("pk")
+        candidates = sorted(locked, key=lambda p: (p.price_cents, p.pk))
     if patient and patient_has_discount(patient, service_id=slot.service_id, now=now):
         return Quote(price_cents=regular, notice=ONE_PER_PATIENT)
     for promotion in candidates:

@@ -8,6 +8,7 @@ from waitlist.services import day_is_full
 from .forms import ConfirmBookingForm, PatientDetailsForm
 from .links import manage_path
 from .models import Booking, Payment, Slot
+from .page_cache import availability_page
 from .payments import PaymentUnavailable, checkout_cancel, checkout_hold, checkout_start
 from .rules import Quote, quote_slot, slot_unavailable_reason
 from .selectors import availability_for_day, bookable_days, default_service, featured_offer
@@ -51,6 +52,7 @@ def _review(request, slot: Slot, form: ConfirmBookingForm, quote: Quote, *, mess
 
 
 @require_safe
+@availability_page
 def landing(request):
     now = timezone.now()
     offer = featured_offer(now=now)
@@ -66,6 +68,7 @@ def landing(request):
 
 
 @require_safe
+@availability_page
 def book_days(request):
     service = _service_or_404()
     days = bookable_days(service=service, now=timezone.now())
@@ -73,6 +76,7 @@ def book_days(request):
 
 
 @require_safe
+@availability_page
 def book_day(request, day):
     service = _service_or_404()
     now = timezone.now()

@@ -1,0 +1,1 @@
+"""The booking-rush benchmark: see README.md in this folder."""
