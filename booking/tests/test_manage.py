@@ -5,7 +5,6 @@ The conftest promotion ($99, 8 spots) covers visits Tue April 7 to Thu April 16.
 A visit on PROMO_DAY (Wed April 8) at 10:00 AM may be changed online until Tue April 7, 10:00 AM.
 """
 
-import json
 import re
 from datetime import date, timedelta
 from urllib.parse import quote
@@ -21,12 +20,21 @@ from assessments.models import Intake
 from booking.links import TOKEN_SALT, LinkExpired, manage_link, manage_path, manage_token, reference_for_token
 from booking.manage import CANCELLED_ONLINE, patient_cancel, patient_reschedule
 from booking.models import Booking, Payment, Refund
-from booking.payments import checkout_hold, checkout_start, paid_online_cents
-from booking.rules import SLOT_TAKEN, SLOT_UNAVAILABLE, Patient, quote_slot
+from booking.payments import paid_online_cents
+from booking.rules import SLOT_TAKEN, SLOT_UNAVAILABLE, Patient
 from booking.selectors import featured_offer
-from booking.services import BookingError, booking_create, booking_hold
+from booking.services import BookingError, booking_create
 from booking.signals import capacity_freed
 from booking.tests.factories import BookingFactory, ServiceFactory, SlotFactory, local
+from booking.tests.manage_helpers import (
+    DANA_P,
+    INTENT,
+    booked,
+    fresh,
+    paid_online,
+    session_completed,
+    url,
+)
 from booking.tests.pages import (
     FRIENDLY_404,
     PROMO_DAY,
@@ -39,15 +47,12 @@ from booking.tests.pages import (
     says,
     slot_at,
 )
-from booking.tests.stripe_fakes import event, recorded, signature_header
 from notifications.models import Message
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock")]
 
-WEBHOOK = "/webhooks/stripe/"
 REFUNDS = ("POST", "/v1/refunds")
 SESSIONS = ("POST", "/v1/checkout/sessions")
-INTENT = "pi_test_first"
 BALANCE_INTENT = "pi_test_balance"
 PHONE = "(619) 268-1397"  # the clinic's, as patients see it
 ADDRESS = "4901 Morena Blvd, Suite 501, San Diego, CA 92117"
@@ -55,7 +60,6 @@ MAPS = "https://maps.google.com/?q=" + quote(ADDRESS, safe="/")
 OTHER_DAY = date(2026, 4, 9)  # Thursday, inside the promotion's visit window
 NEXT_DAY = PROMO_DAY + timedelta(days=1)
 CUTOFF = local(date(2026, 4, 7), 10)  # 24 hours before a visit on PROMO_DAY at 10:00 AM
-DANA_P = Patient(name="Dana Cruz", email="dana@example.com", phone="+18585550199")
 LOSES_DISCOUNT = "The discounted price is for visits from April 7 to April 16, so this time is at the regular rate."
 Kind = Message.Kind
 
@@ -64,58 +68,6 @@ Kind = Message.Kind
 def offer(clock, promotion):
     """The conftest promotion, made once the clock is frozen: $99 for visits April 7 to 16."""
     return promotion
-
-
-# Helpers ---------------------------------------------------------------------------------------------
-
-
-def booked(service, day=PROMO_DAY, hour=10, patient: Patient = DANA_P, **slot_fields) -> Booking:
-    """A pay-at-visit booking made through the booking service, at the price it was offered."""
-    slot = slot_at(service, day, hour, **slot_fields)
-    price = quote_slot(slot=slot, now=timezone.now(), patient=patient).price_cents
-    return booking_create(slot_id=slot.pk, patient=patient, quoted_price_cents=price)
-
-
-def url(booking_or_token, rest: str = "") -> str:
-    token = booking_or_token if isinstance(booking_or_token, str) else manage_token(booking_or_token)
-    return f"/manage/{quote(token, safe=':')}/{rest}"
-
-
-def fresh(booking: Booking) -> Booking:
-    return Booking.objects.select_related("slot", "promotion").get(pk=booking.pk)
-
-
-def post_event(client, payload: dict) -> None:
-    body = json.dumps(payload)
-    response = client.post(WEBHOOK, body, content_type="application/json", HTTP_STRIPE_SIGNATURE=signature_header(body))
-    assert response.status_code == 200, response.content
-
-
-def session_completed(client, payment: Payment, intent: str) -> None:
-    """Stripe's signed checkout.session.completed for our session: paid by card."""
-    session = recorded("checkout_session")
-    session.update(
-        id=payment.checkout_session_id,
-        client_reference_id=payment.booking.reference,
-        metadata={"booking_reference": payment.booking.reference},
-        amount_total=payment.amount_cents,
-        status="complete",
-        payment_status="paid",
-        payment_intent=intent,
-        url=None,
-    )
-    post_event(client, event("checkout.session.completed", session))
-
-
-def paid_online(client, slot, patient: Patient, price_cents: int) -> Booking:
-    """Booked and paid by Stripe Checkout (stripe_recorder on), confirmed by Stripe's webhook."""
-    booking = booking_hold(slot_id=slot.pk, patient=patient, quoted_price_cents=price_cents, hold_for=checkout_hold())
-    checkout_start(booking=booking)
-    session_completed(client, Payment.objects.get(booking=booking), INTENT)
-    booking = fresh(booking)
-    assert booking.status == Booking.Status.CONFIRMED
-    assert paid_online_cents(booking) == price_cents
-    return booking
 
 
 def kinds(booking: Booking) -> list[str]:

@@ -5,25 +5,22 @@ The conftest promotion ($99, 8 spots) covers visits Tue April 7 to Thu April 16;
 """
 
 import io
-import json
 import logging
 from contextlib import contextmanager
 from datetime import date, timedelta
-from urllib.parse import quote
 
 import pytest
 from django.test import Client
-from django.utils import timezone
 
 from booking.links import LinkExpired, manage_path, manage_token, reference_for_token
 from booking.manage import patient_reschedule
 from booking.models import Booking, Payment, Refund
-from booking.payments import checkout_hold, checkout_start, paid_online_cents, refund_request
-from booking.rules import Patient, quote_slot
-from booking.services import booking_cancel, booking_create, booking_hold
+from booking.payments import refund_request
+from booking.rules import Patient
+from booking.services import booking_cancel
 from booking.tests.factories import BookingFactory, local
+from booking.tests.manage_helpers import DANA_P, INTENT, booked, fresh, paid_online, session_completed, url
 from booking.tests.pages import PROMO_DAY, REGULAR_DAY, does_not_say, hidden_fields, says, slot_at
-from booking.tests.stripe_fakes import event, recorded, signature_header
 from clinic.privacy import MaskPrivateLinks
 from notifications.models import Message
 from waitlist.models import WaitlistEntry
@@ -35,11 +32,10 @@ Kind = Message.Kind
 WaitStatus = WaitlistEntry.Status
 SESSIONS = ("POST", "/v1/checkout/sessions")
 REFUNDS = ("POST", "/v1/refunds")
-INTENT = "pi_test_first"
 BALANCE_INTENT = "pi_test_balance"
 OTHER_DAY = date(2026, 4, 9)  # Thursday, inside the promotion's visit window
 LAST_PROMO_DAY = date(2026, 4, 16)  # Thursday, the visit window's last day
-DANA = Patient(name="Dana Cruz", email="dana@example.com", phone="+18585550199")
+DANA = DANA_P
 ANN = Patient(name="Ann Lee", email="ann@example.com", phone="+16195550101", sms_consent=True)
 REFUNDED_IN_FULL = "What you paid online is refunded in full"
 
@@ -51,53 +47,6 @@ def offer(clock, promotion):
 
 
 # Helpers ---------------------------------------------------------------------------------------------
-
-
-def booked(service, day=PROMO_DAY, hour=10, patient: Patient = DANA) -> Booking:
-    """A pay-at-visit booking made through the booking service, at the price it was offered."""
-    slot = slot_at(service, day, hour)
-    price = quote_slot(slot=slot, now=timezone.now(), patient=patient).price_cents
-    return booking_create(slot_id=slot.pk, patient=patient, quoted_price_cents=price)
-
-
-def url(booking_or_token, rest: str = "") -> str:
-    token = booking_or_token if isinstance(booking_or_token, str) else manage_token(booking_or_token)
-    return f"/manage/{quote(token, safe=':')}/{rest}"
-
-
-def fresh(booking: Booking) -> Booking:
-    return Booking.objects.select_related("slot", "promotion").get(pk=booking.pk)
-
-
-def session_completed(client, payment: Payment, intent: str) -> None:
-    """Stripe's signed checkout.session.completed for our session: paid by card."""
-    session = recorded("checkout_session")
-    session.update(
-        id=payment.checkout_session_id,
-        client_reference_id=payment.booking.reference,
-        metadata={"booking_reference": payment.booking.reference},
-        amount_total=payment.amount_cents,
-        status="complete",
-        payment_status="paid",
-        payment_intent=intent,
-        url=None,
-    )
-    body = json.dumps(event("checkout.session.completed", session))
-    response = client.post(
-        "/webhooks/stripe/", body, content_type="application/json", HTTP_STRIPE_SIGNATURE=signature_header(body)
-    )
-    assert response.status_code == 200, response.content
-
-
-def paid_online(client, slot, patient: Patient, price_cents: int) -> Booking:
-    """Booked and paid by Stripe Checkout (stripe_recorder on), confirmed by Stripe's webhook."""
-    booking = booking_hold(slot_id=slot.pk, patient=patient, quoted_price_cents=price_cents, hold_for=checkout_hold())
-    checkout_start(booking=booking)
-    session_completed(client, Payment.objects.get(booking=booking), INTENT)
-    booking = fresh(booking)
-    assert booking.status == Booking.Status.CONFIRMED
-    assert paid_online_cents(booking) == price_cents
-    return booking
 
 
 def open_payments(booking: Booking) -> list[Payment]:

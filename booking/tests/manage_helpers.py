@@ -1,0 +1,67 @@
+"""Helpers for the private-link tests: bookings made as patients make them, links, and Stripe paying for them."""
+
+import json
+from urllib.parse import quote
+
+from django.utils import timezone
+
+from booking.links import manage_token
+from booking.models import Booking, Payment
+from booking.payments import checkout_hold, checkout_start, paid_online_cents
+from booking.rules import Patient, quote_slot
+from booking.services import booking_create, booking_hold
+from booking.tests.pages import PROMO_DAY, slot_at
+from booking.tests.stripe_fakes import event, recorded, signature_header
+
+WEBHOOK = "/webhooks/stripe/"
+INTENT = "pi_test_first"
+DANA_P = Patient(name="Dana Cruz", email="dana@example.com", phone="+18585550199")
+
+
+def booked(service, day=PROMO_DAY, hour=10, patient: Patient = DANA_P, **slot_fields) -> Booking:
+    """A pay-at-visit booking made through the booking service, at the price it was offered."""
+    slot = slot_at(service, day, hour, **slot_fields)
+    price = quote_slot(slot=slot, now=timezone.now(), patient=patient).price_cents
+    return booking_create(slot_id=slot.pk, patient=patient, quoted_price_cents=price)
+
+
+def url(booking_or_token, rest: str = "") -> str:
+    token = booking_or_token if isinstance(booking_or_token, str) else manage_token(booking_or_token)
+    return f"/manage/{quote(token, safe=':')}/{rest}"
+
+
+def fresh(booking: Booking) -> Booking:
+    return Booking.objects.select_related("slot", "promotion").get(pk=booking.pk)
+
+
+def post_event(client, payload: dict) -> None:
+    body = json.dumps(payload)
+    response = client.post(WEBHOOK, body, content_type="application/json", HTTP_STRIPE_SIGNATURE=signature_header(body))
+    assert response.status_code == 200, response.content
+
+
+def session_completed(client, payment: Payment, intent: str) -> None:
+    """Stripe's signed checkout.session.completed for our session: paid by card."""
+    session = recorded("checkout_session")
+    session.update(
+        id=payment.checkout_session_id,
+        client_reference_id=payment.booking.reference,
+        metadata={"booking_reference": payment.booking.reference},
+        amount_total=payment.amount_cents,
+        status="complete",
+        payment_status="paid",
+        payment_intent=intent,
+        url=None,
+    )
+    post_event(client, event("checkout.session.completed", session))
+
+
+def paid_online(client, slot, patient: Patient, price_cents: int) -> Booking:
+    """Booked and paid by Stripe Checkout (stripe_recorder on), confirmed by Stripe's webhook."""
+    booking = booking_hold(slot_id=slot.pk, patient=patient, quoted_price_cents=price_cents, hold_for=checkout_hold())
+    checkout_start(booking=booking)
+    session_completed(client, Payment.objects.get(booking=booking), INTENT)
+    booking = fresh(booking)
+    assert booking.status == Booking.Status.CONFIRMED
+    assert paid_online_cents(booking) == price_cents
+    return booking
