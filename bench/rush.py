@@ -166,43 +166,16 @@ def seed(slot_capacity: int) -> dict:
     from django.db import connection, transaction
     from django.utils import timezone
 
-    from booking.models import Promotion, Service, Slot
-    from clinic.models import Clinic, OpeningHours
+    from booking.management.commands.seed_demo import demo_clinic, demo_service
+    from booking.models import Promotion, Slot
 
     with transaction.atomic():
         # Every booking, and everything hanging off one (events, messages, intake, ...), whatever the app adds.
         tables = ", ".join(connection.ops.quote_name(m._meta.db_table) for m in (Slot, Promotion, Session))
         with connection.cursor() as cursor:
             cursor.execute(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
-        clinic, _ = Clinic.objects.get_or_create(
-            name="Project Performance Physical Therapy",
-            defaults={
-                "phone": "+16192681397",
-                "email": "admin@projectperformancept.com",
-                "street": "4901 Morena Blvd, Suite 501",
-                "city": "San Diego",
-                "region": "CA",
-                "postal_code": "92117",
-                "time_zone": "America/Los_Angeles",
-            },
-        )
-        for weekday in range(6):
-            OpeningHours.objects.get_or_create(
-                clinic=clinic,
-                weekday=weekday,
-                opens_at=clock(7),
-                defaults={"closes_at": clock(15 if weekday == 5 else 19)},
-            )
-        service, _ = Service.objects.get_or_create(
-            clinic=clinic,
-            name="Active Back & Hip Reset Assessment",
-            defaults={
-                "duration_minutes": 60,
-                "summary": "For runners whose low back or hip hurts as the miles go up.",
-                "includes": "We film your stride\nWe test your single-leg control\nWe map the drills that fit",
-                "regular_price_cents": 175_00,
-            },
-        )
+        clinic = demo_clinic()  # the clinic, its hours and the assessment, as `make run` has them
+        service = demo_service(clinic)
         today = timezone.localdate(timezone=clinic.tz)
         monday = today + timedelta(days=7 - today.weekday())
         days = [monday + timedelta(days=n) for n in range(5)]

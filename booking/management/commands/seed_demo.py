@@ -24,45 +24,55 @@ HOURS = {
 }
 
 
+def demo_clinic() -> Clinic:
+    """The clinic and its opening hours, as its post gives them."""
+    clinic, _ = Clinic.objects.get_or_create(
+        name="Project Performance Physical Therapy",
+        defaults={
+            "phone": "+16192681397",
+            "email": "admin@projectperformancept.com",
+            "street": "4901 Morena Blvd, Suite 501",
+            "city": "San Diego",
+            "region": "CA",
+            "postal_code": "92117",
+            "time_zone": "America/Los_Angeles",
+        },
+    )
+    for weekday, (opens_at, closes_at) in HOURS.items():
+        OpeningHours.objects.get_or_create(
+            clinic=clinic, weekday=weekday, opens_at=opens_at, defaults={"closes_at": closes_at}
+        )
+    return clinic
+
+
+def demo_service(clinic: Clinic) -> Service:
+    """The assessment the offer is for."""
+    service, _ = Service.objects.get_or_create(
+        clinic=clinic,
+        name="Active Back & Hip Reset Assessment",
+        defaults={
+            "duration_minutes": 60,
+            "summary": (
+                "For runners whose low back or hip hurts as the miles go up: "
+                "a 60-minute, one-to-one assessment of how each leg carries you."
+            ),
+            "includes": (
+                "We film your stride\nWe test your single-leg control\nWe map the exact drills that fit your mileage"
+            ),
+            "regular_price_cents": 175_00,
+        },
+    )
+    return service
+
+
 class Command(BaseCommand):
     help = "Load the clinic, its hours, the assessment, the $99 launch offer and six weeks of slots."
 
     @transaction.atomic
     def handle(self, *args, **options):
-        clinic, _ = Clinic.objects.get_or_create(
-            name="Project Performance Physical Therapy",
-            defaults={
-                "phone": "+16192681397",
-                "email": "admin@projectperformancept.com",
-                "street": "4901 Morena Blvd, Suite 501",
-                "city": "San Diego",
-                "region": "CA",
-                "postal_code": "92117",
-                "time_zone": "America/Los_Angeles",
-            },
-        )
-        for weekday, (opens_at, closes_at) in HOURS.items():
-            OpeningHours.objects.get_or_create(
-                clinic=clinic, weekday=weekday, opens_at=opens_at, defaults={"closes_at": closes_at}
-            )
+        clinic = demo_clinic()
         practitioner, _ = Practitioner.objects.get_or_create(clinic=clinic, name="Brandon Pascual")
-        service, _ = Service.objects.get_or_create(
-            clinic=clinic,
-            name="Active Back & Hip Reset Assessment",
-            defaults={
-                "duration_minutes": 60,
-                "summary": (
-                    "For runners whose low back or hip hurts as the miles go up: "
-                    "a 60-minute, one-to-one assessment of how each leg carries you."
-                ),
-                "includes": (
-                    "We film your stride\n"
-                    "We test your single-leg control\n"
-                    "We map the exact drills that fit your mileage"
-                ),
-                "regular_price_cents": 175_00,
-            },
-        )
+        service = demo_service(clinic)
 
         today = timezone.localdate(timezone=clinic.tz)
         monday = today + timedelta(days=7 - today.weekday())
