@@ -70,7 +70,8 @@ def featured_offer(*, now: datetime) -> Offer | None:
     )
 
 
-def _bookable_slots(service: Service, now: datetime, start: datetime, end: datetime) -> QuerySet:
+def free_slots(service: Service, now: datetime, start: datetime, end: datetime) -> QuerySet:
+    """Open slots from `start` to `end`, inside the online booking window, with a seat free, earliest first."""
     earliest, latest = booking_window(now)
     return (
         Slot.objects.filter(
@@ -96,7 +97,7 @@ def _slot_options(service: Service, now: datetime, first: date, last: date) -> l
     start = clinic.local_datetime(first, time.min)
     end = clinic.local_datetime(last + timedelta(days=1), time.min)
     options = []
-    for slot in _bookable_slots(service, now, start, end):
+    for slot in free_slots(service, now, start, end):
         slot.service = service
         starts_at = timezone.localtime(slot.starts_at, clinic.tz)
         day = starts_at.date()

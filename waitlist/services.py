@@ -13,13 +13,14 @@ from datetime import datetime, time, timedelta
 from django.conf import settings
 from django.core import signing
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Exists, F, Max, OuterRef, Q
+from django.db.models import Exists, Max, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from booking.models import Booking, Promotion, Service, Slot, active_q
+from booking.models import Booking, Promotion, Service, Slot
 from booking.payments import checkout_hold
 from booking.rules import ONE_PER_PATIENT, Patient, booking_window, quote_slot
+from booking.selectors import free_slots
 from booking.services import (
     BookingBusy,
     BookingError,
@@ -62,20 +63,22 @@ def promotion_sold_out(promotion: Promotion, *, now: datetime) -> bool:
     )
 
 
-def _day_slots(service: Service, day, now: datetime):
+def _days(service: Service, first, last) -> tuple[datetime, datetime]:
+    """From the start of `first` to the end of `last`, clinic time."""
     clinic = service.clinic
-    earliest, latest = booking_window(now)
-    start = max(earliest, clinic.local_datetime(day, time.min))
-    end = min(latest, clinic.local_datetime(day + timedelta(days=1), time.min))
-    return Slot.objects.filter(service=service, is_blocked=False, starts_at__gte=start, starts_at__lt=end)
+    return clinic.local_datetime(first, time.min), clinic.local_datetime(last + timedelta(days=1), time.min)
 
 
 def day_is_full(service: Service, day, *, now: datetime) -> bool:
     """Whether a day the clinic opens, inside the booking window, has times but none free."""
     if day in service.clinic.closed_days(day, day):
         return False
-    slots = _day_slots(service, day, now).annotate(taken=Count("bookings", filter=active_q(now, "bookings__")))
-    return slots.exists() and not slots.filter(taken__lt=F("capacity")).exists()
+    start, end = _days(service, day, day)
+    earliest, latest = booking_window(now)
+    has_times = Slot.objects.filter(
+        service=service, is_blocked=False, starts_at__gte=max(start, earliest), starts_at__lt=min(end, latest)
+    ).exists()
+    return has_times and not free_slots(service, now, start, end).exists()
 
 
 def waitlist_join(*, service: Service, patient: Patient, promotion: Promotion | None = None, day=None) -> WaitlistEntry:
@@ -139,19 +142,10 @@ def entry_for_token(token: str) -> WaitlistEntry | None:
 
 
 def _candidate_slots(entry: WaitlistEntry, now: datetime) -> list[Slot]:
-    if entry.promotion_id:
-        promotion, clinic = entry.promotion, entry.service.clinic
-        earliest, latest = booking_window(now)
-        slots = Slot.objects.filter(
-            service=entry.service,
-            is_blocked=False,
-            starts_at__gte=max(earliest, clinic.local_datetime(promotion.visit_starts_on, time.min)),
-            starts_at__lt=min(latest, clinic.local_datetime(promotion.visit_ends_on + timedelta(days=1), time.min)),
-        )
-    else:
-        slots = _day_slots(entry.service, entry.day, now)
-    slots = slots.annotate(taken=Count("bookings", filter=active_q(now, "bookings__"))).filter(taken__lt=F("capacity"))
-    return list(slots.order_by("starts_at")[:CANDIDATES])
+    """The free times the entry waits for: inside its offer's visit window, or on its day."""
+    promotion = entry.promotion
+    first, last = (promotion.visit_starts_on, promotion.visit_ends_on) if promotion else (entry.day, entry.day)
+    return list(free_slots(entry.service, now, *_days(entry.service, first, last))[:CANDIDATES])
 
 
 def _hold_for(entry: WaitlistEntry, now: datetime) -> Booking | None:
