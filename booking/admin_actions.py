@@ -12,7 +12,7 @@ from notifications.models import Message
 from notifications.services import message_resend, notify_booking_confirmed
 
 from .models import Booking, Payment
-from .payments import RefundError, refund_request
+from .payments import RefundError, checkout_close, refund_request
 from .services import BookingError, booking_cancel, booking_confirm, booking_mark_attended, booking_mark_no_show
 
 
@@ -89,6 +89,7 @@ def cancel_bookings(modeladmin, request, queryset):
             continue
         try:
             booking_cancel(booking=booking, reason=reason, user=request.user)
+            checkout_close(booking=booking)  # nothing is left to pay on a cancelled visit
         except BookingError as exc:
             modeladmin.message_user(request, f"{booking}: {exc}", messages.ERROR)
             continue

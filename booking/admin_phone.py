@@ -33,7 +33,9 @@ class PhoneBookingForm(PatientDetailsForm):
         super().__init__(*args, **kwargs)
         now = timezone.now()
         self.fields["slot"].queryset = (
-            Slot.objects.filter(is_blocked=False, starts_at__gt=now, starts_at__lt=now + timedelta(weeks=8))
+            Slot.objects.filter(
+                is_blocked=False, service__is_active=True, starts_at__gt=now, starts_at__lt=now + timedelta(weeks=8)
+            )
             .annotate(taken=Count("bookings", filter=active_q(now, "bookings__")))
             .filter(taken__lt=F("capacity"))
             .select_related("service__clinic", "practitioner")

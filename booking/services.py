@@ -90,8 +90,6 @@ def booking_hold(
     quoted_price_cents: int,
     hold_for: timedelta | None = None,
     resume: Collection[str] = (),
-    user=None,
-    online: bool = True,
     now: datetime | None = None,
 ) -> Booking:
     """Hold a seat at the price the patient was shown, for `hold_for` (default BOOKING_HOLD_MINUTES).
@@ -106,8 +104,6 @@ def booking_hold(
         quoted_price_cents=quoted_price_cents,
         hold_for=hold_for,
         resume=resume,
-        user=user,
-        online=online,
         now=now,
     )
 
@@ -248,6 +244,8 @@ def booking_reschedule(
             raise BookingError(CHANGES_CLOSED)
         if booking.slot_id == slot.pk:
             raise BookingError("Your visit is already at this time.")
+        if slot.service_id != booking.slot.service_id:
+            raise BookingError(SLOT_UNAVAILABLE)  # a move keeps the visit; another service is a new booking
         if reason := slot_unavailable_reason(slot, now):
             raise BookingError(reason)
         quote = quote_move(booking=booking, slot=slot)

@@ -115,7 +115,6 @@ def _payment_received(payment: Payment, payment_intent_id: str | None) -> None:
     ) + payment.checkout_session_id
     if not refusal or Refund.objects.filter(idempotency_key=refund_key).exists():
         return
-    payment.refresh_from_db()
     try:
         refund_request(payment=payment, reason=refusal, idempotency_key=refund_key, notify=False)
     except RefundError as exc:

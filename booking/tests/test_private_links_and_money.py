@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from datetime import date, timedelta
 
 import pytest
+from django.contrib.auth.models import User
 from django.test import Client
 
 from booking.links import LinkExpired, manage_path, manage_token, reference_for_token
@@ -17,8 +18,8 @@ from booking.manage import patient_reschedule
 from booking.models import Booking, Payment, Refund
 from booking.payments import refund_request
 from booking.rules import Patient
-from booking.services import booking_cancel
-from booking.tests.factories import BookingFactory, local
+from booking.services import BookingError, booking_cancel, booking_reschedule
+from booking.tests.factories import BookingFactory, ServiceFactory, local
 from booking.tests.manage_helpers import DANA_P, INTENT, booked, fresh, paid_online, session_completed, url
 from booking.tests.pages import PROMO_DAY, REGULAR_DAY, does_not_say, hidden_fields, says, slot_at
 from clinic.privacy import MaskPrivateLinks
@@ -385,3 +386,36 @@ def test_one_person_on_two_lists_holds_one_offer_at_a_time(service, promotion, c
 
 
 # 9. A refund that cannot be made when the patient cancels -------------------------------------------
+
+
+def test_a_front_desk_cancellation_also_expires_an_unpaid_balance(client, service, promotion, stripe_recorder):
+    booking = paid_online(client, slot_at(service, PROMO_DAY, 10), DANA, 99_00)
+    Client().post(url(booking, f"move/time/{slot_at(service, REGULAR_DAY, 9).pk}/"), {"quoted_price_cents": "17500"})
+    [balance] = open_payments(booking)
+    staff = Client()
+    staff.force_login(User.objects.create_superuser("boss", "boss@example.com", "a-long-test-password"))
+
+    staff.post(
+        "/admin/booking/booking/",
+        {
+            "action": "cancel_bookings",
+            "_selected_action": [booking.pk],
+            "apply": "1",
+            "reason": "Called",
+            "refund": "on",
+        },
+    )
+
+    assert fresh(booking).status == Booking.Status.CANCELLED
+    assert expired_sessions(stripe_recorder) == [balance.checkout_session_id]
+    balance.refresh_from_db()
+    assert balance.status == Payment.Status.EXPIRED
+
+
+def test_the_service_refuses_a_move_to_another_services_time(service):
+    booking = booked(service)
+    other = slot_at(ServiceFactory(clinic=service.clinic, name="Gait clinic"), REGULAR_DAY, 9)
+
+    with pytest.raises(BookingError):
+        booking_reschedule(booking=booking, slot_id=other.pk, quoted_price_cents=175_00)
+    assert fresh(booking).slot_id == booking.slot_id
