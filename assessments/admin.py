@@ -6,10 +6,9 @@ from django.utils.html import format_html
 from clinic.admin_mixins import ReadOnlyAdminMixin
 
 from .models import Intake, IntakeAccess
+from .roles import READ_ANSWERS
 from .services import intake_access_log
 from .summary import intake_sections
-
-READ_ANSWERS = "assessments.view_intake_answers"
 
 
 @admin.register(Intake)

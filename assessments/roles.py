@@ -1,6 +1,7 @@
 """The two staff roles. Front desk runs the calendar and sees only whether an intake is done or flagged;
 clinicians also read intake answers (and the log of who read them)."""
 
+READ_ANSWERS = "assessments.view_intake_answers"  # the permission that opens a patient's intake answers
 FRONT_DESK = "Front desk"
 CLINICIAN = "Clinician"
 

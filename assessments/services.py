@@ -4,9 +4,9 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone
 
+from booking.links import admin_link
 from booking.models import Booking
 from notifications.models import Message
 from notifications.services import booking_context, message_queue
@@ -58,8 +58,8 @@ def intake_save_step(*, booking: Booking, step: str, form: StepForm, ip_address:
     if next_step(intake) is None and intake.completed_at is None:
         intake.completed_at = now
     intake.save()
-    IntakeAccess.objects.create(
-        booking=booking, action=IntakeAccess.Action.PATIENT_SAVE, detail=step, ip_address=ip_address
+    intake_access_log(
+        booking=booking, user=None, action=IntakeAccess.Action.PATIENT_SAVE, ip_address=ip_address, detail=step
     )
     if step == "screen" and intake.has_red_flag:
         _flag_for_review(booking)
@@ -69,7 +69,7 @@ def intake_save_step(*, booking: Booking, step: str, form: StepForm, ip_address:
 def _flag_for_review(booking: Booking) -> None:
     Booking.objects.filter(pk=booking.pk).update(review_before_visit=True)
     context = booking_context(booking)
-    context["admin_link"] = settings.PUBLIC_BASE_URL + reverse("admin:booking_booking_change", args=[booking.pk])
+    context["admin_link"] = admin_link(booking)
     # The alert names the booking and links to it; the answers stay behind the clinicians' login.
     message_queue(
         kind=Message.Kind.CLINIC_INTAKE_REVIEW,

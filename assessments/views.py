@@ -11,6 +11,7 @@ from booking.models import Booking
 
 from .forms import STEPS
 from .models import Intake, IntakeAccess
+from .roles import READ_ANSWERS
 from .services import booking_for_token, intake_access_log, intake_is_open, intake_save_step, next_step
 from .summary import intake_sections
 
@@ -18,7 +19,7 @@ MAX_ID = 2**63 - 1
 
 
 def _booking_or_404(request, token: str) -> Booking:
-    if request.user.is_staff and not request.user.has_perm("assessments.view_intake_answers"):
+    if request.user.is_staff and not request.user.has_perm(READ_ANSWERS):
         raise PermissionDenied  # the front desk sees whether an intake is done, never its answers
     booking = booking_for_token(token)
     if booking is None:
@@ -91,7 +92,7 @@ def intake_done(request, token: str):
 @require_safe
 def intake_print(request, booking_id: int):
     """The one-page summary a clinician prints before the visit."""
-    if not request.user.has_perm("assessments.view_intake_answers"):
+    if not request.user.has_perm(READ_ANSWERS):
         raise PermissionDenied
     if booking_id > MAX_ID:
         raise Http404

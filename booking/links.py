@@ -41,6 +41,11 @@ def manage_link(booking: Booking) -> str:
     return settings.PUBLIC_BASE_URL + manage_path(booking)
 
 
+def admin_link(booking: Booking) -> str:
+    """The booking's page in the admin, for the clinic's own emails."""
+    return settings.PUBLIC_BASE_URL + reverse("admin:booking_booking_change", args=[booking.pk])
+
+
 def reference_for_token(token: str, *, now: datetime | None = None) -> str | None:
     """The booking reference a token opens; None for a forged or garbled one. Raises LinkExpired for a stale one."""
     try:

@@ -147,6 +147,10 @@ class Promotion(models.Model):
     def price(self) -> str:
         return format_cents(self.price_cents)
 
+    def visits_ahead(self, now: datetime) -> bool:
+        """Whether a visit at this price can still be had: its visit window is not over (clinic time)."""
+        return timezone.localtime(now, self.service.clinic.tz).date() <= self.visit_ends_on
+
     def covers(self, day: date) -> bool:
         """Whether a visit on this local date is inside the visit window."""
         return self.visit_starts_on <= day <= self.visit_ends_on

@@ -61,12 +61,10 @@ def featured_offer(*, now: datetime) -> Offer | None:
     )
     if promotion is None:
         return None
-    today = timezone.localtime(now, promotion.service.clinic.tz).date()
     return Offer(
         promotion=promotion,
         spots_left=max(promotion.spots - promotion.taken, 0),
-        # Once its visit week is over, no visit can be booked at the offer's price.
-        is_open=promotion.open_now and today <= promotion.visit_ends_on,
+        is_open=promotion.open_now and promotion.visits_ahead(now),
     )
 
 

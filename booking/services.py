@@ -277,6 +277,7 @@ def booking_extend_hold(*, booking: Booking, until: datetime, now: datetime | No
 def booking_release_hold(*, booking: Booking, now: datetime | None = None) -> bool:
     """Give a held slot back at once. Freeing capacity needs no lock; a booking confirmed meanwhile stays."""
     now = now or timezone.now()
+    was_live = Booking.objects.filter(pk=booking.pk, status=Booking.Status.HELD, hold_expires_at__gt=now).exists()
     released = Booking.objects.filter(pk=booking.pk, status=Booking.Status.HELD).update(
         status=Booking.Status.EXPIRED, updated_at=now
     )
@@ -284,7 +285,8 @@ def booking_release_hold(*, booking: Booking, now: datetime | None = None) -> bo
         BookingEvent.objects.create(
             booking_id=booking.pk, from_status=Booking.Status.HELD, to_status=Booking.Status.EXPIRED, note="Released"
         )
-        capacity_freed.send(sender=Booking, booking=booking)
+        if was_live:  # a lapsed hold stopped counting when it lapsed: releasing it frees nothing
+            capacity_freed.send(sender=Booking, booking=booking)
     return bool(released)
 
 

@@ -30,7 +30,7 @@ def to_gsm7(text: str) -> str:
     out = []
     for char in text:
         char = REPLACEMENTS.get(char, char)
-        if all(c in BASIC or c in EXTENDED for c in char):
+        if is_gsm7(char):
             out.append(char)
             continue
         plain = unicodedata.normalize("NFKD", char).encode("ascii", "ignore").decode()

@@ -15,12 +15,11 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db.models import F
 from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import timezone
 
 from assessments.links import intake_link
-from booking.links import manage_link
-from booking.models import Booking, Payment, Refund, format_cents
+from booking.links import admin_link, manage_link
+from booking.models import Booking, Refund, format_cents
 
 from . import tasks, transports
 from .gsm import to_gsm7
@@ -108,7 +107,7 @@ def _paid_online(booking: Booking) -> dict:
     """Whether the visit is paid for online, and what is left to pay at the visit after a move to a dearer time."""
     from booking.payments import paid_online_cents  # payments send notices: imported late
 
-    paid = paid_online_cents(booking) if booking.payments.filter(status=Payment.Status.PAID).exists() else 0
+    paid = paid_online_cents(booking)
     balance = booking.price_cents - paid if 0 < paid < booking.price_cents else 0
     return {"paid_online": bool(paid) and not balance, "balance": format_cents(balance) if balance else ""}
 
@@ -197,7 +196,7 @@ def notify_booking_confirmed(booking: Booking) -> None:
         dedupe_key=f"booking:{booking.pk}:clinic_new_booking:email",
         context={
             **context,
-            "admin_link": settings.PUBLIC_BASE_URL + reverse("admin:booking_booking_change", args=[booking.pk]),
+            "admin_link": admin_link(booking),
         },
         booking=booking,
     )
@@ -344,7 +343,8 @@ def message_send(*, message_id: int) -> None:
 def _reminder_still_true(message: Message) -> bool:
     """A reminder waiting for a retry is sent only if its visit is still on, at the same time."""
     booking = message.booking
-    return booking.status == Booking.Status.CONFIRMED and message.dedupe_key.endswith(
+    key = message.dedupe_key.partition(":resend:")[0]  # a staff resend keeps the original's visit time
+    return booking.status == Booking.Status.CONFIRMED and key.endswith(
         f":{booking.slot.starts_at:%Y%m%dT%H%MZ}:{message.channel}"
     )
 

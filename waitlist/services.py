@@ -55,9 +55,8 @@ class OfferClosed(Exception):
 
 def promotion_sold_out(promotion: Promotion, *, now: datetime) -> bool:
     """Whether the offer is open, a visit at its price can still be had, and every spot is taken."""
-    today = timezone.localtime(now, promotion.service.clinic.tz).date()
     return (
-        today <= promotion.visit_ends_on  # after its visit window nobody can use a spot, as the landing page says
+        promotion.visits_ahead(now)
         and Promotion.objects.open_at(now).filter(pk=promotion.pk).exists()
         and promotion.bookings.active(now).count() >= promotion.spots
     )

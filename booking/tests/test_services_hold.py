@@ -6,7 +6,8 @@ from django.utils import timezone
 
 from booking.models import Booking
 from booking.rules import Patient
-from booking.services import BookingError, PriceChanged, booking_create, booking_hold
+from booking.services import BookingError, PriceChanged, booking_create, booking_hold, booking_release_hold
+from booking.signals import capacity_freed
 from booking.tests.factories import BookingFactory, ClosureFactory, PromotionFactory, SlotFactory
 
 pytestmark = pytest.mark.django_db
@@ -240,3 +241,23 @@ def test_quoted_regular_price_when_a_spot_freed_is_told_the_lower_price(promotio
         booking_hold(slot_id=slot.pk, patient=patient, quoted_price_cents=175_00)
     assert raised.value.quote.price_cents == 99_00
     assert not Booking.objects.exists()
+
+
+def test_releasing_a_live_hold_announces_the_freed_seat_and_a_lapsed_one_does_not(service, patient):
+    freed = []
+
+    def heard(sender, booking, **kwargs):
+        freed.append(booking.pk)
+
+    capacity_freed.connect(heard)
+    try:
+        slot = SlotFactory(service=service, starts_at=timezone.now() + timedelta(days=2))
+        live = booking_hold(slot_id=slot.pk, patient=patient, quoted_price_cents=service.regular_price_cents)
+        assert booking_release_hold(booking=live)
+        lapsed = booking_hold(slot_id=slot.pk, patient=patient, quoted_price_cents=service.regular_price_cents)
+        assert booking_release_hold(booking=lapsed, now=lapsed.hold_expires_at + timedelta(seconds=1))
+    finally:
+        capacity_freed.disconnect(heard)
+
+    # The lapsed hold stopped counting when it lapsed: releasing it frees nothing, so the waiting list is not woken.
+    assert freed == [live.pk]

@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from booking.services import booking_create
 from booking.tests.factories import BookingFactory, SlotFactory, local
 from notifications.models import Message, OptOut
-from notifications.services import messages_send_due
+from notifications.services import messages_send_due, reminders_queue
 
 pytestmark = pytest.mark.django_db
 
@@ -227,3 +227,21 @@ def test_nobody_can_delete_a_message(admin_client):
     assert "delete_selected" not in response.content.decode()
     admin_client.post(OUTBOX, {"action": "delete_selected", "_selected_action": [row.pk], "post": "yes"})
     assert Message.objects.filter(pk=row.pk).exists()
+
+
+def test_resending_a_reminder_for_an_unchanged_visit_sends_it(
+    admin_client, admin_user, booking, clock, django_capture_on_commit_callbacks
+):
+    # The booking's visit is Tuesday 10:00; the day-before email goes out Monday 10:00.
+    clock.move_to(NOW.replace(hour=10, minute=1))
+    admin_client.force_login(admin_user)  # staff sessions end after 15 idle minutes
+    with django_capture_on_commit_callbacks(execute=True):
+        assert reminders_queue() >= 1
+    reminder = Message.objects.get(booking=booking, kind=Kind.REMINDER_24H, channel=Channel.EMAIL)
+    assert reminder.status == Status.SENT
+
+    with django_capture_on_commit_callbacks(execute=True):
+        admin_client.post(OUTBOX, {"action": "resend", "_selected_action": [reminder.pk]})
+
+    copy = Message.objects.exclude(pk=reminder.pk).get(booking=booking, kind=Kind.REMINDER_24H, channel=Channel.EMAIL)
+    assert (copy.status, copy.last_error) == (Status.SENT, "")
