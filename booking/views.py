@@ -104,12 +104,12 @@ def book_details(request, slot_id: int):
 
 @require_POST
 def book_confirm(request, slot_id: int):
-    slot = _slot_or_404(slot_id)
+    # The slot is read (under lock) by the booking itself; the view reads it again only to explain a refusal.
     form = ConfirmBookingForm(request.POST)
     if not form.is_valid():
-        return _details(request, slot, PatientDetailsForm(request.POST), status=400)
+        return _details(request, _slot_or_404(slot_id), PatientDetailsForm(request.POST), status=400)
     booking_request = {
-        "slot_id": slot.pk,
+        "slot_id": slot_id,
         "patient": form.patient(),
         "quoted_price_cents": form.cleaned_data["quoted_price_cents"],
         "resume": request.session.get(SESSION_BOOKINGS, []),
@@ -124,11 +124,11 @@ def book_confirm(request, slot_id: int):
             return HttpResponseRedirect(checkout_start(booking=booking), status=303)
     except PriceChanged as exc:
         retry = ConfirmBookingForm(initial={**form.cleaned_data, "quoted_price_cents": exc.quote.price_cents})
-        return _review(request, slot, retry, exc.quote, message=str(exc), status=409)
+        return _review(request, _slot_or_404(slot_id), retry, exc.quote, message=str(exc), status=409)
     except PaymentUnavailable as exc:
-        return _unavailable(request, slot, str(exc), status=503)
+        return _unavailable(request, _slot_or_404(slot_id), str(exc), status=503)
     except BookingError as exc:
-        return _unavailable(request, slot, str(exc))
+        return _unavailable(request, _slot_or_404(slot_id), str(exc))
     return redirect(manage_path(booking))
 
 

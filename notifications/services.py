@@ -127,7 +127,29 @@ def message_queue(
     send_after: datetime | None = None,
 ) -> Message:
     """Put one message in the outbox, once per dedupe key; it is sent after the transaction commits."""
-    now = timezone.now()
+    message = outbox_message(
+        kind=kind,
+        channel=channel,
+        recipient=recipient,
+        dedupe_key=dedupe_key,
+        context=context,
+        booking=booking,
+        send_after=send_after,
+    )
+    return messages_queue([message])[0]
+
+
+def outbox_message(
+    *,
+    kind: str,
+    channel: str,
+    recipient: str,
+    dedupe_key: str,
+    context: dict,
+    booking: Booking | None = None,
+    send_after: datetime | None = None,
+) -> Message:
+    """A message for the outbox, written but not yet queued: `messages_queue` puts it there."""
     folder = "sms" if channel == Channel.SMS else "emails"
     with timezone.override(context["clinic"].tz):
         body = render_to_string(f"{folder}/{kind}.txt", context, using="text").strip()
@@ -142,64 +164,80 @@ def message_queue(
             clinic=context["clinic"].name,
         )
     suppressed = channel == Channel.SMS and is_opted_out(recipient)
-    message, created = Message.objects.get_or_create(
+    return Message(
+        booking=booking,
+        kind=kind,
+        channel=channel,
+        recipient=recipient,
+        subject=subject,
+        body=body,
         dedupe_key=dedupe_key,
-        defaults={
-            "booking": booking,
-            "kind": kind,
-            "channel": channel,
-            "recipient": recipient,
-            "subject": subject,
-            "body": body,
-            "send_after": send_after or now,
-            "status": Status.SUPPRESSED if suppressed else Status.QUEUED,
-        },
+        send_after=send_after or timezone.now(),
+        status=Status.SUPPRESSED if suppressed else Status.QUEUED,
     )
-    if created and message.status == Status.QUEUED and message.send_after <= now:
-        tasks.send_message.delay_on_commit(message.pk)
-    return message
+
+
+def messages_queue(messages: list[Message]) -> list[Message]:
+    """Put messages in the outbox in one insert, each once per dedupe key, and send the due ones after commit.
+
+    A key already in the outbox keeps its row. Such a row still queued and due is sent
+    now too, which is harmless: sending claims the row first, so it goes out once.
+    """
+    Message.objects.bulk_create(messages, ignore_conflicts=True)
+    keys = [message.dedupe_key for message in messages]
+    rows = {row.dedupe_key: row for row in Message.objects.filter(dedupe_key__in=keys)}
+    now = timezone.now()
+    for row in rows.values():
+        if row.status == Status.QUEUED and row.send_after <= now:
+            tasks.send_message.delay_on_commit(row.pk)
+    return [rows[key] for key in keys]
+
+
+def _patient_messages(booking: Booking, kind: str, key: str, context: dict, *, urgent=False) -> list[Message]:
+    """An email to the patient, and a text too when they agreed to texts (never in quiet hours unless urgent)."""
+    messages = [
+        outbox_message(
+            kind=kind,
+            channel=Channel.EMAIL,
+            recipient=booking.email,
+            dedupe_key=f"{key}:email",
+            context=context,
+            booking=booking,
+        )
+    ]
+    if booking.sms_consent:
+        now = timezone.now()
+        messages.append(
+            outbox_message(
+                kind=kind,
+                channel=Channel.SMS,
+                recipient=booking.phone,
+                dedupe_key=f"{key}:sms",
+                context=context,
+                booking=booking,
+                send_after=now if urgent else after_quiet_hours(now, context["clinic"].tz),
+            )
+        )
+    return messages
 
 
 def _notify_patient(booking: Booking, kind: str, key: str, *, context: dict | None = None, urgent=False) -> None:
-    """Email the patient, and text them too when they agreed to texts (never in quiet hours unless urgent)."""
-    context = context or booking_context(booking)
-    tz = context["clinic"].tz
-    message_queue(
-        kind=kind,
-        channel=Channel.EMAIL,
-        recipient=booking.email,
-        dedupe_key=f"{key}:email",
-        context=context,
-        booking=booking,
-    )
-    if booking.sms_consent:
-        now = timezone.now()
-        message_queue(
-            kind=kind,
-            channel=Channel.SMS,
-            recipient=booking.phone,
-            dedupe_key=f"{key}:sms",
-            context=context,
-            booking=booking,
-            send_after=now if urgent else after_quiet_hours(now, tz),
-        )
+    messages_queue(_patient_messages(booking, kind, key, context or booking_context(booking), urgent=urgent))
 
 
 def notify_booking_confirmed(booking: Booking) -> None:
     context = booking_context(booking)
     # The patient has just booked and is waiting for it: no quiet-hours delay.
-    _notify_patient(booking, Kind.CONFIRMATION, f"booking:{booking.pk}:confirmation", context=context, urgent=True)
-    message_queue(
+    patient = _patient_messages(booking, Kind.CONFIRMATION, f"booking:{booking.pk}:confirmation", context, urgent=True)
+    clinic = outbox_message(
         kind=Kind.CLINIC_NEW_BOOKING,
         channel=Channel.EMAIL,
         recipient=context["clinic"].email,
         dedupe_key=f"booking:{booking.pk}:clinic_new_booking:email",
-        context={
-            **context,
-            "admin_link": admin_link(booking),
-        },
+        context={**context, "admin_link": admin_link(booking)},
         booking=booking,
     )
+    messages_queue([*patient, clinic])
 
 
 def notify_booking_cancelled(booking: Booking) -> None:

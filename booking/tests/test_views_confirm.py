@@ -203,6 +203,14 @@ def test_confirm_post_without_csrf_token_is_a_friendly_403_and_books_nothing(ser
     assert confirm(browser, slot, {**fields, "csrfmiddlewaretoken": token}).status_code == 302
 
 
+@pytest.mark.parametrize("valid", [True, False], ids=["complete form", "incomplete form"])
+def test_confirming_a_time_that_does_not_exist_is_a_friendly_404(client, service, promotion, valid):
+    slot = slot_at(service, PROMO_DAY, 10)
+    fields = hidden_fields(review(client, slot)) if valid else {"name": "Michael Green"}
+    says(client.post(f"/book/time/{slot.pk + 1000}/confirm/", fields), FRIENDLY_404, status=404)
+    assert not Booking.objects.exists()
+
+
 # The booking page ----------------------------------------------------------------------------------
 
 
@@ -210,3 +218,18 @@ def test_confirm_post_without_csrf_token_is_a_friendly_403_and_books_nothing(ser
 def test_unknown_booking_reference_is_a_friendly_404(client, service, reference):
     BookingFactory(slot=slot_at(service, PROMO_DAY, 10))
     says(client.get(f"/booking/{reference}/"), FRIENDLY_404, status=404)
+
+
+def test_confirming_queues_every_message_in_one_insert_within_its_query_budget(
+    client, service, promotion, django_assert_max_num_queries
+):
+    slot = slot_at(service, PROMO_DAY, 10)
+    fields = hidden_fields(review(client, slot))
+    # The locked checks (slot, closures, seats, the offer, its spots, one per patient, its spots again);
+    # the booking and its event; its payments and the opt-out list; the three messages in one insert and one
+    # read; the session; the transaction's savepoints; and on PostgreSQL its lock timeout.
+    with django_assert_max_num_queries(23) as queries:
+        confirm(client, slot, fields)
+    message_inserts = [q for q in queries.captured_queries if 'INTO "notifications_message"' in q["sql"]]
+    assert len(message_inserts) == 1
+    assert Booking.objects.get().messages.count() == 3  # the patient's email and text, the clinic's email
