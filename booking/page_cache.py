@@ -1,13 +1,19 @@
 """The public availability pages (the offer, the days, a day's times), kept for a moment under a rush.
 
-Each process keeps a rendered page for PAGE_CACHE_SECONDS and forgets them all
-the moment it changes a booking, a slot or an offer; so a count or a free time
-may lag a change made in another process by that long, never more. The booking
-itself always counts again under its row locks. Only a page that is the same
-for every visitor is kept (no cookie set, no session read), and browsers are
-told not to keep any, so a patient's own reload is as fresh as the server's.
+Each process keeps a rendered page for PAGE_CACHE_SECONDS and marks them all
+stale the moment it changes a booking, a slot or an offer; so a count or a free
+time may lag a change made in another process by that long, never more. The
+booking itself always counts again under its row locks.
+
+One thread at a time renders a page afresh. Meanwhile the others serve the copy
+it replaces or, when there is none yet (the first visit, or after MAX_PAGES),
+wait for its render instead of repeating it: a crowd arriving at once costs one
+render per process, not one each. Only a page that is the same for every
+visitor is kept (no cookie set, no session read), and browsers are told not to
+keep any, so a patient's own reload is as fresh as the server's.
 """
 
+import threading
 import time
 from functools import wraps
 
@@ -17,32 +23,54 @@ from django.http import HttpResponse
 from django.utils.cache import add_never_cache_headers
 
 MAX_PAGES = 500  # a bound on memory: day pages are one per date asked for
+RENDER_WAIT_SECONDS = 5  # how long a visitor waits for another thread's render before rendering too
 
-_kept: dict[str, tuple[float, bytes, dict]] = {}  # path -> (kept until, content, headers)
-_rendering: set[str] = set()  # paths one thread is rendering afresh; the others serve the kept copy meanwhile
+_kept: dict[str, tuple[float, bytes, dict]] = {}  # path -> (fresh until, content, headers)
+_rendering: dict[str, threading.Event] = {}  # path -> set when the thread rendering it afresh is done
+_lock = threading.Lock()
 
 
 def availability_page(view):
     @wraps(view)
     def page(request, *args, **kwargs):
-        now, path = time.time(), request.get_full_path()
-        kept = _kept.get(path) if request.method == "GET" else None
-        if kept and (kept[0] > now or path in _rendering):
-            response = HttpResponse(kept[1], headers=kept[2])
+        if request.method == "GET":
+            response = _kept_or_rendered(request, lambda: view(request, *args, **kwargs))
         else:
-            _rendering.add(path)
-            try:
-                response = view(request, *args, **kwargs)
-            finally:
-                _rendering.discard(path)
-            if request.method == "GET" and _same_for_everyone(request, response):
-                if len(_kept) >= MAX_PAGES:
-                    _kept.clear()
-                _kept[path] = (now + settings.PAGE_CACHE_SECONDS, response.content, dict(response.items()))
+            response = view(request, *args, **kwargs)
         add_never_cache_headers(response)
         return response
 
     return page
+
+
+def _kept_or_rendered(request, render) -> HttpResponse:
+    path = request.get_full_path()
+    for waited in (False, True):
+        with _lock:
+            kept = _kept.get(path)
+            if kept and kept[0] > time.time():
+                return HttpResponse(kept[1], headers=kept[2])
+            rendering = _rendering.get(path)
+            if rendering is None:
+                _rendering[path] = done = threading.Event()
+                break
+        if kept:  # another thread is rendering it afresh: serve the copy it replaces
+            return HttpResponse(kept[1], headers=kept[2])
+        if waited or not rendering.wait(RENDER_WAIT_SECONDS):
+            return render()  # its render was not one to keep, or is slow: render this one too
+    started = time.time()
+    try:
+        response = render()
+        if _same_for_everyone(request, response):
+            with _lock:
+                if len(_kept) >= MAX_PAGES:
+                    _kept.clear()
+                _kept[path] = (started + settings.PAGE_CACHE_SECONDS, response.content, dict(response.items()))
+    finally:
+        with _lock:
+            del _rendering[path]
+        done.set()
+    return response
 
 
 def _same_for_everyone(request, response) -> bool:
@@ -58,7 +86,13 @@ def _same_for_everyone(request, response) -> bool:
 
 
 def forget_pages(**kwargs) -> None:
-    """Drop the kept pages now, and again once the change is visible (a read in between may have kept one)."""
-    _kept.clear()
+    """Mark the kept pages stale now, and again once the change is visible (a read in between may have kept one)."""
+    _mark_stale()
     if transaction.get_connection().in_atomic_block:
-        transaction.on_commit(_kept.clear)
+        transaction.on_commit(_mark_stale)
+
+
+def _mark_stale() -> None:
+    with _lock:
+        for path, (_, content, headers) in _kept.items():
+            _kept[path] = (0.0, content, headers)

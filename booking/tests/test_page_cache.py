@@ -1,14 +1,20 @@
 """The availability pages are kept for a moment, forgotten on any change here, and never stale for longer."""
 
+import itertools
+import threading
+import time
 from datetime import timedelta
 
 import pytest
 import time_machine
 from django.db import connection
+from django.http import HttpResponse
+from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from booking.models import Booking
+from booking.page_cache import availability_page, forget_pages
 from booking.services import booking_cancel, booking_create
 from booking.tests.factories import SlotFactory
 from booking.tests.pages import page
@@ -65,3 +71,68 @@ def test_a_change_made_by_another_process_shows_within_two_seconds(client, slot,
         assert spots_line(client) == "8 of 8 discounted spots left"
         clock.shift(timedelta(seconds=settings.PAGE_CACHE_SECONDS + 0.1))
         assert spots_line(client) == "7 of 8 discounted spots left"
+
+
+PAGE_NUMBERS = itertools.count()
+
+
+class SlowPage:
+    """A page that takes as long as the test says to render, counting its renders."""
+
+    def __init__(self):
+        self.path = f"/page-{next(PAGE_NUMBERS)}/"  # a page no other test has kept
+        self.renders = 0
+        self.release = threading.Event()
+        self.view = availability_page(self.render)
+
+    def render(self, request):
+        self.renders += 1
+        assert self.release.wait(5), "the test never let the render finish"
+        return HttpResponse(f"render {self.renders}")
+
+    def get(self) -> bytes:
+        return self.view(RequestFactory().get(self.path)).content
+
+    def get_in_threads(self, visitors: int) -> list:
+        """`visitors` GET the page at once; returns their threads and, once joined, what each was shown."""
+        shown = []
+        threads = [threading.Thread(target=lambda: shown.append(self.get())) for _ in range(visitors)]
+        for thread in threads:
+            thread.start()
+        return threads, shown
+
+
+def wait_until(condition):
+    for _ in range(500):
+        if condition():
+            return
+        time.sleep(0.01)
+    raise AssertionError("timed out")
+
+
+def test_a_crowd_arriving_at_once_waits_for_one_render_instead_of_each_rendering():
+    page_ = SlowPage()
+    threads, shown = page_.get_in_threads(8)
+    wait_until(lambda: page_.renders == 1)
+    time.sleep(0.1)  # the other seven have arrived meanwhile
+    page_.release.set()
+    for thread in threads:
+        thread.join(5)
+    assert page_.renders == 1
+    assert shown == [b"render 1"] * 8
+
+
+def test_after_a_change_one_visitor_renders_afresh_while_the_others_are_shown_the_previous_copy():
+    page_ = SlowPage()
+    page_.release.set()
+    assert page_.get() == b"render 1"
+    forget_pages()
+    page_.release.clear()
+    threads, shown = page_.get_in_threads(1)  # renders afresh, and takes its time
+    wait_until(lambda: page_.renders == 2)
+    assert page_.get() == b"render 1"  # not kept waiting meanwhile
+    page_.release.set()
+    threads[0].join(5)
+    assert shown == [b"render 2"]
+    assert page_.get() == b"render 2"
+    assert page_.renders == 2
