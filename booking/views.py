@@ -32,13 +32,14 @@ def _local(slot: Slot):
 
 
 def _unavailable(request, slot: Slot, message: str, *, status: int = 409):
-    context = {"message": message, "day": _local(slot).date()}
+    context = {"message": message, "day": _local(slot).date(), "clinic": slot.service.clinic}
     return render(request, "booking/unavailable.html", context, status=status)
 
 
 def _details(request, slot: Slot, form: PatientDetailsForm, *, status: int | None = None):
     context = {
         "slot": slot,
+        "clinic": slot.service.clinic,
         "starts_at": _local(slot),
         "form": form,
         "quote": quote_slot(slot=slot, now=timezone.now()),
@@ -47,7 +48,14 @@ def _details(request, slot: Slot, form: PatientDetailsForm, *, status: int | Non
 
 
 def _review(request, slot: Slot, form: ConfirmBookingForm, quote: Quote, *, message: str = "", status: int = 200):
-    context = {"slot": slot, "starts_at": _local(slot), "form": form, "quote": quote, "message": message}
+    context = {
+        "slot": slot,
+        "clinic": slot.service.clinic,
+        "starts_at": _local(slot),
+        "form": form,
+        "quote": quote,
+        "message": message,
+    }
     return render(request, "booking/review.html", context, status=status)
 
 
@@ -64,6 +72,8 @@ def landing(request):
         "opening_hours": clinic.opening_hours.all() if clinic else [],
         "closes_at": timezone.localtime(offer.promotion.closes_at, clinic.tz) if offer else None,
     }
+    if clinic:
+        context["clinic"] = clinic
     return render(request, "booking/landing.html", context)
 
 
@@ -72,7 +82,7 @@ def landing(request):
 def book_days(request):
     service = _service_or_404()
     days = bookable_days(service=service, now=timezone.now())
-    return render(request, "booking/book_days.html", {"service": service, "days": days})
+    return render(request, "booking/book_days.html", {"service": service, "clinic": service.clinic, "days": days})
 
 
 @require_safe
@@ -82,7 +92,7 @@ def book_day(request, day):
     now = timezone.now()
     options = availability_for_day(service=service, day=day, now=now)
     day_full = not options and day_is_full(service, day, now=now)
-    context = {"service": service, "day": day, "options": options, "day_full": day_full}
+    context = {"service": service, "clinic": service.clinic, "day": day, "options": options, "day_full": day_full}
     return render(request, "booking/book_day.html", context)
 
 

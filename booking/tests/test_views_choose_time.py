@@ -83,7 +83,7 @@ def _listed(url, response) -> int:
     return 0
 
 
-@pytest.mark.parametrize("url, budget", [("/", 3), ("/book/", 5), (f"/book/{PROMO_DAY}/", 5)])
+@pytest.mark.parametrize("url, budget", [("/", 2), ("/book/", 4), (f"/book/{PROMO_DAY}/", 4)])
 def test_page_runs_the_same_queries_for_one_day_or_six_weeks_of_slots(client, service, promotion, url, budget):
     # One day of slots, only its first one bookable: the day page lists one time and the days page one day.
     slots_generate(service=service, start=PROMO_DAY, end=PROMO_DAY)

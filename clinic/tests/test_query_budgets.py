@@ -81,7 +81,7 @@ BUDGETS = {
     "move day": 6,
     "move to": 6,
     "cancel": 3,
-    "details": 6,
+    "details": 5,
     "join offer": 4,
     "join day": 5,
     "claim": 2,
