@@ -29,6 +29,7 @@ import os
 import queue
 import random
 import re
+import runpy
 import shutil
 import signal
 import socket
@@ -69,9 +70,11 @@ def parse_args(argv=None):
     p.add_argument("--duration", type=float, default=9.0, help="seconds per page throughput test (default 9)")
     p.add_argument("--rounds", type=int, default=3, help="interleaved rounds the page tests are split into (3)")
     p.add_argument("--port", type=int, default=int(os.environ.get("BENCH_PORT", 8765)))
-    p.add_argument("--workers", type=int, default=3, help="gunicorn worker processes (default 3)")
-    p.add_argument("--threads", type=int, default=8, help="threads per gunicorn worker (default 8)")
-    p.add_argument("--worker-class", default="gthread", choices=["gthread", "sync"], help="gunicorn worker class")
+    p.add_argument("--workers", type=int, help="gunicorn worker processes (default: gunicorn.conf.py's, one per core)")
+    p.add_argument("--threads", type=int, help="threads per gunicorn worker (default: gunicorn.conf.py's, 2)")
+    p.add_argument(
+        "--worker-class", choices=["gthread", "sync"], help="gunicorn worker class (gunicorn.conf.py: gthread)"
+    )
     p.add_argument("--database", default="clinic_bench", help="PostgreSQL database to (re)create")
     p.add_argument("--pg", default="postgres://postgres@127.0.0.1:5432", help="PostgreSQL server URL, no database")
     p.add_argument("--redis", default="redis://127.0.0.1:6379/9", help="Redis database for cache and Celery queue")
@@ -254,18 +257,15 @@ class Server:
         self.process = None
 
     def command(self) -> list[str]:
+        """gunicorn as the Procfile runs it (its settings from gunicorn.conf.py), unless the options say otherwise."""
         a = self.args
+        overrides = {"--worker-class": a.worker_class, "--workers": a.workers, "--threads": a.threads}
         return [
             str(VENV_BIN / "gunicorn"),
             "clinic.wsgi",
             "--bind",
             f"127.0.0.1:{a.port}",
-            "--worker-class",
-            a.worker_class,
-            "--workers",
-            str(a.workers),
-            "--threads",
-            str(a.threads),
+            *(item for option, value in overrides.items() if value is not None for item in (option, str(value))),
             "--keep-alive",
             "30",
             "--backlog",
@@ -273,6 +273,15 @@ class Server:
             "--error-logfile",
             str(self.log),
         ]
+
+    def describe(self) -> str:
+        """The worker class, workers and threads this server runs, gunicorn.conf.py's where not overridden."""
+        conf = runpy.run_path(str(PROJECT_DIR / "gunicorn.conf.py"))
+        a = self.args
+        worker_class = a.worker_class or conf["worker_class"]
+        workers = a.workers or conf["workers"]
+        threads = 1 if worker_class == "sync" else (a.threads or conf["threads"])
+        return f"{worker_class}, {workers} workers x {threads} threads"
 
     def start(self) -> None:
         try:
@@ -798,7 +807,7 @@ def main(argv=None) -> int:
         f"({PROMO_SPOTS} discounted + {seeded['seats'] - PROMO_SPOTS} regular)"
     )
     server = Server(args, env)
-    print("gunicorn: " + " ".join(server.command()[1:]))
+    print("gunicorn: " + " ".join(server.command()[1:]) + f" ({server.describe()})")
     server.start()
     meter = CpuMeter(server, args.database)
     load = os.getloadavg()[0]
