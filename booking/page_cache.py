@@ -1,16 +1,17 @@
 """The public availability pages (the offer, the days, a day's times), kept for a moment under a rush.
 
-Each process keeps a rendered page for PAGE_CACHE_SECONDS and marks them all
-stale the moment it changes a booking, a slot or an offer; so a count or a free
-time may lag a change made in another process by that long, never more. The
-booking itself always counts again under its row locks.
+Each process keeps a rendered page for PAGE_CACHE_SECONDS and forgets them all
+the moment it changes a booking, a slot or an offer; so a count or a free time
+may lag a change made in another process by that long (twice that for a visitor
+shown the previous copy while it is rendered afresh), never more. The booking
+itself always counts again under its row locks.
 
-One thread at a time renders a page afresh. Meanwhile the others serve the copy
-it replaces or, when there is none yet (the first visit, or after MAX_PAGES),
-wait for its render instead of repeating it: a crowd arriving at once costs one
-render per process, not one each. Only a page that is the same for every
-visitor is kept (no cookie set, no session read), and browsers are told not to
-keep any, so a patient's own reload is as fresh as the server's.
+One thread at a time renders a page. Meanwhile the others are shown the copy
+it replaces if that has only just expired, or else wait for its render instead
+of repeating it: a crowd arriving at once costs one render per process, not
+one each. Only a page that is the same for every visitor is kept (no cookie
+set, no session read), and browsers are told not to keep any, so a patient's
+own reload is as fresh as the server's.
 """
 
 import threading
@@ -54,8 +55,8 @@ def _kept_or_rendered(request, render) -> HttpResponse:
             if rendering is None:
                 _rendering[path] = done = threading.Event()
                 break
-        if kept:  # another thread is rendering it afresh: serve the copy it replaces
-            return HttpResponse(kept[1], headers=kept[2])
+        if kept and kept[0] + settings.PAGE_CACHE_SECONDS > time.time():
+            return HttpResponse(kept[1], headers=kept[2])  # only just expired: shown while it is rendered afresh
         if waited or not rendering.wait(RENDER_WAIT_SECONDS):
             return render()  # its render was not one to keep, or is slow: render this one too
     started = time.time()
@@ -86,13 +87,12 @@ def _same_for_everyone(request, response) -> bool:
 
 
 def forget_pages(**kwargs) -> None:
-    """Mark the kept pages stale now, and again once the change is visible (a read in between may have kept one)."""
-    _mark_stale()
+    """Forget the kept pages now, and again once the change is visible (a read in between may have kept one)."""
+    _forget()
     if transaction.get_connection().in_atomic_block:
-        transaction.on_commit(_mark_stale)
+        transaction.on_commit(_forget)
 
 
-def _mark_stale() -> None:
+def _forget() -> None:
     with _lock:
-        for path, (_, content, headers) in _kept.items():
-            _kept[path] = (0.0, content, headers)
+        _kept.clear()
