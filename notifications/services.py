@@ -186,6 +186,10 @@ def messages_queue(messages: list[Message]) -> list[Message]:
     Message.objects.bulk_create(messages, ignore_conflicts=True)
     keys = [message.dedupe_key for message in messages]
     rows = {row.dedupe_key: row for row in Message.objects.filter(dedupe_key__in=keys)}
+    for message in messages:
+        if message.dedupe_key not in rows:  # SQLite's INSERT OR IGNORE also skips a row it cannot store
+            message.save(force_insert=True)  # which raises the reason, as PostgreSQL's insert does
+            rows[message.dedupe_key] = message
     now = timezone.now()
     for row in rows.values():
         if row.status == Status.QUEUED and row.send_after <= now:

@@ -12,6 +12,7 @@ import pytest
 import time_machine
 from django.core import mail
 from django.core.mail.backends.base import BaseEmailBackend
+from django.db import IntegrityError, transaction
 from icalendar import Calendar
 
 from booking.links import manage_link
@@ -23,7 +24,7 @@ from booking.tests.factories import ClinicFactory, PromotionFactory, ServiceFact
 from booking.tests.stripe_fakes import event, recorded, signature_header
 from notifications.inbound import inbound_text_handle
 from notifications.models import InboundText, Message
-from notifications.services import messages_send_due, reminders_queue
+from notifications.services import messages_queue, messages_send_due, notify_booking_confirmed, reminders_queue
 
 pytestmark = pytest.mark.django_db
 
@@ -150,6 +151,34 @@ def test_both_email_rows_are_sent_with_the_message_id_as_provider_id(
         assert row.provider_id.startswith("<") and row.provider_id.endswith("@projectperformancept.com>")
         assert row.sent_at == NOW
     assert rows[0].provider_id != rows[1].provider_id
+
+
+def test_confirming_again_queues_nothing_more_and_sends_nothing_twice(
+    service, patient, django_capture_on_commit_callbacks
+):
+    booking = book(service, patient, django_capture_on_commit_callbacks)
+    with django_capture_on_commit_callbacks(execute=True):
+        notify_booking_confirmed(booking)
+
+    rows = Message.objects.filter(booking=booking)
+    assert sorted((m.kind, m.channel, m.status, m.attempts) for m in rows) == [
+        (Kind.CLINIC_NEW_BOOKING, Message.Channel.EMAIL, Status.SENT, 1),
+        (Kind.CONFIRMATION, Message.Channel.EMAIL, Status.SENT, 1),
+        (Kind.CONFIRMATION, Message.Channel.SMS, Status.SENT, 1),
+    ]
+    assert len(mail.outbox) == 2
+
+
+def test_a_message_the_outbox_cannot_store_is_refused_on_every_database(
+    service, patient, django_capture_on_commit_callbacks
+):
+    booking = book(service, patient, django_capture_on_commit_callbacks)
+    broken = Message(booking=booking, kind=Kind.CONFIRMATION, channel=Message.Channel.EMAIL, body=None)
+    broken.recipient, broken.dedupe_key = patient.email, "test:broken"
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        messages_queue([broken])
+    assert not Message.objects.filter(dedupe_key="test:broken").exists()
 
 
 # Time zones ----------------------------------------------------------------------------------------
