@@ -259,7 +259,8 @@ class Server:
     def command(self) -> list[str]:
         """gunicorn as the Procfile runs it (its settings from gunicorn.conf.py), unless the options say otherwise."""
         a = self.args
-        overrides = {"--worker-class": a.worker_class, "--workers": a.workers, "--threads": a.threads}
+        threads = 1 if a.worker_class == "sync" else a.threads  # gunicorn runs gthread whenever threads > 1
+        overrides = {"--worker-class": a.worker_class, "--workers": a.workers, "--threads": threads}
         return [
             str(VENV_BIN / "gunicorn"),
             "clinic.wsgi",

@@ -25,7 +25,7 @@ def gunicorn_config(monkeypatch, **environ) -> Config:
 def test_by_default_a_threaded_worker_per_core(monkeypatch):
     config = gunicorn_config(monkeypatch)
     assert config.worker_class_str == "gthread"
-    assert config.workers == os.cpu_count()
+    assert config.workers == len(os.sched_getaffinity(0))
     assert config.threads == 2
     assert config.logger_class.__name__ == "PrivateLinksMasked"
 
@@ -37,4 +37,4 @@ def test_the_environment_sets_workers_and_threads(monkeypatch):
 
 def test_an_empty_setting_keeps_the_default(monkeypatch):
     config = gunicorn_config(monkeypatch, WEB_CONCURRENCY="", GUNICORN_THREADS="")
-    assert (config.workers, config.threads) == (os.cpu_count(), 2)
+    assert (config.workers, config.threads) == (len(os.sched_getaffinity(0)), 2)
