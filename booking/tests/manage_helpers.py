@@ -1,6 +1,5 @@
 """Helpers for the private-link tests: bookings made as patients make them, links, and Stripe paying for them."""
 
-import json
 from urllib.parse import quote
 
 from django.utils import timezone
@@ -11,9 +10,8 @@ from booking.payments import checkout_hold, checkout_start, paid_online_cents
 from booking.rules import Patient, quote_slot
 from booking.services import booking_create, booking_hold
 from booking.tests.pages import PROMO_DAY, slot_at
-from booking.tests.stripe_fakes import event, recorded, signature_header
+from booking.tests.stripe_fakes import event, paid_checkout_session, post_events
 
-WEBHOOK = "/webhooks/stripe/"
 INTENT = "pi_test_first"
 DANA_P = Patient(name="Dana Cruz", email="dana@example.com", phone="+18585550199")
 
@@ -34,26 +32,9 @@ def fresh(booking: Booking) -> Booking:
     return Booking.objects.select_related("slot", "promotion").get(pk=booking.pk)
 
 
-def post_event(client, payload: dict) -> None:
-    body = json.dumps(payload)
-    response = client.post(WEBHOOK, body, content_type="application/json", HTTP_STRIPE_SIGNATURE=signature_header(body))
-    assert response.status_code == 200, response.content
-
-
 def session_completed(client, payment: Payment, intent: str) -> None:
     """Stripe's signed checkout.session.completed for our session: paid by card."""
-    session = recorded("checkout_session")
-    session.update(
-        id=payment.checkout_session_id,
-        client_reference_id=payment.booking.reference,
-        metadata={"booking_reference": payment.booking.reference},
-        amount_total=payment.amount_cents,
-        status="complete",
-        payment_status="paid",
-        payment_intent=intent,
-        url=None,
-    )
-    post_event(client, event("checkout.session.completed", session))
+    post_events(client, event("checkout.session.completed", paid_checkout_session(payment, payment_intent=intent)))
 
 
 def paid_online(client, slot, patient: Patient, price_cents: int) -> Booking:

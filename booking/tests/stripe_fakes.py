@@ -15,6 +15,7 @@ import stripe
 RECORDED = Path(__file__).parent / "stripe_json"
 WEBHOOK_SECRET = "whsec_test_clinic"
 SECRET_KEY = "sk_test_clinic"
+WEBHOOK_URL = "/webhooks/stripe/"
 
 
 def recorded(name: str) -> dict:
@@ -129,3 +130,31 @@ def signature_header(payload: str, *, secret: str = WEBHOOK_SECRET, timestamp: i
     timestamp = int(time.time()) if timestamp is None else timestamp
     digest = hmac.new(secret.encode(), f"{timestamp}.{payload}".encode(), hashlib.sha256).hexdigest()
     return f"t={timestamp},v1={digest}"
+
+
+def checkout_session(payment, **changes) -> dict:
+    """The checkout.session object Stripe puts in an event for this payment."""
+    session = recorded("checkout_session")
+    session.update(
+        id=payment.checkout_session_id,
+        client_reference_id=payment.booking.reference,
+        metadata={"booking_reference": payment.booking.reference},
+        amount_total=payment.amount_cents,
+    )
+    return {**session, **changes}
+
+
+def paid_checkout_session(payment, **changes) -> dict:
+    """The same session, paid by card."""
+    paid = {"status": "complete", "payment_status": "paid", "payment_intent": "pi_test_0001", "url": None}
+    return checkout_session(payment, **{**paid, **changes})
+
+
+def post_events(client, *events: dict) -> None:
+    """Deliver events to the webhook as Stripe does, signed, one request each; each must be taken."""
+    for one in events:
+        body = json.dumps(one)
+        response = client.post(
+            WEBHOOK_URL, body, content_type="application/json", HTTP_STRIPE_SIGNATURE=signature_header(body)
+        )
+        assert response.status_code == 200, response.content

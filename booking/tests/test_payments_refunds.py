@@ -1,6 +1,5 @@
 """Refunds through Stripe: asked for once, retried with the same key, reported back by webhook, run from the admin."""
 
-import json
 from datetime import timedelta
 
 import pytest
@@ -21,23 +20,13 @@ from booking.payments import (
 )
 from booking.services import booking_hold
 from booking.tests.factories import BookingFactory, SlotFactory
-from booking.tests.stripe_fakes import event, recorded, signature_header
+from booking.tests.stripe_fakes import event, paid_checkout_session, post_events, recorded
 
 pytestmark = pytest.mark.django_db
 
-WEBHOOK = "/webhooks/stripe/"
 INTENT = "pi_test_0001"
 REFUNDS = ("POST", "/v1/refunds")
 REASON = "Cancelled by the front desk"
-
-
-def post_event(client, payload: dict | list[dict]) -> None:
-    for one in payload if isinstance(payload, list) else [payload]:
-        body = json.dumps(one)
-        response = client.post(
-            WEBHOOK, body, content_type="application/json", HTTP_STRIPE_SIGNATURE=signature_header(body)
-        )
-        assert response.status_code == 200
 
 
 def refund_object(refund_id: str, amount: int, status: str = "succeeded", **changes) -> dict:
@@ -75,18 +64,7 @@ def payment(client, stripe_recorder, slot, patient) -> Payment:
     booking = booking_hold(slot_id=slot.pk, patient=patient, quoted_price_cents=99_00, hold_for=checkout_hold())
     checkout_start(booking=booking)
     payment = Payment.objects.get(booking=booking)
-    session = recorded("checkout_session")
-    session.update(
-        id=payment.checkout_session_id,
-        client_reference_id=booking.reference,
-        metadata={"booking_reference": booking.reference},
-        amount_total=99_00,
-        status="complete",
-        payment_status="paid",
-        payment_intent=INTENT,
-        url=None,
-    )
-    post_event(client, event("checkout.session.completed", session))
+    post_events(client, event("checkout.session.completed", paid_checkout_session(payment, payment_intent=INTENT)))
     payment.refresh_from_db()
     assert (payment.status, payment.payment_intent_id, payment.amount_cents) == ("paid", INTENT, 99_00)
     return payment
@@ -330,7 +308,7 @@ def test_refund_send_leaves_a_refund_past_requested_alone(payment, stripe_record
 
 
 def test_charge_refunded_records_a_refund_made_in_the_dashboard(client, payment, stripe_recorder):
-    post_event(client, charge_refunded(99_00, refund_object("re_dash_1", 99_00)))
+    post_events(client, *charge_refunded(99_00, refund_object("re_dash_1", 99_00)))
 
     payment.refresh_from_db()
     assert (payment.status, payment.amount_refunded_cents) == ("refunded", 99_00)
@@ -345,12 +323,12 @@ def test_dashboard_refunds_in_parts_follow_the_charge_and_count_against_what_is_
     client, payment, stripe_recorder, django_capture_on_commit_callbacks
 ):
     first = refund_object("re_dash_1", 40_00)
-    post_event(client, charge_refunded(40_00, first))
+    post_events(client, *charge_refunded(40_00, first))
     payment.refresh_from_db()
     assert (payment.status, payment.amount_refunded_cents) == ("paid", 40_00)
     assert payment_refundable_cents(payment) == 59_00
 
-    post_event(client, charge_refunded(70_00, first, refund_object("re_dash_2", 30_00)))
+    post_events(client, *charge_refunded(70_00, first, refund_object("re_dash_2", 30_00)))
     payment.refresh_from_db()
     assert (payment.status, payment.amount_refunded_cents) == ("paid", 70_00)
     assert sorted(Refund.objects.values_list("stripe_refund_id", "amount_cents")) == [
@@ -368,7 +346,7 @@ def test_charge_refunded_matches_our_refund_by_the_key_in_its_metadata(client, p
     ours = Refund.objects.create(payment=payment, amount_cents=50_00, reason=REASON, idempotency_key="desk-7")
 
     reported = refund_object("re_from_stripe", 50_00, metadata={"refund_key": "desk-7"})
-    post_event(client, charge_refunded(50_00, reported))
+    post_events(client, *charge_refunded(50_00, reported))
 
     ours.refresh_from_db()
     assert Refund.objects.count() == 1
@@ -384,8 +362,8 @@ def test_charge_refunded_arriving_late_never_lowers_the_amount_refunded(client, 
     older = charge_refunded(40_00, part, event_id="evt_test_older")
     newer = charge_refunded(99_00, part, rest, event_id="evt_test_newer")
 
-    post_event(client, newer)
-    post_event(client, older)  # delivered out of order
+    post_events(client, *newer)
+    post_events(client, *older)  # delivered out of order
 
     payment.refresh_from_db()
     assert (payment.status, payment.amount_refunded_cents) == ("refunded", 99_00)
@@ -397,8 +375,8 @@ def test_charge_refunded_arriving_late_never_moves_a_refund_back(client, payment
     older = charge_refunded(99_00, refund_object("re_dash_1", 99_00, status="pending"), event_id="evt_test_older")
     newer = charge_refunded(99_00, refund_object("re_dash_1", 99_00, status="succeeded"), event_id="evt_test_newer")
 
-    post_event(client, newer)
-    post_event(client, older)  # delivered out of order
+    post_events(client, *newer)
+    post_events(client, *older)  # delivered out of order
 
     assert Refund.objects.get().status == "succeeded"
 
@@ -476,7 +454,7 @@ def test_admin_links_go_to_live_dashboard_with_a_live_key(staff_client, payment,
 def test_what_is_left_counts_stripes_total_and_refunds_not_yet_sent(
     client, payment, stripe_recorder, django_capture_on_commit_callbacks
 ):
-    post_event(client, charge_refunded(40_00))  # a dashboard refund we have no row for yet
+    post_events(client, *charge_refunded(40_00))  # a dashboard refund we have no row for yet
     payment.refresh_from_db()
     stripe_recorder.fail_next(500, times=3)
     with django_capture_on_commit_callbacks(execute=True):

@@ -14,11 +14,17 @@ from booking.payments import checkout_hold, checkout_start
 from booking.rules import Patient
 from booking.services import booking_create, booking_hold
 from booking.tests.factories import SlotFactory
-from booking.tests.stripe_fakes import event, recorded, signature_header
+from booking.tests.stripe_fakes import (
+    WEBHOOK_URL,
+    checkout_session,
+    event,
+    paid_checkout_session,
+    recorded,
+    signature_header,
+)
 
 pytestmark = pytest.mark.django_db
 
-URL = "/webhooks/stripe/"
 PATIENT = Patient(name="Michael Green", email="michael@example.com", phone="+16195550123")
 OTHER = Patient(name="Dana Cruz", email="dana@example.com", phone="+18585550199")
 
@@ -26,24 +32,7 @@ OTHER = Patient(name="Dana Cruz", email="dana@example.com", phone="+18585550199"
 def post(client, payload, *, header=None, **signing):
     body = payload if isinstance(payload, str) else json.dumps(payload)
     headers = {} if header is False else {"HTTP_STRIPE_SIGNATURE": header or signature_header(body, **signing)}
-    return client.post(URL, body, content_type="application/json", **headers)
-
-
-def session_object(payment: Payment, **changes) -> dict:
-    """The checkout.session object Stripe puts in the event for this payment."""
-    session = recorded("checkout_session")
-    session.update(
-        id=payment.checkout_session_id,
-        client_reference_id=payment.booking.reference,
-        metadata={"booking_reference": payment.booking.reference},
-        amount_total=payment.amount_cents,
-    )
-    return {**session, **changes}
-
-
-def paid_session(payment: Payment, **changes) -> dict:
-    paid = {"status": "complete", "payment_status": "paid", "payment_intent": "pi_test_0001", "url": None}
-    return session_object(payment, **{**paid, **changes})
+    return client.post(WEBHOOK_URL, body, content_type="application/json", **headers)
 
 
 @pytest.fixture
@@ -68,7 +57,7 @@ def state(payment):
 
 
 def test_paid_session_confirms_the_booking(client, payment):
-    response = post(client, event("checkout.session.completed", paid_session(payment)))
+    response = post(client, event("checkout.session.completed", paid_checkout_session(payment)))
     assert response.status_code == 200
     assert state(payment) == ("confirmed", "paid")
     assert payment.payment_intent_id == "pi_test_0001"
@@ -86,14 +75,14 @@ def test_paid_session_confirms_the_booking(client, payment):
     ids=["missing", "unparseable", "wrong-secret", "stale"],
 )
 def test_unverifiable_events_are_refused_and_change_nothing(client, payment, signing):
-    response = post(client, event("checkout.session.completed", paid_session(payment)), **signing)
+    response = post(client, event("checkout.session.completed", paid_checkout_session(payment)), **signing)
     assert response.status_code == 400
     assert state(payment) == ("held", "open")
     assert not StripeEvent.objects.exists()
 
 
 def test_tampered_body_is_refused(client, payment):
-    genuine = json.dumps(event("checkout.session.completed", session_object(payment)))
+    genuine = json.dumps(event("checkout.session.completed", checkout_session(payment)))
     header = signature_header(genuine)
     tampered = genuine.replace('"payment_status": "unpaid"', '"payment_status": "paid"')
     assert tampered != genuine
@@ -112,9 +101,9 @@ def test_malformed_signed_payloads_are_400_not_500(client, stripe_recorder, db, 
 def test_webhook_is_post_only_and_needs_no_csrf_token(client, stripe_recorder, payment):
     from django.test import Client
 
-    assert client.get(URL).status_code == 405
+    assert client.get(WEBHOOK_URL).status_code == 405
     strict = Client(enforce_csrf_checks=True)
-    assert post(strict, event("checkout.session.completed", paid_session(payment))).status_code == 200
+    assert post(strict, event("checkout.session.completed", paid_checkout_session(payment))).status_code == 200
 
 
 def test_without_stripe_keys_the_webhook_is_not_there(client, db):
@@ -125,7 +114,7 @@ def test_without_stripe_keys_the_webhook_is_not_there(client, db):
 
 
 def test_replayed_event_is_processed_once(client, payment):
-    completed = event("checkout.session.completed", paid_session(payment))
+    completed = event("checkout.session.completed", paid_checkout_session(payment))
     assert post(client, completed).status_code == 200
     Booking.objects.filter(pk=payment.booking_id).update(status=Booking.Status.ATTENDED)
     assert post(client, completed).status_code == 200
@@ -135,14 +124,14 @@ def test_replayed_event_is_processed_once(client, payment):
 
 def test_unknown_event_types_and_foreign_sessions_are_acknowledged(client, payment):
     assert post(client, event("customer.created", {"id": "cus_1", "object": "customer"})).status_code == 200
-    foreign = session_object(payment, id="cs_test_not_ours", client_reference_id="SOMEONE_ELSES_APP")
+    foreign = checkout_session(payment, id="cs_test_not_ours", client_reference_id="SOMEONE_ELSES_APP")
     assert post(client, event("checkout.session.completed", {**foreign, "payment_status": "paid"})).status_code == 200
     assert state(payment) == ("held", "open")
     assert StripeEvent.objects.count() == 2
 
 
 def test_payment_for_a_session_we_never_recorded_is_matched_by_reference(client, payment):
-    session = paid_session(payment, id="cs_test_recorded_late", amount_total=9900)
+    session = paid_checkout_session(payment, id="cs_test_recorded_late", amount_total=9900)
     assert post(client, event("checkout.session.completed", session)).status_code == 200
     late = Payment.objects.get(checkout_session_id="cs_test_recorded_late")
     assert (late.booking, late.amount_cents, late.status) == (payment.booking, 9900, "paid")
@@ -150,35 +139,35 @@ def test_payment_for_a_session_we_never_recorded_is_matched_by_reference(client,
 
 
 def test_expired_after_completed_leaves_the_booking_confirmed(client, payment):
-    post(client, event("checkout.session.completed", paid_session(payment)))
-    post(client, event("checkout.session.expired", session_object(payment, status="expired")))
+    post(client, event("checkout.session.completed", paid_checkout_session(payment)))
+    post(client, event("checkout.session.expired", checkout_session(payment, status="expired")))
     assert state(payment) == ("confirmed", "paid")
 
 
 def test_expired_before_completed_ends_confirmed_while_the_slot_is_free(client, payment):
-    post(client, event("checkout.session.expired", session_object(payment, status="expired")))
+    post(client, event("checkout.session.expired", checkout_session(payment, status="expired")))
     assert state(payment) == ("expired", "expired")
-    post(client, event("checkout.session.completed", paid_session(payment)))
+    post(client, event("checkout.session.completed", paid_checkout_session(payment)))
     assert state(payment) == ("confirmed", "paid")
     assert not Refund.objects.exists()
 
 
 def test_expired_session_releases_the_slot(client, payment, slot):
-    post(client, event("checkout.session.expired", session_object(payment, status="expired")))
+    post(client, event("checkout.session.expired", checkout_session(payment, status="expired")))
     assert state(payment) == ("expired", "expired")
     assert booking_create(slot_id=slot.pk, patient=OTHER, quoted_price_cents=99_00).status == "confirmed"
 
 
 def test_delayed_payment_waits_then_confirms(client, payment):
-    pending = session_object(payment, status="complete", payment_status="unpaid", payment_intent="pi_test_0001")
+    pending = checkout_session(payment, status="complete", payment_status="unpaid", payment_intent="pi_test_0001")
     post(client, event("checkout.session.completed", pending))
     assert state(payment) == ("held", "processing")
-    post(client, event("checkout.session.async_payment_succeeded", paid_session(payment)))
+    post(client, event("checkout.session.async_payment_succeeded", paid_checkout_session(payment)))
     assert state(payment) == ("confirmed", "paid")
 
 
 def test_failed_delayed_payment_releases_the_hold(client, payment):
-    pending = session_object(payment, status="complete", payment_status="unpaid", payment_intent="pi_test_0001")
+    pending = checkout_session(payment, status="complete", payment_status="unpaid", payment_intent="pi_test_0001")
     post(client, event("checkout.session.completed", pending))
     post(client, event("checkout.session.async_payment_failed", pending))
     assert state(payment) == ("expired", "failed")
@@ -189,7 +178,7 @@ def test_failed_delayed_payment_releases_the_hold(client, payment):
 
 def test_late_payment_confirms_when_the_slot_is_still_free(client, payment):
     with time_machine.travel(timezone.now() + timedelta(hours=1)):
-        post(client, event("checkout.session.completed", paid_session(payment)))
+        post(client, event("checkout.session.completed", paid_checkout_session(payment)))
     assert state(payment) == ("confirmed", "paid")
     assert not Refund.objects.exists()
 
@@ -197,8 +186,8 @@ def test_late_payment_confirms_when_the_slot_is_still_free(client, payment):
 def test_late_payment_for_a_taken_slot_is_refunded_exactly_once(
     client, payment, slot, stripe_recorder, django_capture_on_commit_callbacks
 ):
-    completed = event("checkout.session.completed", paid_session(payment))
-    succeeded = event("checkout.session.async_payment_succeeded", paid_session(payment))
+    completed = event("checkout.session.completed", paid_checkout_session(payment))
+    succeeded = event("checkout.session.async_payment_succeeded", paid_checkout_session(payment))
     with time_machine.travel(timezone.now() + timedelta(hours=1)):
         booking_create(slot_id=slot.pk, patient=OTHER, quoted_price_cents=99_00)  # the seat went to someone else
         with django_capture_on_commit_callbacks(execute=True):
@@ -227,7 +216,7 @@ def test_late_payment_after_the_last_discounted_spot_went_is_refunded(
     with time_machine.travel(timezone.now() + timedelta(hours=1)):
         booking_create(slot_id=SlotFactory(service=promotion.service).pk, patient=OTHER, quoted_price_cents=99_00)
         with django_capture_on_commit_callbacks(execute=True):
-            post(client, event("checkout.session.completed", paid_session(payment)))
+            post(client, event("checkout.session.completed", paid_checkout_session(payment)))
     assert state(payment) == ("cancelled", "paid")
     assert len(stripe_recorder.calls("POST", "/v1/refunds")) == 1
     assert promotion.bookings.filter(status="confirmed").count() == 1
@@ -237,7 +226,7 @@ def test_late_payment_after_the_last_discounted_spot_went_is_refunded(
 
 
 def test_charge_refunded_records_the_refund(client, payment):
-    post(client, event("checkout.session.completed", paid_session(payment)))
+    post(client, event("checkout.session.completed", paid_checkout_session(payment)))
     charge = recorded("charge")
     charge.update(payment_intent="pi_test_0001", amount_refunded=4000)
     refund = recorded("refund")
@@ -257,7 +246,7 @@ def test_charge_refunded_records_the_refund(client, payment):
 def test_refund_updated_moves_our_refund_on(client, payment, stripe_recorder, django_capture_on_commit_callbacks):
     from booking.payments import refund_request
 
-    post(client, event("checkout.session.completed", paid_session(payment)))
+    post(client, event("checkout.session.completed", paid_checkout_session(payment)))
     payment.refresh_from_db()
     with django_capture_on_commit_callbacks(execute=True):
         ours = refund_request(payment=payment, reason="Cancelled by the front desk", amount_cents=5000)
@@ -302,7 +291,7 @@ def test_signed_but_malformed_events_are_400(client, stripe_recorder, db, payloa
     ids=["overlong-session", "huge-amount", "negative-amount", "overlong-intent", "no-intent", "int-intent", "meta"],
 )
 def test_odd_fields_in_a_signed_event_never_500(client, payment, changes):
-    response = post(client, event("checkout.session.completed", paid_session(payment, **changes)))
+    response = post(client, event("checkout.session.completed", paid_checkout_session(payment, **changes)))
     assert response.status_code == 200
     assert Payment.objects.filter(amount_cents__gt=10**9).count() == 0
 
@@ -313,7 +302,7 @@ def test_odd_fields_in_a_signed_event_never_500(client, payment, changes):
     ids=["huge", "string", "list"],
 )
 def test_odd_charge_refunded_events_change_nothing(client, payment, changes):
-    post(client, event("checkout.session.completed", paid_session(payment)))
+    post(client, event("checkout.session.completed", paid_checkout_session(payment)))
     charge = {**recorded("charge"), "payment_intent": "pi_test_0001", **changes}
     assert post(client, event("charge.refunded", charge)).status_code == 200
     payment.refresh_from_db()
@@ -321,7 +310,7 @@ def test_odd_charge_refunded_events_change_nothing(client, payment, changes):
 
 
 def test_odd_refund_events_are_ignored(client, payment):
-    post(client, event("checkout.session.completed", paid_session(payment)))
+    post(client, event("checkout.session.completed", paid_checkout_session(payment)))
     for changes in ({"id": "re_" + "x" * 300}, {"metadata": "x"}, {"amount": -1}, {"status": "exploded"}):
         refund = {**recorded("refund"), "payment_intent": "pi_test_0001", **changes}
         assert post(client, event("refund.updated", refund)).status_code == 200
@@ -335,8 +324,8 @@ def test_odd_refund_events_are_ignored(client, payment):
 def test_second_paid_session_for_a_paid_booking_is_refunded_not_kept(
     client, payment, stripe_recorder, django_capture_on_commit_callbacks
 ):
-    post(client, event("checkout.session.completed", paid_session(payment)))
-    second = paid_session(payment, id="cs_test_second", payment_intent="pi_test_second")
+    post(client, event("checkout.session.completed", paid_checkout_session(payment)))
+    second = paid_checkout_session(payment, id="cs_test_second", payment_intent="pi_test_second")
     with django_capture_on_commit_callbacks(execute=True):
         assert post(client, event("checkout.session.completed", second)).status_code == 200
     assert state(payment) == ("confirmed", "paid")  # the booking stands on the first payment
@@ -348,9 +337,9 @@ def test_second_paid_session_for_a_paid_booking_is_refunded_not_kept(
 def test_payment_event_for_an_already_refunded_payment_is_acknowledged(client, payment, stripe_recorder):
     with time_machine.travel(timezone.now() + timedelta(hours=1)):
         booking_create(slot_id=payment.booking.slot_id, patient=OTHER, quoted_price_cents=99_00)
-        post(client, event("checkout.session.completed", paid_session(payment)))
+        post(client, event("checkout.session.completed", paid_checkout_session(payment)))
     Payment.objects.filter(pk=payment.pk).update(status=Payment.Status.REFUNDED, amount_refunded_cents=99_00)
     Refund.objects.all().delete()
-    again = event("checkout.session.async_payment_succeeded", paid_session(payment))
+    again = event("checkout.session.async_payment_succeeded", paid_checkout_session(payment))
     assert post(client, again).status_code == 200
     assert StripeEvent.objects.filter(id=again["id"]).exists()

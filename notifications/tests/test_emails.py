@@ -4,7 +4,6 @@ Email goes through Django's locmem backend (django.core.mail.outbox), or a
 backend below that fails the way an SMTP server does.
 """
 
-import json
 import smtplib
 from datetime import UTC, date, datetime, timedelta
 
@@ -21,7 +20,7 @@ from booking.payments import checkout_hold, checkout_start, refund_request
 from booking.rules import Patient
 from booking.services import booking_cancel, booking_create, booking_hold
 from booking.tests.factories import ClinicFactory, PromotionFactory, ServiceFactory, SlotFactory, local
-from booking.tests.stripe_fakes import event, recorded, signature_header
+from booking.tests.stripe_fakes import event, paid_checkout_session, post_events
 from notifications.inbound import inbound_text_handle
 from notifications.models import InboundText, Message
 from notifications.services import messages_queue, messages_send_due, notify_booking_confirmed, reminders_queue
@@ -34,7 +33,6 @@ CLINIC_FROM = "Project Performance Physical Therapy <admin@projectperformancept.
 CLINIC_EMAIL = "admin@projectperformancept.com"
 ADDRESS = "4901 Morena Blvd, Suite 501, San Diego, CA 92117"
 DANA = Patient(name="Dana Cruz", email="dana@example.com", phone="+18585550199", sms_consent=False)
-WEBHOOK = "/webhooks/stripe/"
 LOCMEM = "django.core.mail.backends.locmem.EmailBackend"
 Kind, Status = Message.Kind, Message.Status
 
@@ -325,27 +323,6 @@ def test_cancellation_email_says_the_visit_is_cancelled_without_a_calendar_file(
 INTENT = "pi_test_0001"
 
 
-def post_event(client, payload: dict) -> None:
-    body = json.dumps(payload)
-    response = client.post(WEBHOOK, body, content_type="application/json", HTTP_STRIPE_SIGNATURE=signature_header(body))
-    assert response.status_code == 200
-
-
-def paid_session(payment: Payment) -> dict:
-    session = recorded("checkout_session")
-    session.update(
-        id=payment.checkout_session_id,
-        client_reference_id=payment.booking.reference,
-        metadata={"booking_reference": payment.booking.reference},
-        amount_total=payment.amount_cents,
-        status="complete",
-        payment_status="paid",
-        payment_intent=INTENT,
-        url=None,
-    )
-    return session
-
-
 @pytest.fixture
 def promo_slot(promotion):
     return SlotFactory(service=promotion.service, starts_at=VISIT)
@@ -362,7 +339,7 @@ def open_payment(stripe_recorder, promo_slot, patient) -> Payment:
 def test_refund_email_says_how_much_was_refunded_without_a_calendar_file(
     client, open_payment, patient, django_capture_on_commit_callbacks
 ):
-    post_event(client, event("checkout.session.completed", paid_session(open_payment)))
+    post_events(client, event("checkout.session.completed", paid_checkout_session(open_payment)))
     open_payment.refresh_from_db()
     assert open_payment.status == Payment.Status.PAID
 
@@ -385,7 +362,7 @@ def test_late_payment_email_says_the_time_was_taken_and_the_payment_refunded_in_
     clock.move_to(NOW + timedelta(hours=1))  # the hold lapsed and someone else took the time
     booking_create(slot_id=promo_slot.pk, patient=DANA, quoted_price_cents=99_00)
     with django_capture_on_commit_callbacks(execute=True):
-        post_event(client, event("checkout.session.completed", paid_session(open_payment)))
+        post_events(client, event("checkout.session.completed", paid_checkout_session(open_payment)))
 
     [email] = to(patient.email)
     assert email.subject == "Your payment to Project Performance Physical Therapy is being refunded"
