@@ -116,27 +116,9 @@ def is_opted_out(phone: str) -> bool:
     return OptOut.objects.filter(phone=phone).exists()
 
 
-def message_queue(
-    *,
-    kind: str,
-    channel: str,
-    recipient: str,
-    dedupe_key: str,
-    context: dict,
-    booking: Booking | None = None,
-    send_after: datetime | None = None,
-) -> Message:
-    """Put one message in the outbox, once per dedupe key; it is sent after the transaction commits."""
-    message = outbox_message(
-        kind=kind,
-        channel=channel,
-        recipient=recipient,
-        dedupe_key=dedupe_key,
-        context=context,
-        booking=booking,
-        send_after=send_after,
-    )
-    return messages_queue([message])[0]
+def message_queue(**message) -> Message:
+    """Put one message (outbox_message's arguments) in the outbox, once per dedupe key; sent after commit."""
+    return messages_queue([outbox_message(**message)])[0]
 
 
 def outbox_message(
@@ -311,7 +293,7 @@ def reminders_queue(*, now: datetime | None = None) -> int:
     queued_before = set(
         Message.objects.filter(booking__in=bookings, kind__in=REMINDERS).values_list("dedupe_key", flat=True)
     )
-    count = 0
+    due = []
     for booking in bookings:
         starts_at, tz = booking.slot.starts_at, booking.slot.service.clinic.tz
         context = None  # built once per booking, and only when a reminder is due
@@ -327,16 +309,19 @@ def reminders_queue(*, now: datetime | None = None) -> int:
                     continue  # it was due before the patient booked
                 recipient = booking.phone if channel == Channel.SMS else booking.email
                 context = context or booking_context(booking)
-                message_queue(
-                    kind=kind,
-                    channel=channel,
-                    recipient=recipient,
-                    dedupe_key=key,
-                    context=context,
-                    booking=booking,
+                due.append(
+                    outbox_message(
+                        kind=kind,
+                        channel=channel,
+                        recipient=recipient,
+                        dedupe_key=key,
+                        context=context,
+                        booking=booking,
+                    )
                 )
-                count += 1
-    return count
+    if due:
+        messages_queue(due)
+    return len(due)
 
 
 # Sending ---------------------------------------------------------------------------------------

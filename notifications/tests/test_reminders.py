@@ -12,6 +12,8 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from booking.models import Booking
 from booking.rules import Patient
@@ -134,6 +136,19 @@ def test_nothing_is_queued_a_minute_before_its_time_and_a_second_run_queues_noth
     assert queue_at(two_hours_before) == 1
     assert queue_at(two_hours_before + ONE_MINUTE) == 0
     assert Message.objects.filter(booking=booking, kind__in=REMINDER_KINDS).count() == 3
+
+
+def test_a_run_inserts_every_due_reminder_in_one_statement(service, patient):
+    visit = local(date(2026, 4, 8), 11)
+    later = visit + timedelta(hours=1)
+    bookings = [book(service, patient, visit=when, at=local(date(2026, 4, 6), 9)) for when in (visit, later)]
+
+    with CaptureQueriesContext(connection) as queries:
+        assert queue_at(later - timedelta(hours=24)) == 4  # a text and an email for each visit
+
+    inserts = [q for q in queries.captured_queries if 'INTO "notifications_message"' in q["sql"]]
+    assert len(inserts) == 1
+    assert all(reminder_keys(booking) == {SMS_24H, EMAIL_24H} for booking in bookings)
 
 
 def test_without_sms_consent_only_the_day_before_email_is_queued(
