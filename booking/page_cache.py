@@ -45,7 +45,7 @@ def availability_page(view):
 
 
 def _kept_or_rendered(request, render) -> HttpResponse:
-    path = request.get_full_path()
+    path = request.path  # the pages read no query string: a tracking parameter is the same page
     for waited in (False, True):
         with _lock:
             kept = _kept.get(path)

@@ -196,3 +196,12 @@ def test_a_render_that_fails_lets_the_waiting_visitors_render_for_themselves():
     join(threads)
     assert len(shown) == 2 and set(shown) == {b"render 2", "the database went away"}
     assert page_.get() == b"render 2"  # the second one's page was kept
+
+
+def test_a_link_with_tracking_parameters_is_served_the_same_kept_page(client, slot):
+    with time_machine.travel(timezone.now(), tick=False):
+        first = client.get("/")
+        with CaptureQueriesContext(connection) as queries:
+            tracked = client.get("/?utm_source=newsletter&fbclid=abc123")
+    assert tracked.content == first.content
+    assert len(queries) == 0
