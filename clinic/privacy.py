@@ -4,11 +4,12 @@ used, never the link itself."""
 import logging
 import re
 
-PRIVATE_LINKS = re.compile(r"/(intake|manage|waitlist/claim)/[^/\s'\"]+/")
+# The token runs to the next slash, query, fragment, quote, bracket or space: with or without a slash after it.
+PRIVATE_LINKS = re.compile(r"/(intake|manage|waitlist/claim)/[^/?#\s'\"<>]+")
 
 
 def mask_private_links(text: str) -> str:
-    return PRIVATE_LINKS.sub(r"/\1/[private link]/", text)
+    return PRIVATE_LINKS.sub(r"/\1/[private link]", text)
 
 
 class MaskPrivateLinks(logging.Filter):

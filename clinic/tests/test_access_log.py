@@ -2,9 +2,11 @@
 
 from types import SimpleNamespace
 
+import pytest
 from gunicorn.config import Config
 
 from clinic.access_log import PrivateLinksMasked
+from clinic.privacy import mask_private_links
 
 
 def test_the_access_log_masks_private_links_in_the_path_query_and_referrer():
@@ -33,3 +35,18 @@ def test_the_access_log_masks_private_links_in_the_path_query_and_referrer():
     text = " ".join(str(value) for value in atoms.values())
     assert "/manage/[private link]/move/" in text
     assert "ABC.1x:sig" not in text and "tok:en" not in text and "key:sig" not in text
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "GET /manage/ABC.1x:sig HTTP/1.1",  # the link without its last slash, before Django redirects
+        "GET /waitlist/claim/key:sig?from=sms HTTP/1.1",
+        'Not Found: "/intake/tok:en#step-2"',
+        "see <https://book.example.com/manage/ABC.1x:sig>",
+    ],
+)
+def test_a_private_link_is_masked_however_it_ends(line):
+    masked = mask_private_links(line)
+    assert "[private link]" in masked
+    assert "ABC.1x:sig" not in masked and "key:sig" not in masked and "tok:en" not in masked
