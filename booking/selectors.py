@@ -68,40 +68,52 @@ def featured_offer(*, now: datetime) -> Offer | None:
     )
 
 
-def free_slots(service: Service, now: datetime, start: datetime, end: datetime) -> QuerySet:
-    """Open slots from `start` to `end`, inside the online booking window, with a seat free, earliest first."""
+def _slots_on(service: Service, now: datetime, first: date, last: date) -> QuerySet:
+    """Open slots on the days from `first` to `last` (clinic time), inside the online booking window, each with
+    `taken`, its active bookings."""
+    clinic = service.clinic
     earliest, latest = booking_window(now)
-    return (
-        Slot.objects.filter(
-            service=service, is_blocked=False, starts_at__gte=max(start, earliest), starts_at__lt=min(end, latest)
-        )
-        .annotate(taken=Count("bookings", filter=active_q(now, "bookings__")))
-        .filter(taken__lt=F("capacity"))
-        .order_by("starts_at")
+    start = max(clinic.local_datetime(first, time.min), earliest)
+    end = min(clinic.local_datetime(last + timedelta(days=1), time.min), latest)
+    return Slot.objects.filter(service=service, is_blocked=False, starts_at__gte=start, starts_at__lt=end).annotate(
+        taken=Count("bookings", filter=active_q(now, "bookings__"))
     )
+
+
+def free_slots(service: Service, now: datetime, first: date, last: date) -> list[Slot]:
+    """The times patients can book on the days from `first` to `last` (clinic time), earliest first.
+
+    Open slots inside the online booking window, with a seat free, on days the clinic is not closed.
+    """
+    if not service.is_active:
+        return []
+    clinic = service.clinic
+    closed = clinic.closed_days(first, last)
+    slots = _slots_on(service, now, first, last).filter(taken__lt=F("capacity")).order_by("starts_at")
+    return [slot for slot in slots if timezone.localtime(slot.starts_at, clinic.tz).date() not in closed]
+
+
+def day_is_full(service: Service, day: date, *, now: datetime) -> bool:
+    """Whether a day the clinic opens, inside the booking window, has times but none free."""
+    if day in service.clinic.closed_days(day, day):
+        return False
+    slots = _slots_on(service, now, day, day)
+    return slots.exists() and not slots.filter(taken__lt=F("capacity")).exists()
 
 
 def _slot_options(service: Service, now: datetime, first: date, last: date) -> list[SlotOption]:
     clinic = service.clinic
-    if not service.is_active:
-        return []
-    closed = clinic.closed_days(first, last)
     promotions = list(
         Promotion.objects.open_at(now)
         .filter(service=service)
         .annotate(taken=Count("bookings", filter=active_q(now, "bookings__")))
         .order_by("price_cents", "pk")
     )
-    start = clinic.local_datetime(first, time.min)
-    end = clinic.local_datetime(last + timedelta(days=1), time.min)
     options = []
-    for slot in free_slots(service, now, start, end):
+    for slot in free_slots(service, now, first, last):
         slot.service = service
         starts_at = timezone.localtime(slot.starts_at, clinic.tz)
-        day = starts_at.date()
-        if day in closed:
-            continue
-        promotion = next((p for p in promotions if p.taken < p.spots and p.covers(day)), None)
+        promotion = next((p for p in promotions if p.taken < p.spots and p.covers(starts_at.date())), None)
         options.append(
             SlotOption(
                 slot=slot,

@@ -3,15 +3,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from waitlist.services import day_is_full
-
 from .forms import ConfirmBookingForm, PatientDetailsForm
 from .links import manage_path
 from .models import Booking, Payment, Slot
 from .page_cache import availability_page
 from .payments import PaymentUnavailable, checkout_cancel, checkout_hold, checkout_start
 from .rules import Quote, quote_slot, slot_unavailable_reason
-from .selectors import availability_for_day, bookable_days, default_service, featured_offer
+from .selectors import availability_for_day, bookable_days, day_is_full, default_service, featured_offer
 from .services import BookingError, PriceChanged, booking_create, booking_hold
 from .stripe_gateway import payments_online
 

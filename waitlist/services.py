@@ -8,7 +8,7 @@ Lock order: entry, then slot, promotion and booking, as bookings take them.
 """
 
 import logging
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core import signing
@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from booking.models import Booking, Promotion, Service, Slot
 from booking.payments import checkout_hold
-from booking.rules import ONE_PER_PATIENT, Patient, booking_window, quote_slot
+from booking.rules import ONE_PER_PATIENT, Patient, quote_slot
 from booking.selectors import free_slots
 from booking.services import (
     BookingBusy,
@@ -60,24 +60,6 @@ def promotion_sold_out(promotion: Promotion, *, now: datetime) -> bool:
         and Promotion.objects.open_at(now).filter(pk=promotion.pk).exists()
         and promotion.bookings.active(now).count() >= promotion.spots
     )
-
-
-def _days(service: Service, first, last) -> tuple[datetime, datetime]:
-    """From the start of `first` to the end of `last`, clinic time."""
-    clinic = service.clinic
-    return clinic.local_datetime(first, time.min), clinic.local_datetime(last + timedelta(days=1), time.min)
-
-
-def day_is_full(service: Service, day, *, now: datetime) -> bool:
-    """Whether a day the clinic opens, inside the booking window, has times but none free."""
-    if day in service.clinic.closed_days(day, day):
-        return False
-    start, end = _days(service, day, day)
-    earliest, latest = booking_window(now)
-    has_times = Slot.objects.filter(
-        service=service, is_blocked=False, starts_at__gte=max(start, earliest), starts_at__lt=min(end, latest)
-    ).exists()
-    return has_times and not free_slots(service, now, start, end).exists()
 
 
 def waitlist_join(*, service: Service, patient: Patient, promotion: Promotion | None = None, day=None) -> WaitlistEntry:
@@ -144,7 +126,7 @@ def _candidate_slots(entry: WaitlistEntry, now: datetime) -> list[Slot]:
     """The free times the entry waits for: inside its offer's visit window, or on its day."""
     promotion = entry.promotion
     first, last = (promotion.visit_starts_on, promotion.visit_ends_on) if promotion else (entry.day, entry.day)
-    return list(free_slots(entry.service, now, *_days(entry.service, first, last))[:CANDIDATES])
+    return free_slots(entry.service, now, first, last)[:CANDIDATES]
 
 
 def _hold_for(entry: WaitlistEntry, now: datetime) -> Booking | None:

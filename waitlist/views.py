@@ -8,7 +8,7 @@ from django.views.decorators.http import require_http_methods
 from booking.links import manage_path
 from booking.models import Booking, Promotion
 from booking.payments import PaymentUnavailable, checkout_start
-from booking.selectors import default_service
+from booking.selectors import day_is_full, default_service
 from booking.services import BookingError
 from booking.stripe_gateway import payments_online
 
@@ -17,7 +17,6 @@ from .models import WaitlistEntry
 from .services import (
     AlreadyWaiting,
     OfferClosed,
-    day_is_full,
     entry_for_token,
     offer_claim,
     offer_decline,

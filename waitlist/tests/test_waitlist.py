@@ -615,6 +615,18 @@ def test_several_freed_spots_go_to_as_many_people_in_order(promotion, sold_out, 
     assert offers_make() == 0
 
 
+def test_free_times_on_a_day_the_clinic_closes_never_hold_up_an_offer(service, promotion, sold_out, line):
+    closed = date(2026, 4, 7)  # inside the visit window, before the freed time
+    ClosureFactory(clinic=service.clinic, starts_on=closed, ends_on=closed)
+    for minute in range(0, 25 * 20, 25):  # more free times that day than an offer tries
+        SlotFactory(service=service, starts_at=local(closed, 7) + timedelta(minutes=minute))
+    freed = sold_out[0]
+    booking_cancel(booking=freed, reason="Patient called")
+
+    assert offers_make() == 1
+    assert fresh(line[0]).booking.slot == freed.slot
+
+
 def test_a_spot_offered_from_a_free_regular_time_when_the_freed_one_is_gone(service, promotion, sold_out, line):
     """The discount freed, not the time: the offer is the earliest free time in the visit window, at $99."""
     booking = sold_out[3]
