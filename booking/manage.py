@@ -19,6 +19,7 @@ from .payments import (
     PaymentUnavailable,
     checkout_balance,
     checkout_close,
+    paid_and_due,
     paid_online_cents,
     payment_refundable_cents,
     refund_request,
@@ -97,14 +98,12 @@ def patient_reschedule(*, booking: Booking, slot_id: int, quoted_price_cents: in
             now=now,
             until=changes_close_at(booking),
         )
-        paid = paid_online_cents(booking)
-        move = Move(booking=booking)
+        paid, due = paid_and_due(booking)
+        move = Move(booking=booking, balance_cents=due)
         if paid > booking.price_cents:
             move.refunded_cents = paid - booking.price_cents
             key = f"move-{booking.reference}-{booking.slot_id}"
             _refund_online(booking, move.refunded_cents, reason="Moved to a time at a lower price", key=key)
-        elif paid:
-            move.balance_cents = booking.price_cents - paid
     checkout_close(booking=booking)  # an earlier balance is superseded by this one
     if move.balance_cents and payments_online():
         with suppress(PaymentUnavailable):  # then the balance stays due at the visit, as the page says

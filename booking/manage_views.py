@@ -16,8 +16,8 @@ from notifications.calendar import booking_ics
 from .forms import MoveForm
 from .links import LinkExpired, link_works_for, manage_path, reference_for_token
 from .manage import can_change, changes_close_at, patient_cancel, patient_reschedule
-from .models import Booking, Refund, Slot, format_cents
-from .payments import RefundError, paid_online_cents
+from .models import Booking, Slot
+from .payments import RefundError, payment_summary
 from .rules import quote_move, slot_unavailable_reason
 from .selectors import availability_for_day, bookable_days
 from .services import BookingError, PriceChanged
@@ -64,7 +64,6 @@ def _local(booking: Booking):
 def _context(booking: Booking, token: str, **extra) -> dict:
     now = timezone.now()
     clinic = booking.slot.service.clinic
-    paid = paid_online_cents(booking)
     return {
         "booking": booking,
         "token": token,
@@ -74,13 +73,8 @@ def _context(booking: Booking, token: str, **extra) -> dict:
         "can_change": can_change(booking, now),
         "cutoff_hours": settings.CANCELLATION_CUTOFF_HOURS,
         "changes_close_at": timezone.localtime(changes_close_at(booking), clinic.tz),
-        "paid": format_cents(paid) if paid else "",
-        "balance": format_cents(booking.price_cents - paid) if 0 < paid < booking.price_cents else "",
+        **payment_summary(booking),
         "intake": getattr(booking, "intake", None),  # none until the patient starts it
-        "refunding": booking.status == Booking.Status.CANCELLED
-        and Refund.objects.filter(payment__booking=booking)
-        .exclude(status__in=[Refund.Status.FAILED, Refund.Status.CANCELED])
-        .exists(),
         "intake_path": intake_path(booking) if intake_is_open(booking) else "",
         **extra,
     }

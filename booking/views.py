@@ -7,7 +7,7 @@ from .forms import ConfirmBookingForm, PatientDetailsForm
 from .links import manage_path
 from .models import Booking, Payment, Slot
 from .page_cache import availability_page
-from .payments import PaymentUnavailable, checkout_cancel, checkout_hold, checkout_start
+from .payments import PaymentUnavailable, checkout_cancel, checkout_hold, checkout_start, payment_summary
 from .rules import Quote, quote_slot, slot_unavailable_reason
 from .selectors import availability_for_day, bookable_days, day_is_full, default_service, featured_offer
 from .services import BookingError, PriceChanged, booking_create, booking_hold
@@ -162,7 +162,8 @@ def booking_detail(request, reference: str):
     context = {
         "booking": booking,
         "starts_at": _local(booking.slot),
-        "payment": booking.payments.first(),
+        "payment": booking.payments.first(),  # the latest: what a held booking is being paid by
+        **payment_summary(booking),
     }
     return render(request, "booking/booking_detail.html", context)
 

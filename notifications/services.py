@@ -105,10 +105,9 @@ def booking_context(booking: Booking) -> dict:
 
 def _paid_online(booking: Booking) -> dict:
     """Whether the visit is paid for online, and what is left to pay at the visit after a move to a dearer time."""
-    from booking.payments import paid_online_cents  # payments send notices: imported late
+    from booking.payments import paid_and_due  # payments send notices: imported late
 
-    paid = paid_online_cents(booking)
-    balance = booking.price_cents - paid if 0 < paid < booking.price_cents else 0
+    paid, balance = paid_and_due(booking)
     return {"paid_online": bool(paid) and not balance, "balance": format_cents(balance) if balance else ""}
 
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 from notifications.services import notify_refund
 
 from .. import stripe_gateway, tasks
-from ..models import Payment, Refund
+from ..models import Booking, Payment, Refund, format_cents
 
 logger = logging.getLogger(__name__)
 
@@ -36,6 +36,29 @@ def paid_online_cents(booking, *, exclude: Payment | None = None) -> int:
     if exclude is not None:
         payments = payments.exclude(pk=exclude.pk)
     return sum(payment_refundable_cents(payment) for payment in payments)
+
+
+def paid_and_due(booking) -> tuple[int, int]:
+    """What the patient has paid online and kept, and what is left to pay at the visit on top of it.
+
+    Only a part payment leaves a balance (after a move to a dearer time); with nothing paid
+    online the whole price is due at the visit, and with too much paid the rest is refunded.
+    """
+    paid = paid_online_cents(booking)
+    return paid, booking.price_cents - paid if 0 < paid < booking.price_cents else 0
+
+
+def payment_summary(booking) -> dict:
+    """How the booking's price stands, for the pages that show it: paid online, the balance, a refund under way."""
+    paid, due = paid_and_due(booking)
+    return {
+        "paid": format_cents(paid) if paid else "",
+        "balance": format_cents(due) if due else "",
+        "refunding": booking.status == Booking.Status.CANCELLED
+        and Refund.objects.filter(payment__booking=booking)
+        .exclude(status__in=[Refund.Status.FAILED, Refund.Status.CANCELED])
+        .exists(),
+    }
 
 
 def refund_request(

@@ -217,6 +217,20 @@ def test_a_balance_checkout_is_expired_when_the_visit_is_cancelled(client, servi
     assert Refund.objects.get().amount_cents == 99_00
 
 
+def test_the_booking_status_page_counts_what_was_paid_while_a_balance_is_open(
+    client, service, promotion, stripe_recorder
+):
+    booking = paid_online(client, slot_at(service, PROMO_DAY, 10), DANA, 99_00)
+    target = slot_at(service, REGULAR_DAY, 9)
+    Client().post(url(booking, f"move/time/{target.pk}/"), {"quoted_price_cents": "17500"})
+    assert len(open_payments(booking)) == 1  # the balance's checkout, newer than the paid one
+
+    status = Client().get(f"/booking/{booking.reference}/")  # anyone with the reference, not the private link
+
+    says(status, "$175, $99 paid online; $76 due at the visit")
+    does_not_say(status, "not paid")
+
+
 def test_moving_again_expires_the_first_balance_before_asking_for_a_new_one(
     client, service, promotion, stripe_recorder
 ):
