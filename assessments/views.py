@@ -15,8 +15,6 @@ from .roles import READ_ANSWERS
 from .services import booking_for_token, intake_access_log, intake_is_open, intake_save_step, next_step
 from .summary import intake_sections
 
-MAX_ID = 2**63 - 1
-
 
 def _booking_or_404(request, token: str) -> Booking:
     if request.user.is_staff and not request.user.has_perm(READ_ANSWERS):
@@ -34,7 +32,7 @@ def _intake(booking: Booking) -> Intake | None:
 def _context(booking: Booking, **extra) -> dict:
     starts_at = timezone.localtime(booking.slot.starts_at, booking.slot.service.clinic.tz)
     steps = [(name, form_class.title) for name, form_class in STEPS.items()]
-    return {"booking": booking, "starts_at": starts_at, "steps": steps, "manage_path": manage_path(booking), **extra}
+    return {"booking": booking, "starts_at": starts_at, "steps": steps, **extra}
 
 
 @never_cache
@@ -85,7 +83,7 @@ def intake_done(request, token: str):
     booking = _booking_or_404(request, token)
     intake = _intake(booking)
     context = _context(booking, intake=intake, token=token, open=intake_is_open(booking), next=next_step(intake))
-    return render(request, "assessments/done.html", context)
+    return render(request, "assessments/done.html", {**context, "manage_path": manage_path(booking)})
 
 
 @staff_member_required
@@ -94,9 +92,8 @@ def intake_print(request, booking_id: int):
     """The one-page summary a clinician prints before the visit."""
     if not request.user.has_perm(READ_ANSWERS):
         raise PermissionDenied
-    if booking_id > MAX_ID:
-        raise Http404
-    intake = get_object_or_404(Intake.objects.select_related("booking__slot__service__clinic"), booking_id=booking_id)
+    # booking__pk, not booking_id: Django checks the number fits the column (an oversized one is not found).
+    intake = get_object_or_404(Intake.objects.select_related("booking__slot__service__clinic"), booking__pk=booking_id)
     intake_access_log(
         booking=intake.booking,
         user=request.user,
