@@ -17,16 +17,13 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 
-from clinic.models import Clinic, Practitioner
+from clinic.models import EARLIEST_DAY, LATEST_DAY, Clinic, Practitioner
 
 from .models import Booking, Payment, Service, Slot, active_q
 from .services import SlotPlan, slots_generate, slots_plan
 
 MAX_DAYS = 92  # about three months of opening hours at a time
 DAY_FORMAT = "%Y-%m-%d"
-# The agenda accepts any day in a sane range: far-off years would overflow the next/previous links.
-EARLIEST_DAY = date(2000, 1, 1)
-LATEST_DAY = date(2199, 12, 31)
 
 
 def _clinic_tz(clinic: Clinic | None):

@@ -1,5 +1,7 @@
 from datetime import date
 
+from clinic.models import EARLIEST_DAY, LATEST_DAY
+
 
 class DateConverter:
     """A calendar date as YYYY-MM-DD; anything else (2026-02-30 included) is a 404."""
@@ -8,7 +10,7 @@ class DateConverter:
 
     def to_python(self, value: str) -> date:
         day = date.fromisoformat(value)  # ValueError makes the URL not match
-        if not 2000 <= day.year <= 2999:  # far-off dates would overflow date arithmetic
+        if not EARLIEST_DAY <= day <= LATEST_DAY:
             raise ValueError(value)
         return day
 

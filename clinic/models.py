@@ -7,6 +7,10 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 
+# The days the calendar takes anywhere (forms, the agenda, URLs): far-off years would overflow date arithmetic.
+EARLIEST_DAY = date(2000, 1, 1)
+LATEST_DAY = date(2199, 12, 31)
+
 
 def display_phone(e164: str) -> str:
     """A stored E.164 number the way people write it: (619) 268-1397 for US numbers."""
@@ -127,8 +131,8 @@ class Closure(models.Model):
             raise ValidationError({"ends_on": "The closure must end on or after the day it starts."})
         for name in ("starts_on", "ends_on"):
             day = getattr(self, name)
-            if day and not date(2000, 1, 1) <= day <= date(2199, 12, 31):
-                raise ValidationError({name: "Choose a day between 2000 and 2199."})
+            if day and not EARLIEST_DAY <= day <= LATEST_DAY:
+                raise ValidationError({name: f"Choose a day between {EARLIEST_DAY.year} and {LATEST_DAY.year}."})
 
 
 class Practitioner(models.Model):
