@@ -70,8 +70,8 @@ def _capacity_transaction():
         raise BookingBusy(BUSY) from exc
 
 
-def _record(booking: Booking, from_status: str, *, user=None, note: str = "") -> None:
-    BookingEvent.objects.create(
+def _record(booking: Booking, from_status: str, *, user=None, note: str = "") -> BookingEvent:
+    return BookingEvent.objects.create(
         booking=booking, from_status=from_status, to_status=booking.status, user=user, note=note[:200]
     )
 
@@ -255,8 +255,8 @@ def booking_reschedule(
         booking.slot, booking.promotion, booking.price_cents = slot, quote.promotion, quote.price_cents
         booking.save(update_fields=["slot", "promotion", "price_cents", "updated_at"])
         local = timezone.localtime(previous.starts_at, slot.service.clinic.tz)
-        _record(booking, booking.status, user=user, note=f"Moved from {local:%a %b %-d, %-I:%M %p}")
-        notify_booking_rescheduled(booking, previous_starts_at=previous.starts_at)
+        move = _record(booking, booking.status, user=user, note=f"Moved from {local:%a %b %-d, %-I:%M %p}")
+        notify_booking_rescheduled(booking, previous_starts_at=previous.starts_at, move=move)
         capacity_freed.send(sender=Booking, booking=booking)
         return booking
 

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from assessments.links import intake_link
 from booking.links import admin_link, manage_link
-from booking.models import Booking, Refund, format_cents
+from booking.models import Booking, BookingEvent, Refund, format_cents
 
 from . import tasks, transports
 from .gsm import to_gsm7
@@ -229,11 +229,11 @@ def notify_booking_cancelled(booking: Booking) -> None:
     _notify_patient(booking, Kind.CANCELLATION, f"booking:{booking.pk}:cancellation")
 
 
-def notify_booking_rescheduled(booking: Booking, *, previous_starts_at: datetime) -> None:
+def notify_booking_rescheduled(booking: Booking, *, previous_starts_at: datetime, move: BookingEvent) -> None:
+    """The visit's new time; `move` is the history row of this move, so each move (back and forth too) is told once."""
     context = booking_context(booking)
     context["previous_starts_at"] = timezone.localtime(previous_starts_at, context["clinic"].tz)
-    key = f"booking:{booking.pk}:reschedule:{booking.events.count()}"  # one notice per move, back and forth too
-    _notify_patient(booking, Kind.RESCHEDULE, key, context=context)
+    _notify_patient(booking, Kind.RESCHEDULE, f"booking:{booking.pk}:reschedule:{move.pk}", context=context)
 
 
 def notify_waitlist_offer(booking: Booking, *, claim_link: str, expires_at: datetime) -> None:

@@ -545,7 +545,11 @@ def test_texts_carry_booking_facts_only_never_health_details_or_the_email(clock,
     notify_booking_confirmed(booking)
     reminders_queue(now=VISIT - timedelta(hours=24))
     reminders_queue(now=VISIT - timedelta(hours=1, minutes=55))
-    notify_booking_rescheduled(booking, previous_starts_at=VISIT - timedelta(days=1))
+    notify_booking_rescheduled(
+        booking,
+        previous_starts_at=VISIT - timedelta(days=1),
+        move=booking.events.create(from_status="confirmed", to_status="confirmed"),
+    )
     notify_refund(refund)
     notify_late_payment_refunded(booking)
     booking_cancel(booking=booking, reason="Back pain, numbness in the leg and bladder trouble since the injury")
