@@ -144,7 +144,6 @@ def outbox_message(
             visit_day=context.get("visit_day", ""),
             clinic=context["clinic"].name,
         )
-    suppressed = channel == Channel.SMS and is_opted_out(recipient)
     return Message(
         booking=booking,
         kind=kind,
@@ -154,16 +153,21 @@ def outbox_message(
         body=body,
         dedupe_key=dedupe_key,
         send_after=send_after or timezone.now(),
-        status=Status.SUPPRESSED if suppressed else Status.QUEUED,
     )
 
 
 def messages_queue(messages: list[Message]) -> list[Message]:
     """Put messages in the outbox in one insert, each once per dedupe key, and send the due ones after commit.
 
-    A key already in the outbox keeps its row. Such a row still queued and due is sent
-    now too, which is harmless: sending claims the row first, so it goes out once.
+    A text to a number that opted out is kept, suppressed. A key already in the outbox keeps
+    its row; such a row still queued and due is sent now too, which is harmless: sending
+    claims the row first, so it goes out once.
     """
+    phones = {message.recipient for message in messages if message.channel == Channel.SMS}
+    opted_out = set(OptOut.objects.filter(phone__in=phones).values_list("phone", flat=True)) if phones else set()
+    for message in messages:
+        if message.channel == Channel.SMS and message.recipient in opted_out:
+            message.status = Status.SUPPRESSED
     Message.objects.bulk_create(messages, ignore_conflicts=True)
     keys = [message.dedupe_key for message in messages]
     rows = {row.dedupe_key: row for row in Message.objects.filter(dedupe_key__in=keys)}
@@ -401,7 +405,7 @@ def messages_send_due(*, now: datetime | None = None) -> int:
 
 def message_resend(*, message: Message) -> Message:
     """A fresh copy of a message, queued now (staff asked for it again)."""
-    copy = Message.objects.create(
+    copy = Message(
         booking=message.booking,
         kind=message.kind,
         channel=message.channel,
@@ -409,13 +413,8 @@ def message_resend(*, message: Message) -> Message:
         subject=message.subject,
         body=message.body,
         dedupe_key=f"{message.dedupe_key}:resend:{timezone.now():%Y%m%dT%H%M%S.%f}",
-        status=Status.SUPPRESSED
-        if message.channel == Channel.SMS and is_opted_out(message.recipient)
-        else Status.QUEUED,
     )
-    if copy.status == Status.QUEUED:
-        tasks.send_message.delay_on_commit(copy.pk)
-    return copy
+    return messages_queue([copy])[0]
 
 
 # Opting out ------------------------------------------------------------------------------------

@@ -148,6 +148,8 @@ def test_a_run_inserts_every_due_reminder_in_one_statement(service, patient):
 
     inserts = [q for q in queries.captured_queries if 'INTO "notifications_message"' in q["sql"]]
     assert len(inserts) == 1
+    opt_out_checks = [q for q in queries.captured_queries if 'FROM "notifications_optout"' in q["sql"]]
+    assert len(opt_out_checks) == 1  # one look at the opt-out list for both texts
     assert all(reminder_keys(booking) == {SMS_24H, EMAIL_24H} for booking in bookings)
 
 
