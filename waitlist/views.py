@@ -11,6 +11,7 @@ from booking.payments import PaymentUnavailable, checkout_start
 from booking.selectors import day_is_full, default_service
 from booking.services import BookingError
 from booking.stripe_gateway import payments_online
+from notifications.services import QUIET_END, QUIET_START
 
 from .forms import JoinForm
 from .models import WaitlistEntry
@@ -40,6 +41,8 @@ def _join(request, *, service, promotion=None, day=None):
         "day": day,
         "service": service,
         "offer_minutes": settings.WAITLIST_OFFER_MINUTES,
+        "quiet_start": QUIET_START,  # offers are made outside the quiet hours only
+        "quiet_end": QUIET_END,
     }
     if request.method == "POST" and form.is_valid():
         try:

@@ -153,6 +153,7 @@ def test_offer_list_form_when_sold_out_has_a_label_for_every_field(client, promo
     response = client.get(f"/waitlist/offer/{promotion.pk}/")
     says(response, "All 8 spots at $99 are taken.")
     says(response, "hold it for you for 30 minutes")
+    says(response, "We never send offers between 9 PM and 8 AM.")  # the quiet hours the offers keep to
     says(response, "Text me when a place opens up (and about a booking it leads to)")
     says(response, "Full name")
     says(response, "Mobile phone")
