@@ -61,14 +61,27 @@ def _local(booking: Booking):
     return timezone.localtime(booking.slot.starts_at, booking.slot.service.clinic.tz)
 
 
+def _moving(booking: Booking, token: str, **extra) -> dict:
+    """What the pages for choosing a new day and time show of the visit being moved."""
+    return {
+        "booking": booking,
+        "token": token,
+        "clinic": booking.slot.service.clinic,
+        "service": booking.slot.service,
+        "starts_at": _local(booking),
+        "moving": True,
+        **extra,
+    }
+
+
 def _context(booking: Booking, token: str, **extra) -> dict:
+    """What the booking's own pages show: the visit, what can still change, the money and the questionnaire."""
     now = timezone.now()
     clinic = booking.slot.service.clinic
     return {
         "booking": booking,
         "token": token,
         "clinic": clinic,
-        "service": booking.slot.service,  # book_days.html names the visit being moved
         "starts_at": _local(booking),
         "can_change": can_change(booking, now),
         "cutoff_hours": settings.CANCELLATION_CUTOFF_HOURS,
@@ -118,7 +131,7 @@ def move_days(request, booking: Booking, token: str):
     if not can_change(booking, timezone.now()):
         return redirect("booking:manage", token=token)
     days = bookable_days(service=booking.slot.service, now=timezone.now())
-    return render(request, "booking/book_days.html", _context(booking, token, days=days, moving=True))
+    return render(request, "booking/book_days.html", _moving(booking, token, days=days))
 
 
 @private
@@ -131,7 +144,7 @@ def move_day(request, booking: Booking, token: str, day):
         if option.slot.pk != booking.slot_id:
             quote = quote_move(booking=booking, slot=option.slot)  # a move keeps its discount or goes regular
             options.append(replace(option, price_cents=quote.price_cents, promotion=quote.promotion))
-    return render(request, "booking/book_day.html", _context(booking, token, day=day, options=options, moving=True))
+    return render(request, "booking/book_day.html", _moving(booking, token, day=day, options=options))
 
 
 def _price_changed(quote) -> str:

@@ -77,8 +77,8 @@ def world(service):
 
 BUDGETS = {
     "manage": 3,
-    "move days": 6,
-    "move day": 6,
+    "move days": 4,
+    "move day": 4,
     "move to": 6,
     "cancel": 3,
     "details": 5,
