@@ -44,7 +44,7 @@ class WaitlistEntryAdmin(admin.ModelAdmin):
     list_display_links = ["name"]
     list_editable = ["position"]
     list_filter = ["status", "promotion", "day"]
-    list_select_related = ["promotion"]
+    list_select_related = ["promotion", "booking"]
     search_fields = ["name", "email", "phone"]
     ordering = ["position", "created_at", "pk"]
     fields = [

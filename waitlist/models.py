@@ -49,7 +49,6 @@ class WaitlistEntry(models.Model):
     booking = models.OneToOneField(
         Booking, on_delete=models.SET_NULL, null=True, blank=True, related_name="waitlist_entry", editable=False
     )
-    offer_expires_at = models.DateTimeField(null=True, blank=True, editable=False)
     claim_key = models.CharField(max_length=32, unique=True, default=new_claim_key, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -99,6 +98,11 @@ class WaitlistEntry(models.Model):
         if self.promotion_id:
             return f"a {self.promotion.price} spot ({self.promotion})"
         return f"a time on {self.day:%a %b} {self.day.day}"
+
+    @property
+    def offer_expires_at(self):
+        """Until when an open offer holds: its booking's hold, which a claim extends while the patient pays."""
+        return self.booking.hold_expires_at if self.status == self.Status.OFFERED and self.booking_id else None
 
     def list_filter(self) -> dict:
         """The lookups that select this entry's list."""

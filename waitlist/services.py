@@ -183,9 +183,9 @@ def _offer_next(list_filter: dict, now: datetime) -> str | None:
         booking = _hold_for(entry, now)
         if booking is None:
             return SKIPPED if entry.status == Status.REMOVED else None  # go on if this one left the list
-        entry.status, entry.booking, entry.offer_expires_at = Status.OFFERED, booking, booking.hold_expires_at
-        entry.save(update_fields=["status", "booking", "offer_expires_at", "updated_at"])
-        notify_waitlist_offer(booking, claim_link=claim_link(entry), expires_at=entry.offer_expires_at)
+        entry.status, entry.booking = Status.OFFERED, booking
+        entry.save(update_fields=["status", "booking", "updated_at"])
+        notify_waitlist_offer(booking, claim_link=claim_link(entry), expires_at=booking.hold_expires_at)
         return OFFERED
 
 
@@ -197,12 +197,11 @@ def offers_close(*, now: datetime) -> int:
             WaitlistEntry.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("booking")
             .filter(status=Status.OFFERED)
-            .filter(Q(offer_expires_at__lte=now) | ~Q(booking__status=Booking.Status.HELD) | Q(booking__isnull=True))
+            # A live hold is an open offer, or one claimed and being paid for (a claim extends the hold).
+            .exclude(booking__status=Booking.Status.HELD, booking__hold_expires_at__gt=now)
         )
         for entry in entries:
             booking = entry.booking
-            if booking and booking.status == Booking.Status.HELD and booking.hold_expires_at > now:
-                continue  # claimed and paying: the hold was extended
             if booking and booking.status in Booking.Status.consuming():
                 entry.status = Status.BOOKED
             else:
@@ -268,12 +267,11 @@ def offer_claim(*, entry: WaitlistEntry, now: datetime | None = None) -> Waitlis
         if booking.status == Booking.Status.CONFIRMED:
             entry.status = Status.BOOKED
         elif payments_online():
-            booking = booking_extend_hold(booking=booking, until=now + checkout_hold(), now=now)
-            entry.offer_expires_at = booking.hold_expires_at
+            entry.booking = booking_extend_hold(booking=booking, until=now + checkout_hold(), now=now)
         else:
             booking_confirm(booking=booking, now=now)
             entry.status = Status.BOOKED
-        entry.save(update_fields=["status", "offer_expires_at", "updated_at"])
+        entry.save(update_fields=["status", "updated_at"])
         return entry
 
 
