@@ -63,15 +63,15 @@ def promotion_sold_out(promotion: Promotion, *, now: datetime) -> bool:
 
 
 def waitlist_join(*, service: Service, patient: Patient, promotion: Promotion | None = None, day=None) -> WaitlistEntry:
-    """Add a patient at the end of a list; one live entry per email and per phone on each list."""
+    """Add a patient at the end of a list; one live entry per email and per phone on each list.
+
+    The database's constraints decide "already waiting", for two joins at once as for one.
+    """
     entries = (
         WaitlistEntry.objects.filter(promotion=promotion)
         if promotion
         else WaitlistEntry.objects.filter(service=service, day=day)
     )
-    live = entries.filter(status__in=Status.live())
-    if live.filter(Q(email__iexact=patient.email) | Q(phone=patient.phone)).exists():
-        raise AlreadyWaiting
     try:
         with transaction.atomic():
             last = entries.aggregate(last=Max("position"))["last"] or 0
@@ -86,7 +86,7 @@ def waitlist_join(*, service: Service, patient: Patient, promotion: Promotion | 
                 position=last + 1,
             )
     except IntegrityError:
-        raise AlreadyWaiting from None  # the same person joining twice at once
+        raise AlreadyWaiting from None
 
 
 def place_in_line(entry: WaitlistEntry) -> int:
