@@ -13,11 +13,11 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core import signing
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, Max, OuterRef, Q
+from django.db.models import Count, Exists, F, Max, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from booking.models import Booking, Promotion, Service, Slot
+from booking.models import Booking, Promotion, Service, Slot, active_q
 from booking.payments import checkout_hold
 from booking.rules import ONE_PER_PATIENT, Patient, quote_slot
 from booking.selectors import free_slots
@@ -218,7 +218,14 @@ def offers_make(*, now: datetime | None = None) -> int:
     now = now or timezone.now()
     offers_close(now=now)
     waiting = WaitlistEntry.objects.filter(status=Status.WAITING)
-    promotions = waiting.filter(promotion__isnull=False).values_list("promotion_id", flat=True).distinct()
+    # An offer's list is served only while the offer is open with a spot free: the rest wait without a try.
+    promotions = (
+        Promotion.objects.open_at(now)
+        .filter(pk__in=waiting.values("promotion_id"))
+        .annotate(taken=Count("bookings", filter=active_q(now, "bookings__")))
+        .filter(taken__lt=F("spots"))
+        .values_list("pk", flat=True)
+    )
     lists = [{"promotion_id": pk} for pk in promotions]
     lists += [
         {"service_id": service_id, "day": day}

@@ -11,7 +11,9 @@ import pytest
 import time_machine
 from django.conf import settings
 from django.core import mail, signing
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -416,6 +418,14 @@ def test_offer_messages_carry_no_health_details(service, promotion, sold_out, li
         assert "injury" not in message.body.lower()
     sms = messages.get(channel=Message.Channel.SMS)
     assert "@" not in sms.body and "Lee" not in sms.body  # first name only, no email
+
+
+def test_the_sweep_leaves_a_sold_out_offers_list_alone_without_trying_a_time(promotion, sold_out, line):
+    with CaptureQueriesContext(connection) as queries:
+        assert offers_make() == 0
+    # Ended offers to settle, the offers with a spot free (none), the days waited for: nothing locked or tried.
+    assert len(queries) <= 5, "\n".join(q["sql"] for q in queries.captured_queries)
+    assert statuses(*line) == [Status.WAITING] * 3
 
 
 def test_an_offer_takes_no_capacity_that_is_not_free(promotion, sold_out, line):
