@@ -6,7 +6,8 @@ from datetime import datetime, timedelta
 
 import stripe
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Q, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from notifications.services import notify_refund
@@ -23,11 +24,12 @@ class RefundError(Exception):
 
 def payment_refundable_cents(payment: Payment) -> int:
     """What can still be refunded: neither our own refunds nor Stripe's reported total may be exceeded."""
-    live = payment.refunds.exclude(status__in=[Refund.Status.FAILED, Refund.Status.CANCELED])
-    ours = live.aggregate(total=Sum("amount_cents"))["total"] or 0
-    # Stripe's total cannot include refunds it has not been asked for yet.
-    unsent = live.filter(status=Refund.Status.REQUESTED).aggregate(total=Sum("amount_cents"))["total"] or 0
-    return payment.amount_cents - max(ours, payment.amount_refunded_cents + unsent)
+    totals = payment.refunds.exclude(status__in=[Refund.Status.FAILED, Refund.Status.CANCELED]).aggregate(
+        ours=Coalesce(Sum("amount_cents"), 0),
+        # Stripe's total cannot include refunds it has not been asked for yet.
+        unsent=Coalesce(Sum("amount_cents", filter=Q(status=Refund.Status.REQUESTED)), 0),
+    )
+    return payment.amount_cents - max(totals["ours"], payment.amount_refunded_cents + totals["unsent"])
 
 
 def paid_online_cents(booking, *, exclude: Payment | None = None) -> int:

@@ -462,3 +462,8 @@ def test_what_is_left_counts_stripes_total_and_refunds_not_yet_sent(
     assert payment_refundable_cents(payment) == 9_00
     with pytest.raises(RefundError, match=r"At most 9\.00 USD"):
         refund_request(payment=payment, reason=REASON, amount_cents=10_00)
+
+
+def test_what_is_left_to_refund_takes_one_query(payment, django_assert_num_queries):
+    with django_assert_num_queries(1):
+        assert payment_refundable_cents(payment) == 99_00
