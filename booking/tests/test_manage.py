@@ -779,19 +779,6 @@ def _service_paused(service):
     return slot
 
 
-@pytest.mark.parametrize("make", [_blocked, _too_soon, _in_the_past, _too_far_ahead, _service_paused])
-@pytest.mark.parametrize("method", ["get", "post"])
-def test_moving_to_a_time_that_cannot_be_booked_is_409_and_changes_nothing(service, make, method):
-    booking = booked(service)
-    target = make(service)
-    before = fresh(booking)
-
-    response = getattr(Client(), method)(url(booking, f"move/time/{target.pk}/"), {"quoted_price_cents": "9900"})
-
-    says(response, SLOT_UNAVAILABLE, status=409)
-    unchanged(booking, before)
-
-
 def _other_service(service):
     return slot_at(ServiceFactory(clinic=service.clinic, name="Gait clinic"), OTHER_DAY, 11)
 
@@ -800,16 +787,27 @@ class _Missing:
     pk = 999_999
 
 
-@pytest.mark.parametrize("make", [_other_service, lambda service: _Missing()], ids=["other-service", "missing"])
+@pytest.mark.parametrize(
+    "make, phrase, status",
+    [
+        *[
+            (make, SLOT_UNAVAILABLE, 409)
+            for make in (_blocked, _too_soon, _in_the_past, _too_far_ahead, _service_paused)
+        ],
+        (_other_service, FRIENDLY_404, 404),
+        (lambda service: _Missing(), FRIENDLY_404, 404),
+    ],
+    ids=["blocked", "too-soon", "in-the-past", "too-far-ahead", "service-paused", "other-service", "missing"],
+)
 @pytest.mark.parametrize("method", ["get", "post"])
-def test_moving_to_another_services_slot_or_a_missing_one_is_404(service, make, method):
+def test_moving_to_a_time_it_cannot_move_to_is_refused_and_changes_nothing(service, make, phrase, status, method):
     booking = booked(service)
     target = make(service)
     before = fresh(booking)
 
     response = getattr(Client(), method)(url(booking, f"move/time/{target.pk}/"), {"quoted_price_cents": "9900"})
 
-    says(response, FRIENDLY_404, status=404)
+    says(response, phrase, status=status)
     unchanged(booking, before)
 
 

@@ -44,12 +44,12 @@ from waitlist.services import (
     place_in_line,
     waitlist_join,
 )
+from waitlist.tests.offers import PROMO_DAY, fill
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock")]
 
 TODAY = date(2026, 4, 6)  # a Monday
 NOW = local(TODAY, 10)
-PROMO_DAY = date(2026, 4, 8)  # Wednesday, inside the promotion's visit window
 REGULAR_DAY = date(2026, 4, 20)  # Monday, after the visit window
 CLOSED_DAY = date(2026, 4, 14)  # a Tuesday the clinic closes (a closure)
 
@@ -81,14 +81,6 @@ def slot_at(service, day: date, hour: int, **kwargs):
     return SlotFactory(service=service, starts_at=local(day, hour), **kwargs)
 
 
-def fill(promotion, day: date = PROMO_DAY, first_hour: int = 9) -> list[Booking]:
-    """Every discounted spot confirmed, one a slot (capacity 1) from `first_hour` on `day`."""
-    return [
-        BookingFactory(slot=slot_at(promotion.service, day, first_hour + n), promotion=promotion)
-        for n in range(promotion.spots)
-    ]
-
-
 def wait(promotion, *patients) -> list[WaitlistEntry]:
     return [waitlist_join(service=promotion.service, patient=p, promotion=promotion) for p in patients]
 
@@ -112,11 +104,6 @@ def active_discounted(promotion) -> int:
 
 def claim_path(entry: WaitlistEntry) -> str:
     return reverse("waitlist:offer", args=[claim_token(entry)])
-
-
-@pytest.fixture
-def sold_out(promotion) -> list[Booking]:
-    return fill(promotion)
 
 
 # Joining: only when there is nothing free --------------------------------------------------------

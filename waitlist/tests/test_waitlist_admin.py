@@ -21,7 +21,6 @@ from waitlist.services import offers_make, waitlist_join
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock")]
 
 NOW = local(date(2026, 4, 6), 10)  # Monday, 10:00 AM in San Diego
-PROMO_DAY = date(2026, 4, 8)
 CHANGELIST = "/admin/waitlist/waitlistentry/"
 Status = WaitlistEntry.Status
 
@@ -36,16 +35,6 @@ PEOPLE = [
 def clock():
     with time_machine.travel(NOW, tick=False) as traveller:
         yield traveller
-
-
-@pytest.fixture
-def sold_out(promotion) -> list[Booking]:
-    return [
-        BookingFactory(
-            slot=SlotFactory(service=promotion.service, starts_at=local(PROMO_DAY, 9 + n)), promotion=promotion
-        )
-        for n in range(promotion.spots)
-    ]
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from django.utils import timezone
 from booking.models import Booking, Slot
 from booking.rules import Patient
 from booking.services import BookingError, booking_cancel, booking_create
-from booking.tests.factories import BookingFactory, ClinicFactory, PromotionFactory, ServiceFactory, SlotFactory, local
+from booking.tests.factories import ClinicFactory, PromotionFactory, ServiceFactory, SlotFactory, local
 from booking.tests.threads import race
 from waitlist import services as waitlist_services
 from waitlist.models import WaitlistEntry
@@ -26,7 +26,6 @@ from waitlist.services import AlreadyWaiting, OfferClosed, offer_claim, offers_m
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 T0 = local(date(2026, 4, 6), 10)  # Monday, 10:00 AM in San Diego: not quiet hours
-PROMO_DAY = date(2026, 4, 8)
 OFFER = timedelta(minutes=30)
 Status = WaitlistEntry.Status
 
@@ -54,16 +53,6 @@ def service():
 @pytest.fixture
 def promotion(service):
     return PromotionFactory(service=service, spots=8)
-
-
-@pytest.fixture
-def sold_out(promotion) -> list[Booking]:
-    return [
-        BookingFactory(
-            slot=SlotFactory(service=promotion.service, starts_at=local(PROMO_DAY, 9 + n)), promotion=promotion
-        )
-        for n in range(promotion.spots)
-    ]
 
 
 def join(promotion, count: int, first: int = 1) -> list[WaitlistEntry]:
