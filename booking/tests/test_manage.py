@@ -58,6 +58,16 @@ PHONE = "(619) 268-1397"  # the clinic's, as patients see it
 ADDRESS = "4901 Morena Blvd, Suite 501, San Diego, CA 92117"
 MAPS = "https://maps.google.com/?q=" + quote(ADDRESS, safe="/")
 OTHER_DAY = date(2026, 4, 9)  # Thursday, inside the promotion's visit window
+# The private link's pages that change the visit, and with them every page it opens.
+CHANGE_PAGES = [
+    ("cancel/", "get"),
+    ("cancel/", "post"),
+    ("move/", "get"),
+    (f"move/{OTHER_DAY}/", "get"),
+    ("move/time/{slot}/", "get"),
+    ("move/time/{slot}/", "post"),
+]
+EVERY_PAGE = [("", "get"), ("calendar.ics", "get"), *CHANGE_PAGES]
 NEXT_DAY = PROMO_DAY + timedelta(days=1)
 CUTOFF = local(date(2026, 4, 7), 10)  # 24 hours before a visit on PROMO_DAY at 10:00 AM
 LOSES_DISCOUNT = "The discounted price is for visits from April 7 to April 16, so this time is at the regular rate."
@@ -218,19 +228,7 @@ def test_a_forged_or_garbled_token_is_404_and_shows_nothing_of_the_booking(servi
     assert fresh(booking).status == fresh(other).status == Booking.Status.CONFIRMED
 
 
-@pytest.mark.parametrize(
-    "rest, method",
-    [
-        ("", "get"),
-        ("calendar.ics", "get"),
-        ("cancel/", "get"),
-        ("cancel/", "post"),
-        ("move/", "get"),
-        (f"move/{OTHER_DAY}/", "get"),
-        ("move/time/{slot}/", "get"),
-        ("move/time/{slot}/", "post"),
-    ],
-)
+@pytest.mark.parametrize("rest, method", EVERY_PAGE)
 def test_every_private_page_is_404_for_a_forged_token(service, rest, method):
     booking = booked(service)
     target = slot_at(service, OTHER_DAY, 11)
@@ -387,17 +385,7 @@ def test_one_second_before_the_cutoff_changes_are_still_offered(service, clock):
     assert url(booking, "cancel/") in hrefs(Client().get(url(booking)))
 
 
-@pytest.mark.parametrize(
-    "rest, method",
-    [
-        ("cancel/", "get"),
-        ("cancel/", "post"),
-        ("move/", "get"),
-        (f"move/{OTHER_DAY}/", "get"),
-        ("move/time/{slot}/", "get"),
-        ("move/time/{slot}/", "post"),
-    ],
-)
+@pytest.mark.parametrize("rest, method", CHANGE_PAGES)
 def test_after_the_cutoff_changes_redirect_to_the_page_and_change_nothing(service, clock, rest, method):
     booking = booked(service)
     target = slot_at(service, OTHER_DAY, 11)
