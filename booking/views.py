@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -116,37 +117,55 @@ def book_confirm(request, slot_id: int):
     form = ConfirmBookingForm(request.POST)
     if not form.is_valid():
         return _details(request, _slot_or_404(slot_id), PatientDetailsForm(request.POST), status=400)
+    booked = booked_here(request)
     booking_request = {
         "slot_id": slot_id,
         "patient": form.patient(),
         "quoted_price_cents": form.cleaned_data["quoted_price_cents"],
-        "resume": request.session.get(SESSION_BOOKINGS, []),
+        "resume": booked,
     }
     try:
         if not payments_online():
             booking = booking_create(**booking_request)
         else:
             booking = booking_hold(**booking_request, hold_for=checkout_hold())
-        _remember(request, booking)
-        if booking.status == Booking.Status.HELD:
-            return HttpResponseRedirect(checkout_start(booking=booking), status=303)
     except PriceChanged as exc:
         retry = ConfirmBookingForm(initial={**form.cleaned_data, "quoted_price_cents": exc.quote.price_cents})
         return _review(request, _slot_or_404(slot_id), retry, exc.quote, message=str(exc), status=409)
-    except PaymentUnavailable as exc:
-        return _unavailable(request, _slot_or_404(slot_id), str(exc), status=503)
     except BookingError as exc:
         return _unavailable(request, _slot_or_404(slot_id), str(exc))
-    return redirect(manage_path(booking))
+    try:
+        if booking.status == Booking.Status.HELD:
+            response = HttpResponseRedirect(checkout_start(booking=booking), status=303)
+        else:
+            response = redirect(manage_path(booking))
+    except PaymentUnavailable as exc:
+        response = _unavailable(request, booking.slot, str(exc), status=503)  # "confirm" again resumes this hold
+    if booking.reference not in booked:
+        remember_booked(response, [*booked[-9:], booking.reference])
+    return response
 
 
-SESSION_BOOKINGS = "bookings"  # references this browser booked: a second click on "confirm" resumes them
+# The references this browser booked, in a signed cookie rather than a session: a second click on "confirm"
+# resumes them, and the booking's reference page sends this browser on to its private page.
+BOOKED_COOKIE = "booked"
 
 
-def _remember(request, booking: Booking) -> None:
-    references = request.session.get(SESSION_BOOKINGS, [])
-    if booking.reference not in references:
-        request.session[SESSION_BOOKINGS] = [*references[-9:], booking.reference]
+def booked_here(request) -> list[str]:
+    value = request.get_signed_cookie(BOOKED_COOKIE, "", salt=BOOKED_COOKIE, max_age=settings.SESSION_COOKIE_AGE)
+    return value.split(".") if value else []
+
+
+def remember_booked(response, references: list[str]) -> None:
+    response.set_signed_cookie(
+        BOOKED_COOKIE,
+        ".".join(references),
+        salt=BOOKED_COOKIE,
+        max_age=settings.SESSION_COOKIE_AGE,
+        secure=settings.SESSION_COOKIE_SECURE,
+        httponly=True,
+        samesite="Lax",
+    )
 
 
 def _booking_or_404(reference: str) -> Booking:
@@ -157,7 +176,7 @@ def _booking_or_404(reference: str) -> Booking:
 def booking_detail(request, reference: str):
     """A booking's status by its reference. The browser that booked it goes on to its private page."""
     booking = _booking_or_404(reference)
-    if booking.reference in request.session.get(SESSION_BOOKINGS, []) and booking.status != Booking.Status.HELD:
+    if booking.reference in booked_here(request) and booking.status != Booking.Status.HELD:
         return redirect(manage_path(booking))
     context = {
         "booking": booking,

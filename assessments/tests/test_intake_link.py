@@ -5,11 +5,13 @@ from datetime import timedelta
 
 import pytest
 from django.core import signing
+from django.http import HttpResponse
 from django.test import Client
 
 from assessments.links import TOKEN_SALT, intake_link, intake_path, intake_token
 from booking.links import manage_path
 from booking.models import Booking
+from booking.views import remember_booked
 
 from .helpers import (
     FRIENDLY_404,
@@ -61,9 +63,9 @@ def test_the_link_carries_only_the_signed_intake_key_not_the_reference(booking, 
 
 
 def test_the_private_booking_page_links_to_the_questionnaire_and_the_reference_page_does_not(client, booking):
-    session = client.session
-    session["bookings"] = [booking.reference]  # the browser that booked goes on to the private page
-    session.save()
+    booked = HttpResponse()
+    remember_booked(booked, [booking.reference])  # the browser that booked goes on to the private page
+    client.cookies.update(booked.cookies)
     response = client.get(booking.get_absolute_url(), follow=True)
     assert response.redirect_chain == [(manage_path(booking), 302)]
     assert intake_path(booking) in [a.attrs.get("href") for a in html(response).find_all("a")]

@@ -4,6 +4,8 @@ The clock is frozen at pages.NOW (Monday 2026-04-06, 8:00 AM in San Diego); see 
 """
 
 import pytest
+from django.conf import settings
+from django.contrib.sessions.models import Session
 from django.test import Client
 
 from booking.links import manage_path
@@ -25,6 +27,7 @@ from booking.tests.pages import (
     says,
     slot_at,
 )
+from booking.views import BOOKED_COOKIE
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock")]
 
@@ -53,6 +56,30 @@ def test_confirm_books_at_the_quoted_price_and_redirects_to_the_reference_page(c
     says(detail, "Wednesday, April 8, 2026 at 10:00 AM")
     says(detail, "$99 (discounted), due at the visit")
     says(detail, f"Reference {booking.reference}")
+
+
+def test_a_second_click_on_confirm_resumes_the_booking_and_keeps_no_session_for_the_patient(client, service, promotion):
+    slot = slot_at(service, PROMO_DAY, 10)
+    fields = hidden_fields(review(client, slot))
+    first = confirm(client, slot, fields)
+    second = confirm(client, slot, fields)
+
+    booking = Booking.objects.get()
+    assert first.url == second.url == manage_path(booking)
+    assert not Session.objects.exists()  # what the browser booked is in a signed cookie
+    cookie = client.cookies[BOOKED_COOKIE]
+    assert cookie["httponly"] and cookie["samesite"] == "Lax"
+    assert cookie["max-age"] == settings.SESSION_COOKIE_AGE
+
+
+def test_the_reference_page_sends_only_the_browser_that_booked_on_to_the_private_page(client, service, promotion):
+    booking = book(client, slot_at(service, PROMO_DAY, 10))
+    assert client.get(booking.get_absolute_url()).url == manage_path(booking)
+
+    forged = Client()
+    forged.cookies[BOOKED_COOKIE] = booking.reference  # unsigned: any browser could claim a reference
+    for browser in (Client(), forged):
+        says(browser.get(booking.get_absolute_url()), "Your confirmation email")
 
 
 def test_confirmed_price_stays_locked_when_the_offer_changes_later(client, service, promotion):
@@ -227,8 +254,8 @@ def test_confirming_queues_every_message_in_one_insert_within_its_query_budget(
     fields = hidden_fields(review(client, slot))
     # The locked checks (slot, closures, seats, the offer, its spots, one per patient, its spots again);
     # the booking and its event; its payments and the opt-out list; the three messages in one insert and one
-    # read; the session; the transaction's savepoints; and on PostgreSQL its lock timeout.
-    with django_assert_max_num_queries(23) as queries:
+    # read; the transaction's savepoints; and on PostgreSQL its lock timeout. No session: a cookie remembers it.
+    with django_assert_max_num_queries(19) as queries:
         confirm(client, slot, fields)
     message_inserts = [q for q in queries.captured_queries if 'INTO "notifications_message"' in q["sql"]]
     assert len(message_inserts) == 1
