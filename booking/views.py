@@ -1,8 +1,9 @@
-from django.conf import settings
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from clinic import cookies
 
 from .forms import ConfirmBookingForm, PatientDetailsForm
 from .links import manage_path
@@ -146,26 +147,16 @@ def book_confirm(request, slot_id: int):
     return response
 
 
-# The references this browser booked, in a signed cookie rather than a session: a second click on "confirm"
-# resumes them, and the booking's reference page sends this browser on to its private page.
-BOOKED_COOKIE = "booked"
+BOOKED_COOKIE = "booked"  # the references this browser booked: a second click on "confirm" resumes them
 
 
 def booked_here(request) -> list[str]:
-    value = request.get_signed_cookie(BOOKED_COOKIE, "", salt=BOOKED_COOKIE, max_age=settings.SESSION_COOKIE_AGE)
+    value = cookies.recall(request, BOOKED_COOKIE)
     return value.split(".") if value else []
 
 
 def remember_booked(response, references: list[str]) -> None:
-    response.set_signed_cookie(
-        BOOKED_COOKIE,
-        ".".join(references),
-        salt=BOOKED_COOKIE,
-        max_age=settings.SESSION_COOKIE_AGE,
-        secure=settings.SESSION_COOKIE_SECURE,
-        httponly=True,
-        samesite="Lax",
-    )
+    cookies.remember(response, BOOKED_COOKIE, ".".join(references))
 
 
 def _booking_or_404(reference: str) -> Booking:

@@ -11,6 +11,7 @@ from booking.payments import PaymentUnavailable, checkout_start
 from booking.selectors import day_is_full, default_service
 from booking.services import BookingError
 from booking.stripe_gateway import payments_online
+from clinic import cookies
 from notifications.services import QUIET_END, QUIET_START
 
 from .forms import JoinForm
@@ -26,7 +27,7 @@ from .services import (
     waitlist_join,
 )
 
-SESSION_JOINED = "waitlist_joined"
+JOINED_COOKIE = "waitlist_joined"  # the entry this browser joined, for the page that confirms it
 PAYMENT_DOWN = (
     "We could not reach our payment provider. Nothing was charged, and the place has gone back to the "
     "waiting list. We are sorry."
@@ -50,8 +51,9 @@ def _join(request, *, service, promotion=None, day=None):
         except AlreadyWaiting:
             context["message"] = "You are already on this waiting list: we will text or email you when a place opens."
             return render(request, "waitlist/join.html", context, status=409)
-        request.session[SESSION_JOINED] = entry.pk
-        return redirect("waitlist:joined")
+        response = redirect("waitlist:joined")
+        cookies.remember(response, JOINED_COOKIE, str(entry.pk))
+        return response
     return render(request, "waitlist/join.html", context, status=400 if form.errors else 200)
 
 
@@ -76,7 +78,8 @@ def join_day(request, day):
 
 @require_http_methods(["GET"])
 def joined(request):
-    entry = WaitlistEntry.objects.select_related("promotion").filter(pk=request.session.get(SESSION_JOINED)).first()
+    joined = cookies.recall(request, JOINED_COOKIE)
+    entry = WaitlistEntry.objects.select_related("promotion").filter(pk=joined).first() if joined else None
     if entry is None:
         return redirect("booking:landing")
     return render(request, "waitlist/joined.html", {"entry": entry, "place": place_in_line(entry)})

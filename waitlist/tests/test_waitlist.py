@@ -10,6 +10,7 @@ from datetime import date, timedelta
 import pytest
 import time_machine
 from django.conf import settings
+from django.contrib.sessions.models import Session
 from django.core import mail, signing
 from django.db import connection
 from django.test import Client
@@ -45,6 +46,7 @@ from waitlist.services import (
     waitlist_join,
 )
 from waitlist.tests.offers import PROMO_DAY, fill
+from waitlist.views import JOINED_COOKIE
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock")]
 
@@ -185,9 +187,19 @@ def test_place_in_line_counts_only_live_entries_ahead(promotion, sold_out):
     assert [place_in_line(fresh(e)) for e in (ben, cat)] == [1, 2]
 
 
-def test_joined_page_without_joining_goes_to_the_landing_page(client):
+@pytest.mark.parametrize("cookie", [None, "{pk}", "{pk}:forged"])
+def test_joined_page_without_joining_goes_to_the_landing_page(client, promotion, sold_out, cookie):
+    [ann] = wait(promotion, ANN)  # someone else's entry: an unsigned or garbled cookie naming it shows nothing
+    if cookie:
+        client.cookies[JOINED_COOKIE] = cookie.format(pk=ann.pk)
     response = client.get("/waitlist/joined/")
     assert (response.status_code, response.url) == (302, "/")
+
+
+def test_joining_keeps_no_session_for_the_patient(client, promotion, sold_out):
+    client.post(f"/waitlist/offer/{promotion.pk}/", MICHAEL)
+    says(client.get("/waitlist/joined/"), "You are number 1")
+    assert not Session.objects.exists()  # the entry this browser joined is in a signed cookie
 
 
 @pytest.mark.parametrize(
