@@ -55,10 +55,12 @@ class PriceChanged(BookingError):
 
 
 @contextmanager
-def _capacity_transaction():
-    """A transaction for a capacity check that gives up on a lock instead of queueing forever."""
+def _capacity_transaction(*, durable: bool = False):
+    """A transaction for a capacity check that gives up on a lock instead of queueing forever.
+
+    `durable`: the outermost transaction, never a savepoint inside a caller's."""
     try:
-        with transaction.atomic():
+        with transaction.atomic(durable=durable):
             if connection.vendor == "postgresql":
                 with connection.cursor() as cursor:
                     cursor.execute(
@@ -119,9 +121,10 @@ def _book(
     online: bool = True,
     now: datetime | None = None,
     confirm: bool = False,
+    durable: bool = False,
 ) -> Booking:
     """Take a seat at the quoted price under the slot's (and the offer's) locks: held, or with `confirm` booked."""
-    with _capacity_transaction():
+    with _capacity_transaction(durable=durable):
         slot = _lock_slot(slot_id)
         now = now or timezone.now()  # read after the lock: the wait for it may have crossed a deadline
         if resume and (existing := slot.bookings.active(now).filter(reference__in=resume).first()):
@@ -205,17 +208,17 @@ def booking_create(
 
     `online=False` is the front desk booking a caller: the online notice and horizon do not apply.
     """
-    with transaction.atomic(durable=True):
-        return _book(
-            slot_id=slot_id,
-            patient=patient,
-            quoted_price_cents=quoted_price_cents,
-            resume=resume,
-            user=user,
-            online=online,
-            now=now,
-            confirm=True,
-        )
+    return _book(
+        slot_id=slot_id,
+        patient=patient,
+        quoted_price_cents=quoted_price_cents,
+        resume=resume,
+        user=user,
+        online=online,
+        now=now,
+        confirm=True,
+        durable=True,
+    )
 
 
 def booking_reschedule(
