@@ -157,7 +157,8 @@ def outbox_message(
 
 
 def messages_queue(messages: list[Message]) -> list[Message]:
-    """Put messages in the outbox in one insert, each once per dedupe key, and send the due ones after commit.
+    """Put messages in the outbox in one insert, each once per dedupe key, and send the due ones after commit
+    (one task for them all).
 
     A text to a number that opted out is kept, suppressed. A key already in the outbox keeps
     its row; such a row still queued and due is sent now too, which is harmless: sending
@@ -176,9 +177,9 @@ def messages_queue(messages: list[Message]) -> list[Message]:
             message.save(force_insert=True)  # which raises the reason, as PostgreSQL's insert does
             rows[message.dedupe_key] = message
     now = timezone.now()
-    for row in rows.values():
-        if row.status == Status.QUEUED and row.send_after <= now:
-            tasks.send_message.delay_on_commit(row.pk)
+    due = [row.pk for row in rows.values() if row.status == Status.QUEUED and row.send_after <= now]
+    if due:
+        tasks.send_messages.delay_on_commit(due)
     return [rows[key] for key in keys]
 
 

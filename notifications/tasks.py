@@ -9,6 +9,14 @@ def send_message(message_id: int) -> None:
     services.message_send(message_id=message_id)
 
 
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def send_messages(message_ids: list[int]) -> None:
+    """A change's messages (a booking's email, text and clinic email), one task for them all. Each is claimed on
+    its own, as send_message claims it; one left unsent here is sent by the sweep (send_due_messages)."""
+    for message_id in message_ids:
+        services.message_send(message_id=message_id)
+
+
 @shared_task
 def queue_reminders() -> int:
     return services.reminders_queue()

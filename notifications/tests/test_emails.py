@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import time_machine
+from celery.signals import task_prerun
 from django.core import mail
 from django.core.mail.backends.base import BaseEmailBackend
 from django.db import IntegrityError, transaction
@@ -165,6 +166,23 @@ def test_confirming_again_queues_nothing_more_and_sends_nothing_twice(
         (Kind.CONFIRMATION, Message.Channel.SMS, Status.SENT, 1),
     ]
     assert len(mail.outbox) == 2
+
+
+def test_a_booking_sends_its_three_messages_in_one_task(service, patient, django_capture_on_commit_callbacks):
+    tasks = []
+
+    def ran(sender, args, **kwargs):
+        tasks.append((sender.name, args))
+
+    task_prerun.connect(ran)
+    try:
+        booking = book(service, patient, django_capture_on_commit_callbacks)
+    finally:
+        task_prerun.disconnect(ran)
+    [(name, [message_ids])] = tasks
+    assert name == "notifications.tasks.send_messages"
+    assert sorted(message_ids) == sorted(booking.messages.values_list("pk", flat=True))
+    assert set(booking.messages.values_list("status", flat=True)) == {Status.SENT}
 
 
 def test_a_message_the_outbox_cannot_store_is_refused_on_every_database(

@@ -60,7 +60,8 @@ def wait_for(condition, timeout=60):
     return False
 
 
-def test_message_whose_task_is_delivered_twice_is_sent_once(worker):
+@pytest.mark.parametrize("task", ["send_message", "send_messages"])
+def test_message_whose_task_is_delivered_twice_is_sent_once(worker, task):
     queue, log = worker
     message = Message.objects.create(
         channel=Message.Channel.SMS,
@@ -71,7 +72,8 @@ def test_message_whose_task_is_delivered_twice_is_sent_once(worker):
     )
 
     for _ in range(2):  # the broker hands the same task over twice
-        celery_app.send_task("notifications.tasks.send_message", args=[message.pk], queue=queue)
+        args = [message.pk] if task == "send_message" else [[message.pk]]  # one message, or a booking's list
+        celery_app.send_task(f"notifications.tasks.{task}", args=args, queue=queue)
 
     assert wait_for(lambda: log.read_text().count("succeeded") == 2), log.read_text()[-3000:]
     message.refresh_from_db()
