@@ -4,10 +4,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.utils import timezone
 
-from .models import Booking, Promotion, Slot, format_cents
+from .models import Booking, Promotion, Slot, active_q, format_cents
 
 SLOT_TAKEN = "Sorry, someone has just booked that time. Please choose another."
 SLOT_UNAVAILABLE = "Sorry, that time can no longer be booked online. Please choose another."
@@ -81,20 +81,27 @@ def quote_slot(*, slot: Slot, now: datetime, patient: Patient | None = None, loc
     """
     day = slot_local_date(slot)
     promotions = Promotion.objects.open_at(now).filter(service_id=slot.service_id)
-    candidates = sorted((p for p in promotions if p.covers(day)), key=lambda p: (p.price_cents, p.pk))
+    counted = promotions.annotate(taken=Count("bookings", filter=active_q(now, "bookings__")))
+    candidates = sorted((p for p in counted if p.covers(day)), key=lambda p: (p.price_cents, p.pk))
     regular = slot.service.regular_price_cents
     if not candidates:
         return Quote(price_cents=regular)
     if lock:
-        if not any(p.bookings.active(now).count() < p.spots for p in candidates):
+        if not any(p.taken < p.spots for p in candidates):
             return Quote(price_cents=regular, notice=SOLD_OUT)  # decided without a lock: never a discount
         # Lock in primary-key order, as every booking does, then count again.
         locked = promotions.filter(pk__in=[p.pk for p in candidates]).select_for_update(of=("self",)).order_by("pk")
         candidates = sorted(locked, key=lambda p: (p.price_cents, p.pk))
+
+    def has_spot(promotion: Promotion) -> bool:
+        if lock:
+            return promotion.bookings.active(now).count() < promotion.spots
+        return promotion.taken < promotion.spots
+
     if patient and patient_has_discount(patient, service_id=slot.service_id, now=now):
         return Quote(price_cents=regular, notice=ONE_PER_PATIENT)
     for promotion in candidates:
-        if promotion.bookings.active(now).count() < promotion.spots:
+        if has_spot(promotion):
             return Quote(price_cents=promotion.price_cents, promotion=promotion)
     return Quote(price_cents=regular, notice=SOLD_OUT)
 

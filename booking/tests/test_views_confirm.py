@@ -252,11 +252,11 @@ def test_confirming_queues_every_message_in_one_insert_within_its_query_budget(
 ):
     slot = slot_at(service, PROMO_DAY, 10)
     fields = hidden_fields(review(client, slot))
-    # The locked checks (slot, closures, seats, the offer, its spots, one per patient, its spots again);
+    # The locked checks (slot, closures, seats, the offer with its spots, one per patient, its spots again);
     # the booking and its event; its payments and the opt-out list; the three messages in one insert and one
     # read; and on PostgreSQL the transaction's lock timeout. No savepoint: the booking's transaction is the
     # outermost one. No session: a cookie remembers the booking.
-    with django_assert_max_num_queries(17) as queries:
+    with django_assert_max_num_queries(16) as queries:
         confirm(client, slot, fields)
     message_inserts = [q for q in queries.captured_queries if 'INTO "notifications_message"' in q["sql"]]
     assert len(message_inserts) == 1

@@ -81,7 +81,7 @@ BUDGETS = {
     "move day": 4,
     "move to": 6,
     "cancel": 3,
-    "details": 5,
+    "details": 4,
     "join offer": 4,
     "join day": 5,
     "claim": 2,
