@@ -58,18 +58,20 @@ class PriceChanged(BookingError):
 def _capacity_transaction(*, durable: bool = False):
     """A transaction for a capacity check that gives up on a lock instead of queueing forever.
 
-    `durable`: the outermost transaction, never a savepoint inside a caller's."""
-    try:
-        with transaction.atomic(durable=durable):
+    `durable`: the outermost transaction, never a savepoint inside a caller's. Only an error before the
+    commit is "busy": one in the commit, or in what runs after it, may follow a booking that was made.
+    """
+    with transaction.atomic(durable=durable):
+        try:
             if connection.vendor == "postgresql":
                 with connection.cursor() as cursor:
                     cursor.execute(
                         "SELECT set_config('lock_timeout', %s, true)", [f"{settings.BOOKING_LOCK_TIMEOUT_MS}ms"]
                     )
             yield
-    except OperationalError as exc:
-        logger.warning("Booking gave up on a database lock or connection: %s", exc)
-        raise BookingBusy(BUSY) from exc
+        except OperationalError as exc:
+            logger.warning("Booking gave up on a database lock or connection: %s", exc)
+            raise BookingBusy(BUSY) from exc
 
 
 def _record(booking: Booking, from_status: str, *, user=None, note: str = "") -> BookingEvent:

@@ -2,6 +2,8 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from django.db import OperationalError, transaction
+from django.db.models.signals import post_save
 from django.utils import timezone
 
 from booking.models import Booking
@@ -261,3 +263,24 @@ def test_releasing_a_live_hold_announces_the_freed_seat_and_a_lapsed_one_does_no
 
     # The lapsed hold stopped counting when it lapsed: releasing it frees nothing, so the waiting list is not woken.
     assert freed == [live.pk]
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("book", [booking_create, booking_hold])
+def test_a_database_error_after_the_booking_commits_is_not_called_busy(service, patient, book):
+    """Only an error before the commit means nothing was booked; one after it must not tell the patient to retry."""
+
+    def after_commit():
+        raise OperationalError("the connection went away after the commit")
+
+    def on_save(sender, instance, created, **kwargs):
+        if created:
+            transaction.on_commit(after_commit)
+
+    post_save.connect(on_save, sender=Booking, dispatch_uid="test-after-commit")
+    try:
+        with pytest.raises(OperationalError):
+            book(slot_id=SlotFactory(service=service).pk, patient=patient, quoted_price_cents=175_00)
+    finally:
+        post_save.disconnect(dispatch_uid="test-after-commit", sender=Booking)
+    assert Booking.objects.count() == 1
