@@ -1,6 +1,10 @@
+from datetime import timedelta
+
+from django.conf import settings
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from clinic import cookies
@@ -141,7 +145,7 @@ def book_confirm(request, slot_id: int):
         else:
             response = redirect(manage_path(booking))
     except PaymentUnavailable as exc:
-        response = _unavailable(request, booking.slot, str(exc), status=503)  # "confirm" again resumes this hold
+        response = _unavailable(request, booking.slot, str(exc), status=503)
     if booking.reference not in booked:
         remember_booked(response, [*booked[-9:], booking.reference])
     return response
@@ -150,13 +154,18 @@ def book_confirm(request, slot_id: int):
 BOOKED_COOKIE = "booked"  # the references this browser booked: a second click on "confirm" resumes them
 
 
+def _booked_for() -> timedelta:
+    """Long enough to pay on Stripe's page and come back to the booking's own page."""
+    return checkout_hold() + timedelta(minutes=settings.SESSION_IDLE_MINUTES)
+
+
 def booked_here(request) -> list[str]:
-    value = cookies.recall(request, BOOKED_COOKIE)
+    value = cookies.recall(request, BOOKED_COOKIE, lasts=_booked_for())
     return value.split(".") if value else []
 
 
 def remember_booked(response, references: list[str]) -> None:
-    cookies.remember(response, BOOKED_COOKIE, ".".join(references))
+    cookies.remember(response, BOOKED_COOKIE, ".".join(references), lasts=_booked_for())
 
 
 def _booking_or_404(reference: str) -> Booking:
@@ -164,6 +173,7 @@ def _booking_or_404(reference: str) -> Booking:
 
 
 @require_safe
+@never_cache  # this browser's own view of the booking
 def booking_detail(request, reference: str):
     """A booking's status by its reference. The browser that booked it goes on to its private page."""
     booking = _booking_or_404(reference)

@@ -1,25 +1,27 @@
 """What a patient's browser keeps between pages (what it booked, the waiting list it joined).
 
 Signed cookies rather than sessions: patients never get a row in the database, which only
-staff sessions need. A cookie lasts SESSION_IDLE_MINUTES, like a staff session, is sent over
-HTTPS only in production, and cannot be read by scripts or forged.
+staff sessions need. Each cookie says for how long it holds; it is sent over HTTPS only in
+production, cannot be read by scripts, and a forged or expired one reads as nothing.
 """
+
+from datetime import timedelta
 
 from django.conf import settings
 
 
-def remember(response, name: str, value: str) -> None:
+def remember(response, name: str, value: str, *, lasts: timedelta) -> None:
     response.set_signed_cookie(
         name,
         value,
         salt=name,
-        max_age=settings.SESSION_COOKIE_AGE,
+        max_age=lasts,
         secure=settings.SESSION_COOKIE_SECURE,
         httponly=True,
         samesite="Lax",
     )
 
 
-def recall(request, name: str) -> str:
-    """The value this browser was given, or "" for none, an expired one or a forged one."""
-    return request.get_signed_cookie(name, "", salt=name, max_age=settings.SESSION_COOKIE_AGE)
+def recall(request, name: str, *, lasts: timedelta) -> str:
+    """The value this browser was given less than `lasts` ago, or "" for none, an expired or a forged one."""
+    return request.get_signed_cookie(name, "", salt=name, max_age=lasts)

@@ -3,6 +3,8 @@
 The clock is frozen at pages.NOW (Monday 2026-04-06, 8:00 AM in San Diego); see booking.tests.pages.
 """
 
+from datetime import timedelta
+
 import pytest
 from django.conf import settings
 from django.contrib.sessions.models import Session
@@ -10,6 +12,7 @@ from django.test import Client
 
 from booking.links import manage_path
 from booking.models import Booking
+from booking.payments import checkout_hold
 from booking.tests.factories import BookingFactory, PromotionFactory
 from booking.tests.pages import (
     DANA,
@@ -69,12 +72,22 @@ def test_a_second_click_on_confirm_resumes_the_booking_and_keeps_no_session_for_
     assert not Session.objects.exists()  # what the browser booked is in a signed cookie
     cookie = client.cookies[BOOKED_COOKIE]
     assert cookie["httponly"] and cookie["samesite"] == "Lax"
-    assert cookie["max-age"] == settings.SESSION_COOKIE_AGE
+    assert cookie["max-age"] == (checkout_hold() + timedelta(minutes=settings.SESSION_IDLE_MINUTES)).total_seconds()
 
 
-def test_the_reference_page_sends_only_the_browser_that_booked_on_to_the_private_page(client, service, promotion):
+def test_the_reference_page_sends_only_the_browser_that_booked_on_to_the_private_page(
+    client, service, promotion, clock
+):
     booking = book(client, slot_at(service, PROMO_DAY, 10))
+    response = client.get(booking.get_absolute_url())
+    assert response.url == manage_path(booking)
+    assert "no-store" in response["Cache-Control"]  # what it shows depends on this browser's cookie
+
+    remembered_for = checkout_hold() + timedelta(minutes=settings.SESSION_IDLE_MINUTES)
+    clock.shift(remembered_for - timedelta(seconds=1))  # long enough to pay on Stripe's page and come back
     assert client.get(booking.get_absolute_url()).url == manage_path(booking)
+    clock.shift(timedelta(seconds=2))
+    says(client.get(booking.get_absolute_url()), "Your confirmation email")  # the browser has forgotten it
 
     forged = Client()
     forged.cookies[BOOKED_COOKIE] = booking.reference  # unsigned: any browser could claim a reference

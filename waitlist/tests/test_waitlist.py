@@ -196,10 +196,16 @@ def test_joined_page_without_joining_goes_to_the_landing_page(client, promotion,
     assert (response.status_code, response.url) == (302, "/")
 
 
-def test_joining_keeps_no_session_for_the_patient(client, promotion, sold_out):
-    client.post(f"/waitlist/offer/{promotion.pk}/", MICHAEL)
-    says(client.get("/waitlist/joined/"), "You are number 1")
-    assert not Session.objects.exists()  # the entry this browser joined is in a signed cookie
+def test_joining_keeps_no_session_for_the_patient(client, promotion, sold_out, settings):
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        client.post(f"/waitlist/offer/{promotion.pk}/", MICHAEL)
+        joined = client.get("/waitlist/joined/")
+        says(joined, "You are number 1")
+        assert "no-store" in joined["Cache-Control"]  # this browser's own place in line
+        assert not Session.objects.exists()  # the entry this browser joined is in a signed cookie
+
+        clock.shift(timedelta(minutes=settings.SESSION_IDLE_MINUTES, seconds=1))
+        assert client.get("/waitlist/joined/").url == "/"  # the browser has forgotten it
 
 
 @pytest.mark.parametrize(
