@@ -1,6 +1,10 @@
+import logging
+
 from celery import shared_task
 
 from . import services
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
@@ -11,10 +15,20 @@ def send_message(message_id: int) -> None:
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
 def send_messages(message_ids: list[int]) -> None:
-    """A change's messages (a booking's email, text and clinic email), one task for them all. Each is claimed on
-    its own, as send_message claims it; one left unsent here is sent by the sweep (send_due_messages)."""
+    """A change's messages (a booking's email, text and clinic email), one task for them all.
+
+    Each is claimed on its own, as send_message claims it. One that fails unexpectedly does not keep
+    the others from going out; the task fails after trying them all, and the sweep deals with that one.
+    """
+    failure = None
     for message_id in message_ids:
-        services.message_send(message_id=message_id)
+        try:
+            services.message_send(message_id=message_id)
+        except Exception as exc:
+            logger.exception("Message %s could not be sent", message_id)
+            failure = failure or exc
+    if failure:
+        raise failure
 
 
 @shared_task

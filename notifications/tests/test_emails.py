@@ -255,6 +255,11 @@ class DisconnectingBackend(_FailingBackend):
         return smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
 
 
+class CrashingBackend(_FailingBackend):
+    def error(self):
+        return RuntimeError("the mail library broke")
+
+
 @pytest.fixture
 def attempts():
     ATTEMPTS.clear()
@@ -292,6 +297,18 @@ def test_a_deferral_or_disconnect_puts_the_email_back_in_the_queue_for_a_later_t
         assert messages_send_due() == 2
     assert {(row.status, row.attempts) for row in rows.all()} == {(Status.SENT, 2)}
     assert sorted(email.to[0] for email in mail.outbox) == sorted([DANA.email, CLINIC_EMAIL])
+
+
+def test_an_email_that_crashes_does_not_keep_the_text_and_the_clinic_email_from_being_tried(
+    service, patient, settings, attempts, django_capture_on_commit_callbacks
+):
+    settings.EMAIL_BACKEND = f"{__name__}.CrashingBackend"
+    with pytest.raises(RuntimeError, match="the mail library broke"):  # the task fails, after trying them all
+        book(service, patient, django_capture_on_commit_callbacks)
+
+    assert sorted(attempts) == sorted([patient.email, CLINIC_EMAIL])
+    text = Message.objects.get(channel=Message.Channel.SMS)
+    assert (text.kind, text.status) == (Kind.CONFIRMATION, Status.SENT)
 
 
 def test_a_permanent_refusal_fails_the_email_and_it_is_not_tried_again(
