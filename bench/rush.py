@@ -221,13 +221,13 @@ def check_database(seeded: dict) -> dict:
     from django.db.models import Count, F, Q
     from django.utils import timezone
 
-    from booking.models import Booking, Slot, active_q
+    from booking.models import Booking, Slot, bookings_taken
 
     now = timezone.now()
     active = Booking.objects.active(now)
     by_promo = active.filter(promotion_id=seeded["promotion_id"])
     over = list(
-        Slot.objects.annotate(taken=Count("bookings", filter=active_q(now, "bookings__")))
+        Slot.objects.annotate(taken=bookings_taken(now))
         .filter(taken__gt=F("capacity"))
         .values_list("pk", "taken", "capacity")
     )

@@ -5,14 +5,14 @@ from datetime import timedelta
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, F
+from django.db.models import F
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 
 from .forms import PatientDetailsForm
-from .models import Slot, active_q
+from .models import Slot, bookings_taken
 from .rules import quote_slot
 from .services import BookingError, booking_create
 
@@ -36,7 +36,7 @@ class PhoneBookingForm(PatientDetailsForm):
             Slot.objects.filter(
                 is_blocked=False, service__is_active=True, starts_at__gt=now, starts_at__lt=now + timedelta(weeks=8)
             )
-            .annotate(taken=Count("bookings", filter=active_q(now, "bookings__")))
+            .annotate(taken=bookings_taken(now))
             .filter(taken__lt=F("capacity"))
             .select_related("service__clinic", "practitioner")
             .order_by("starts_at")

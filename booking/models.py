@@ -5,7 +5,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Count, F, Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -167,6 +167,11 @@ def active_q(now: datetime, prefix: str = "") -> Q:
     return Q(**{f"{prefix}status__in": Booking.Status.consuming()}) | Q(
         **{f"{prefix}status": Booking.Status.HELD, f"{prefix}hold_expires_at__gt": now}
     )
+
+
+def bookings_taken(now: datetime) -> Count:
+    """A slot's seats or an offer's spots taken at `now` (its active bookings), to annotate each row with."""
+    return Count("bookings", filter=active_q(now, "bookings__"))
 
 
 class Booking(models.Model):

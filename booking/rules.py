@@ -4,10 +4,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Count, Q
+from django.db.models import Q
 from django.utils import timezone
 
-from .models import Booking, Promotion, Slot, active_q, format_cents
+from .models import Booking, Promotion, Slot, bookings_taken, format_cents
 
 SLOT_TAKEN = "Sorry, someone has just booked that time. Please choose another."
 SLOT_UNAVAILABLE = "Sorry, that time can no longer be booked online. Please choose another."
@@ -81,7 +81,7 @@ def quote_slot(*, slot: Slot, now: datetime, patient: Patient | None = None, loc
     """
     day = slot_local_date(slot)
     promotions = Promotion.objects.open_at(now).filter(service_id=slot.service_id)
-    counted = promotions.annotate(taken=Count("bookings", filter=active_q(now, "bookings__")))
+    counted = promotions.annotate(taken=bookings_taken(now))
     candidates = sorted((p for p in counted if p.covers(day)), key=lambda p: (p.price_cents, p.pk))
     regular = slot.service.regular_price_cents
     if not candidates:

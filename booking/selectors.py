@@ -3,10 +3,10 @@
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Count, Exists, F, OuterRef, QuerySet
+from django.db.models import Exists, F, OuterRef, QuerySet
 from django.utils import timezone
 
-from .models import Promotion, Service, Slot, active_q, format_cents
+from .models import Promotion, Service, Slot, bookings_taken, format_cents
 from .rules import booking_window
 
 
@@ -53,7 +53,7 @@ def featured_offer(*, now: datetime) -> Offer | None:
         Promotion.objects.filter(is_active=True, opens_at__lte=now)
         .select_related("service__clinic")
         .annotate(
-            taken=Count("bookings", filter=active_q(now, "bookings__")),
+            taken=bookings_taken(now),
             open_now=Exists(Promotion.objects.open_at(now).filter(pk=OuterRef("pk"))),
         )
         .order_by("-closes_at", "pk")
@@ -76,7 +76,7 @@ def _slots_on(service: Service, now: datetime, first: date, last: date) -> Query
     start = max(clinic.local_datetime(first, time.min), earliest)
     end = min(clinic.local_datetime(last + timedelta(days=1), time.min), latest)
     return Slot.objects.filter(service=service, is_blocked=False, starts_at__gte=start, starts_at__lt=end).annotate(
-        taken=Count("bookings", filter=active_q(now, "bookings__"))
+        taken=bookings_taken(now)
     )
 
 
@@ -106,7 +106,7 @@ def _slot_options(service: Service, now: datetime, first: date, last: date) -> l
     promotions = list(
         Promotion.objects.open_at(now)
         .filter(service=service)
-        .annotate(taken=Count("bookings", filter=active_q(now, "bookings__")))
+        .annotate(taken=bookings_taken(now))
         .order_by("price_cents", "pk")
     )
     options = []

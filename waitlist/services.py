@@ -13,11 +13,11 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core import signing
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Exists, F, Max, OuterRef, Q
+from django.db.models import Exists, F, Max, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from booking.models import Booking, Promotion, Service, Slot, active_q
+from booking.models import Booking, Promotion, Service, Slot, bookings_taken
 from booking.payments import checkout_hold
 from booking.rules import ONE_PER_PATIENT, Patient, quote_slot
 from booking.selectors import free_slots
@@ -222,7 +222,7 @@ def offers_make(*, now: datetime | None = None) -> int:
     promotions = (
         Promotion.objects.open_at(now)
         .filter(pk__in=waiting.values("promotion_id"))
-        .annotate(taken=Count("bookings", filter=active_q(now, "bookings__")))
+        .annotate(taken=bookings_taken(now))
         .filter(taken__lt=F("spots"))
         .values_list("pk", flat=True)
     )
