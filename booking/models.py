@@ -297,6 +297,11 @@ class Refund(models.Model):
         FAILED = "failed", "Failed"
         CANCELED = "canceled", "Canceled"
 
+        @classmethod
+        def void(cls) -> list[str]:
+            # No money goes back: the rest is sent, on its way, or about to be asked for.
+            return [cls.FAILED, cls.CANCELED]
+
     payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds")
     amount_cents = models.PositiveIntegerField()
     reason = models.CharField(max_length=200)

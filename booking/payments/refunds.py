@@ -24,7 +24,7 @@ class RefundError(Exception):
 
 def payment_refundable_cents(payment: Payment) -> int:
     """What can still be refunded: neither our own refunds nor Stripe's reported total may be exceeded."""
-    totals = payment.refunds.exclude(status__in=[Refund.Status.FAILED, Refund.Status.CANCELED]).aggregate(
+    totals = payment.refunds.exclude(status__in=Refund.Status.void()).aggregate(
         ours=Coalesce(Sum("amount_cents"), 0),
         # Stripe's total cannot include refunds it has not been asked for yet.
         unsent=Coalesce(Sum("amount_cents", filter=Q(status=Refund.Status.REQUESTED)), 0),
@@ -57,9 +57,7 @@ def payment_summary(booking) -> dict:
         "paid": format_cents(paid) if paid else "",
         "balance": format_cents(due) if due else "",
         "refunding": booking.status == Booking.Status.CANCELLED
-        and Refund.objects.filter(payment__booking=booking)
-        .exclude(status__in=[Refund.Status.FAILED, Refund.Status.CANCELED])
-        .exists(),
+        and Refund.objects.filter(payment__booking=booking).exclude(status__in=Refund.Status.void()).exists(),
     }
 
 
