@@ -1,6 +1,5 @@
 from datetime import timedelta
 
-from django.conf import settings
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -156,7 +155,7 @@ BOOKED_COOKIE = "booked"  # the references this browser booked: a second click o
 
 def _booked_for() -> timedelta:
     """Long enough to pay on Stripe's page and come back to the booking's own page."""
-    return checkout_hold() + timedelta(minutes=settings.SESSION_IDLE_MINUTES)
+    return checkout_hold() + cookies.idle()
 
 
 def booked_here(request) -> list[str]:

@@ -1,5 +1,3 @@
-from datetime import timedelta
-
 from django.conf import settings
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
@@ -30,12 +28,6 @@ from .services import (
 )
 
 JOINED_COOKIE = "waitlist_joined"  # the entry this browser joined, for the page that confirms it
-
-
-def _joined_for() -> timedelta:
-    return timedelta(minutes=settings.SESSION_IDLE_MINUTES)
-
-
 PAYMENT_DOWN = (
     "We could not reach our payment provider. Nothing was charged, and the place has gone back to the "
     "waiting list. We are sorry."
@@ -60,7 +52,7 @@ def _join(request, *, service, promotion=None, day=None):
             context["message"] = "You are already on this waiting list: we will text or email you when a place opens."
             return render(request, "waitlist/join.html", context, status=409)
         response = redirect("waitlist:joined")
-        cookies.remember(response, JOINED_COOKIE, str(entry.pk), lasts=_joined_for())
+        cookies.remember(response, JOINED_COOKIE, str(entry.pk))
         return response
     return render(request, "waitlist/join.html", context, status=400 if form.errors else 200)
 
@@ -87,7 +79,7 @@ def join_day(request, day):
 @never_cache  # this browser's own place in line
 @require_http_methods(["GET"])
 def joined(request):
-    joined = cookies.recall(request, JOINED_COOKIE, lasts=_joined_for())
+    joined = cookies.recall(request, JOINED_COOKIE)
     entry = WaitlistEntry.objects.select_related("promotion").filter(pk=joined).first() if joined.isdigit() else None
     if entry is None:
         return redirect("booking:landing")
