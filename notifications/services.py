@@ -185,30 +185,22 @@ def messages_queue(messages: list[Message]) -> list[Message]:
 
 def _patient_messages(booking: Booking, kind: str, key: str, context: dict, *, urgent=False) -> list[Message]:
     """An email to the patient, and a text too when they agreed to texts (never in quiet hours unless urgent)."""
-    messages = [
-        outbox_message(
-            kind=kind,
-            channel=Channel.EMAIL,
-            recipient=booking.email,
-            dedupe_key=f"{key}:email",
-            context=context,
-            booking=booking,
-        )
-    ]
+    channels = [(Channel.EMAIL, booking.email, None)]
     if booking.sms_consent:
         now = timezone.now()
-        messages.append(
-            outbox_message(
-                kind=kind,
-                channel=Channel.SMS,
-                recipient=booking.phone,
-                dedupe_key=f"{key}:sms",
-                context=context,
-                booking=booking,
-                send_after=now if urgent else after_quiet_hours(now, context["clinic"].tz),
-            )
+        channels.append((Channel.SMS, booking.phone, now if urgent else after_quiet_hours(now, context["clinic"].tz)))
+    return [
+        outbox_message(
+            kind=kind,
+            channel=channel,
+            recipient=recipient,
+            dedupe_key=f"{key}:{channel}",
+            context=context,
+            booking=booking,
+            send_after=send_after,
         )
-    return messages
+        for channel, recipient, send_after in channels
+    ]
 
 
 def _notify_patient(booking: Booking, kind: str, key: str, *, context: dict | None = None, urgent=False) -> None:
