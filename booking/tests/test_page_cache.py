@@ -32,11 +32,17 @@ def slot(promotion):
     return SlotFactory(service=promotion.service, starts_at=timezone.now() + timedelta(days=2))
 
 
-def test_a_second_visit_within_the_moment_runs_no_query_and_browsers_keep_nothing(client, slot):
+def visit_again(client, path: str = "/"):
+    """The offer page, then `path` within the same moment: (first, second, the queries the second ran)."""
     with time_machine.travel(timezone.now(), tick=False):
         first = client.get("/")
         with CaptureQueriesContext(connection) as queries:
-            second = client.get("/")
+            second = client.get(path)
+    return first, second, queries
+
+
+def test_a_second_visit_within_the_moment_runs_no_query_and_browsers_keep_nothing(client, slot):
+    first, second, queries = visit_again(client)
     assert second.content == first.content
     assert len(queries) == 0
     assert "no-store" in second["Cache-Control"] and "max-age=0" in second["Cache-Control"]
@@ -199,9 +205,6 @@ def test_a_render_that_fails_lets_the_waiting_visitors_render_for_themselves():
 
 
 def test_a_link_with_tracking_parameters_is_served_the_same_kept_page(client, slot):
-    with time_machine.travel(timezone.now(), tick=False):
-        first = client.get("/")
-        with CaptureQueriesContext(connection) as queries:
-            tracked = client.get("/?utm_source=newsletter&fbclid=abc123")
+    first, tracked, queries = visit_again(client, "/?utm_source=newsletter&fbclid=abc123")
     assert tracked.content == first.content
     assert len(queries) == 0
