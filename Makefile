@@ -51,7 +51,7 @@ worker: $(VENV)/.installed
 beat: $(VENV)/.installed
 	$(BIN)/celery -A clinic beat --loglevel=INFO
 
-# The booking-rush benchmark (bench/README.md): needs PostgreSQL and Redis on 127.0.0.1.
+# The booking-rush benchmark (README: "Booking-rush benchmark"): needs PostgreSQL and Redis on 127.0.0.1.
 # Options through ARGS, e.g. make bench ARGS="--trials 10".
 bench: $(VENV)/.installed
 	$(BIN)/python bench/rush.py $(ARGS)

@@ -795,7 +795,7 @@ def main(argv=None) -> int:
     if args.profile:
         args.threads = 1  # a profile of one thread among several would count the others' time too
     if not (VENV_BIN / "gunicorn").exists():
-        raise SystemExit("No .venv: run `make -C /work/main .venv/.installed` first.")
+        raise SystemExit(f"No .venv: run `make -C {PROJECT_DIR} .venv/.installed` first.")
     VAR_DIR.mkdir(exist_ok=True)
     for log in ("gunicorn.log", "app.log"):
         (VAR_DIR / log).unlink(missing_ok=True)
