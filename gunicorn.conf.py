@@ -12,7 +12,9 @@ def _cores() -> int:
 # A process per core, each with two threads: one overlaps the other's waits on PostgreSQL and Redis.
 # More threads only share the same core (the GIL) and make every request in a rush slower; more
 # processes keep more copies of the availability pages (booking/page_cache.py) to render afresh.
-worker_class = "gthread"
+# The threads take waiting requests bookings first (clinic/web_worker.py): under a rush a patient
+# confirming a booking is not queued behind everyone browsing the times.
+worker_class = "clinic.web_worker.BookingsFirstWorker"
 workers = int(os.environ.get("WEB_CONCURRENCY") or _cores())
 threads = int(os.environ.get("GUNICORN_THREADS") or 2)
 

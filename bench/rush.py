@@ -73,7 +73,9 @@ def parse_args(argv=None):
     p.add_argument("--workers", type=int, help="gunicorn worker processes (default: gunicorn.conf.py's, one per core)")
     p.add_argument("--threads", type=int, help="threads per gunicorn worker (default: gunicorn.conf.py's, 2)")
     p.add_argument(
-        "--worker-class", choices=["gthread", "sync"], help="gunicorn worker class (gunicorn.conf.py: gthread)"
+        "--worker-class",
+        choices=["gthread", "sync"],
+        help="gunicorn worker class instead of gunicorn.conf.py's (submissions first); gthread serves in arrival order",
     )
     p.add_argument("--database", default="clinic_bench", help="PostgreSQL database to (re)create")
     p.add_argument("--pg", default="postgres://postgres@127.0.0.1:5432", help="PostgreSQL server URL, no database")

@@ -1,4 +1,5 @@
-"""gunicorn.conf.py, read by the Procfile's web process: a process per core, two threads each, private links masked."""
+"""gunicorn.conf.py, read by the Procfile's web process: a process per core, two threads each, bookings
+first, private links masked."""
 
 import os
 import runpy
@@ -6,6 +7,9 @@ from pathlib import Path
 
 from django.conf import settings
 from gunicorn.config import Config
+from gunicorn.workers.gthread import ThreadWorker
+
+from clinic.web_worker import BookingsFirstWorker
 
 CONF = Path(settings.BASE_DIR) / "gunicorn.conf.py"
 
@@ -24,7 +28,8 @@ def gunicorn_config(monkeypatch, **environ) -> Config:
 
 def test_by_default_a_threaded_worker_per_core(monkeypatch):
     config = gunicorn_config(monkeypatch)
-    assert config.worker_class_str == "gthread"
+    assert config.worker_class is BookingsFirstWorker
+    assert issubclass(config.worker_class, ThreadWorker)
     assert config.workers == len(os.sched_getaffinity(0))
     assert config.threads == 2
     assert config.logger_class.__name__ == "PrivateLinksMasked"
