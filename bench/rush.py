@@ -75,7 +75,7 @@ def parse_args(argv=None):
     p.add_argument(
         "--worker-class",
         choices=["gthread", "sync"],
-        help="gunicorn worker class instead of gunicorn.conf.py's (submissions first); gthread serves in arrival order",
+        help="gunicorn worker class instead of gunicorn.conf.py's (bookings first); gthread serves in arrival order",
     )
     p.add_argument("--database", default="clinic_bench", help="PostgreSQL database to (re)create")
     p.add_argument("--pg", default="postgres://postgres@127.0.0.1:5432", help="PostgreSQL server URL, no database")
