@@ -2,14 +2,21 @@
 
 Under a rush every thread is busy and requests wait their turn. gthread serves them in the
 order they arrived, so a patient who pressed "Confirm" waits behind everyone looking at the
-times. This worker serves urgent requests first: a form submission (a booking being confirmed,
-a form in the admin, a provider's webhook) and a patient's own booking pages, where confirming
-lands. A page view is overtaken only for PAGE_VIEW_PATIENCE: one that has waited that long is
-served before an urgent request that arrived later, so pages slow down under load but never starve.
+times. This worker serves waiting requests earliest serve-by time first: an urgent request
+(any POST: a booking being confirmed, a form in the admin, a provider's webhook; or a page of
+a patient's own booking, where confirming lands) is to be served on arrival, a page view
+PAGE_VIEW_PATIENCE later. So a page view is overtaken only by urgent requests that arrived
+less than that after it: pages slow down under load but never starve, even when a client
+floods the site with POSTs.
 
-What a request is comes from peeking at the bytes waiting on its connection; where they cannot
-be read without consuming them (TLS terminated by gunicorn itself, HTTP/2, a request not arrived
-yet) it counts as a page view, and is served as gthread would.
+What a request is comes from peeking at its first bytes without taking them off the
+connection. A new connection is classified once its request starts arriving; until then it
+waits on the poller, as gthread keeps a slow client. Where the bytes cannot be read in the
+clear (TLS terminated by gunicorn itself, HTTP/2) every request counts as a page view, and
+the worker serves in arrival order, as gthread does.
+
+It uses gthread's own connection handling (`handle`, `finish_request`, its poller); those are
+gunicorn internals, so check this module when upgrading gunicorn (pinned in requirements.txt).
 """
 
 import heapq
@@ -19,50 +26,66 @@ import threading
 import time
 from concurrent.futures import Future
 
-from gunicorn.workers.gthread import ThreadWorker
+from gunicorn.workers.gthread import _DEFER, TConn, ThreadWorker
 
-# How an urgent request starts: any POST, and the booking's own pages (booking/urls.py).
+# How an urgent request starts: any POST, and the pages of a patient's own booking (booking/urls.py).
 URGENT = (b"POST ", b"GET /manage/", b"GET /booking/")
-PAGE_VIEW_PATIENCE = 1.0  # seconds a page view may be overtaken by urgent requests that arrived after it
+PAGE_VIEW_PATIENCE = 1.0  # seconds after arrival by which a page view is to be served
+_HEAD = max(map(len, URGENT))
 
 
-def is_urgent(conn) -> bool:
-    """Whether the request waiting on this connection is urgent, read without taking it off the connection."""
+def waiting_head(conn: TConn) -> bytes | None:
+    """The first bytes of the request waiting on this connection, left in place; None when none have arrived."""
     if conn.cfg.is_ssl or conn.is_http2:
-        return False
+        return b""
+    if conn.parser is not None and (read_ahead := conn.parser.unreader.buf.getvalue()):
+        return read_ahead[:_HEAD]  # the previous request's body was read past: the next one starts here
     try:
-        head = conn.sock.recv(max(map(len, URGENT)), socket.MSG_PEEK | socket.MSG_DONTWAIT)
-    except (OSError, ValueError):  # nothing arrived yet, or a socket that cannot peek
-        return False
+        return conn.sock.recv(_HEAD, socket.MSG_PEEK | socket.MSG_DONTWAIT)
+    except BlockingIOError:
+        return None
+    except (OSError, ValueError):  # a socket that cannot peek: gthread will find out what is wrong
+        return b""
+
+
+def is_urgent(head: bytes) -> bool:
     return head.startswith(URGENT)
 
 
 class BookingsFirstWorker(ThreadWorker):
-    """gthread, its waiting connections taken in the order they should be served by rather than arrival."""
+    """gthread, its waiting connections taken earliest serve-by time first rather than in arrival order."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self._waiting: list[tuple[float, int, object]] = []  # (serve by, arrival, connection)
+        self._waiting: list[tuple[float, int, TConn]] = []  # (serve by, arrival, connection), a heap
         self._waiting_lock = threading.Lock()
         self._arrivals = itertools.count()
 
     def enqueue_req(self, conn):
-        serve_by = time.monotonic() + (0.0 if is_urgent(conn) else PAGE_VIEW_PATIENCE)
+        head = waiting_head(conn)
+        if head is None and not conn.initialized and not conn.data_ready:
+            # Connected, nothing sent yet: wait for it on the poller, where gthread puts a slow client.
+            self.finish_request(conn, _done(_DEFER))
+            return
+        serve_by = time.monotonic() + (0.0 if head and is_urgent(head) else PAGE_VIEW_PATIENCE)
         with self._waiting_lock:
             heapq.heappush(self._waiting, (serve_by, next(self._arrivals), conn))
-        # A task per waiting connection: whichever thread is free next takes the one to serve first.
-        task = self.tpool.submit(self._handle_first_waiting)
-        task.add_done_callback(lambda done: self.method_queue.defer(self._finish, done))
+        # A task per waiting connection: whichever thread is free next serves the one due first.
+        self.tpool.submit(self._serve_first_due)
 
-    def _handle_first_waiting(self):
+    def _serve_first_due(self):
         with self._waiting_lock:
             _, _, conn = heapq.heappop(self._waiting)
-        return conn, self.handle(conn)
+        try:
+            handled = _done(self.handle(conn))
+        except Exception as exc:  # gthread's finish_request closes this connection, the worker carries on
+            handled = Future()
+            handled.set_exception(exc)
+        # Back on the main thread: keep the connection alive, park it, or close it, as gthread does.
+        self.method_queue.defer(self.finish_request, conn, handled)
 
-    def _finish(self, task):
-        if task.cancelled():  # the pool shut down before this task ran: the worker is exiting
-            return
-        conn, keepalive = task.result()
-        handled = Future()
-        handled.set_result(keepalive)
-        self.finish_request(conn, handled)  # gthread's own: keep the connection alive, or close it
+
+def _done(result) -> Future:
+    future = Future()
+    future.set_result(result)
+    return future
