@@ -76,8 +76,9 @@ def quote_slot(*, slot: Slot, now: datetime, patient: Patient | None = None, loc
     """The price for this slot now. With `lock`, the promotion rows a discount needs stay locked until commit.
 
     Only a discounted booking takes a spot, so the rows are locked (and counted again) only
-    while an offer has a spot left: once all are taken, the regular price is decided without
-    queueing behind the bookings that hold those locks.
+    while an offer has a spot left: once all are taken, the regular price is decided at once,
+    without queueing behind the bookings that hold those locks or looking up the patient's
+    earlier discounts.
     """
     day = slot_local_date(slot)
     promotions = Promotion.objects.open_at(now).filter(service_id=slot.service_id)
@@ -86,9 +87,9 @@ def quote_slot(*, slot: Slot, now: datetime, patient: Patient | None = None, loc
     regular = slot.service.regular_price_cents
     if not candidates:
         return Quote(price_cents=regular)
+    if not any(p.taken < p.spots for p in candidates):
+        return Quote(price_cents=regular, notice=SOLD_OUT)  # decided without a lock: never a discount
     if lock:
-        if not any(p.taken < p.spots for p in candidates):
-            return Quote(price_cents=regular, notice=SOLD_OUT)  # decided without a lock: never a discount
         # Lock in primary-key order, as every booking does, then count again.
         locked = promotions.filter(pk__in=[p.pk for p in candidates]).select_for_update(of=("self",)).order_by("pk")
         candidates = sorted(locked, key=lambda p: (p.price_cents, p.pk))

@@ -9,7 +9,7 @@ import pytest
 from django.test import Client
 
 from booking.models import Booking
-from booking.tests.factories import BookingFactory, ClosureFactory, SlotFactory
+from booking.tests.factories import BookingFactory, ClosureFactory, PromotionFactory, SlotFactory
 from booking.tests.pages import (
     DANA,
     FRIENDLY_404,
@@ -127,6 +127,21 @@ def test_valid_details_show_the_review_with_price_time_address_and_hidden_fields
         "quoted_price_cents": "9900",
     }
     assert not Booking.objects.exists()  # reviewing books nothing
+
+
+def test_reviewing_once_the_offer_is_sold_out_looks_up_no_earlier_discount(
+    client, service, django_assert_max_num_queries
+):
+    PromotionFactory(service=service, spots=1)
+    book(Client(), slot_at(service, PROMO_DAY, 11), DANA)  # the last discounted spot
+    slot = slot_at(service, PROMO_DAY, 10)
+
+    # The slot (with its service and clinic), closures, its seats taken, the offer with its spots taken.
+    with django_assert_max_num_queries(4):
+        response = review(client, slot)
+
+    says(response, "The discounted spots are all taken, so this time is at the regular rate.")
+    says(response, "Payment of $175 is due at the visit.")
 
 
 def test_change_details_shows_the_form_filled_in(client, service, promotion):
