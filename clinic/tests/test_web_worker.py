@@ -6,6 +6,7 @@ behind it, then lets go; the app numbers requests in the order they were started
 """
 
 import contextlib
+import itertools
 import socket
 import subprocess
 import sys
@@ -29,7 +30,7 @@ class OneThreadServer:
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             self.port = s.getsockname()[1]
-        self.released = tmp_path / "released"
+        self.tmp_path, self.holds = tmp_path, itertools.count()
         (tmp_path / "gunicorn.conf.py").write_text("")
         self.log = tmp_path / "gunicorn.log"
         with open(self.log, "wb") as log:
@@ -66,6 +67,7 @@ class OneThreadServer:
         return conn
 
     def hold_the_thread(self, conn: HTTPConnection) -> None:
+        self.released = self.tmp_path / f"released-{next(self.holds)}"
         conn.request("POST", f"/hold?hold={self.released}", body=b"x=1")
         time.sleep(QUEUED)
 
@@ -95,51 +97,52 @@ def started(conn: HTTPConnection) -> int:
     return int(conn.getresponse().read().split()[1])
 
 
-def test_a_booking_waiting_is_served_before_a_page_view_that_arrived_first(server):
-    busy, page, booking = server.kept_alive(), server.kept_alive(), server.kept_alive()
+PAGE = ("GET", "/book/2026-05-13/")
+BOOKING = ("POST", "/book/time/7/confirm/")
+BOOKING_PAGE = ("GET", "/manage/PRIVATE-LINK/")  # where confirming a booking lands
+
+
+def start_order(server, *requests, wait_between: float = 0.0) -> list[tuple[str, str]]:
+    """Queue `requests` in turn behind one holding the only thread, then let go: the requests in the order started."""
+    busy, *conns = (server.kept_alive() for _ in range(len(requests) + 1))
     server.hold_the_thread(busy)
-    send(page, "GET", "/book/2026-05-13/")
-    send(booking, "POST", "/book/time/7/confirm/")
+    for conn, (method, path) in zip(conns, requests, strict=True):
+        send(conn, method, path)
+        time.sleep(wait_between)
     server.let_go()
-    assert started(busy) < started(booking) < started(page)
+    first = started(busy)
+    numbers = [started(conn) for conn in conns]
+    assert all(first < number for number in numbers)
+    return [request for _, request in sorted(zip(numbers, requests, strict=True))]
+
+
+def test_a_booking_waiting_is_served_before_a_page_view_that_arrived_first(server):
+    assert start_order(server, PAGE, BOOKING) == [BOOKING, PAGE]
 
 
 def test_a_patients_own_booking_page_is_served_before_a_page_view_that_arrived_first(server):
-    busy, page, booking_page = server.kept_alive(), server.kept_alive(), server.kept_alive()
-    server.hold_the_thread(busy)
-    send(page, "GET", "/book/2026-05-13/")
-    send(booking_page, "GET", "/manage/PRIVATE-LINK/")  # where confirming a booking lands
-    server.let_go()
-    assert started(busy) < started(booking_page) < started(page)
+    assert start_order(server, PAGE, BOOKING_PAGE) == [BOOKING_PAGE, PAGE]
 
 
 def test_requests_of_one_kind_are_served_in_the_order_they_arrived(server):
-    busy, first, second = server.kept_alive(), server.kept_alive(), server.kept_alive()
-    server.hold_the_thread(busy)
-    send(first, "POST", "/book/time/7/confirm/")
-    send(second, "POST", "/book/time/8/confirm/")
-    server.let_go()
-    assert started(busy) < started(first) < started(second)
+    other_booking = ("POST", "/book/time/8/confirm/")
+    assert start_order(server, BOOKING, other_booking) == [BOOKING, other_booking]
+    assert start_order(server, PAGE, BOOKING_PAGE, BOOKING) == [BOOKING_PAGE, BOOKING, PAGE]
 
 
 def test_a_page_view_is_overtaken_only_by_bookings_that_arrived_soon_after_it(server):
-    busy, page, booking = server.kept_alive(), server.kept_alive(), server.kept_alive()
-    server.hold_the_thread(busy)
-    send(page, "GET", "/book/2026-05-13/")
-    time.sleep(PAGE_VIEW_PATIENCE)  # the page view has now waited longer than its patience
-    send(booking, "POST", "/book/time/7/confirm/")
-    server.let_go()
-    assert started(busy) < started(page) < started(booking)
+    # The booking arrives once the page view has waited longer than its patience.
+    assert start_order(server, PAGE, BOOKING, wait_between=PAGE_VIEW_PATIENCE) == [PAGE, BOOKING]
 
 
 def test_a_new_connection_is_judged_by_its_request_once_it_arrives(server):
     busy, page = server.kept_alive(), server.kept_alive()
     server.hold_the_thread(busy)
-    send(page, "GET", "/book/2026-05-13/")
+    send(page, *PAGE)
     booking = server.connection()
     booking.connect()  # connected, nothing sent yet
     time.sleep(QUEUED)
-    send(booking, "POST", "/book/time/7/confirm/")
+    send(booking, *BOOKING)
     server.let_go()
     assert started(busy) < started(booking) < started(page)
 
