@@ -4,8 +4,7 @@ from datetime import date
 
 from booking.models import Booking
 from booking.tests.factories import BookingFactory, SlotFactory, local
-
-PROMO_DAY = date(2026, 4, 8)  # Wednesday, inside the promotion's visit window
+from booking.tests.pages import PROMO_DAY
 
 
 def fill(promotion, day: date = PROMO_DAY, first_hour: int = 9) -> list[Booking]:
