@@ -1,4 +1,5 @@
 # Read by gunicorn from the directory it starts in (the Procfile's web process, and bench/rush.py).
+import gc
 import os
 
 
@@ -9,13 +10,19 @@ def _cores() -> int:
     return os.cpu_count() or 2
 
 
-# A process per core, each with two threads: one overlaps the other's waits on PostgreSQL and Redis.
-# More threads only share the same core (the GIL) and make every request in a rush slower; more
-# processes keep more copies of the availability pages (booking/page_cache.py) to render afresh.
-# The threads take waiting requests bookings first (clinic/web_worker.py): under a rush a patient
-# confirming a booking is not queued behind everyone browsing the times.
+# A process per core, each with two threads: the second serves while a request waits on the network
+# (Stripe's API); while requests are quick they run one at a time, as they would only share the core
+# (the GIL). More processes keep more copies of the availability pages (booking/page_cache.py) to
+# render afresh. Waiting requests are taken bookings first (clinic/web_worker.py): under a rush a
+# patient confirming a booking is not queued behind everyone browsing the times.
 worker_class = "clinic.web_worker.BookingsFirstWorker"
 workers = int(os.environ.get("WEB_CONCURRENCY") or _cores())
 threads = int(os.environ.get("GUNICORN_THREADS") or 2)
 
 logger_class = "clinic.access_log.PrivateLinksMasked"
+
+
+def post_worker_init(worker):
+    """The app is loaded: what it has made so far lasts as long as the worker, so the garbage collector's
+    full passes leave it out. Each would otherwise stop every thread for some 80 ms, a few times a rush."""
+    gc.freeze()

@@ -9,6 +9,12 @@ PAGE_VIEW_PATIENCE later. So a page view is overtaken only by urgent requests th
 less than that after it: pages slow down under load but never starve, even when a client
 floods the site with POSTs.
 
+A process serves one request at a time while each is quick. Its threads share one core
+(Python's GIL), so two requests served together each take twice as long, and a booking started
+beside a page view would finish no sooner than it. Another thread starts a request only once
+those in service have each taken STALLED_AFTER, as one waiting on the network does (Stripe's
+API, when a booking goes on to payment): a slow request holds up the others that long at most.
+
 What a request is comes from peeking at its first bytes without taking them off the
 connection. A new connection is classified once its request starts arriving; until then it
 waits on the poller, as gthread keeps a slow client. Where the bytes cannot be read in the
@@ -31,6 +37,7 @@ from gunicorn.workers.gthread import _DEFER, TConn, ThreadWorker
 # How an urgent request starts: any POST, and the pages of a patient's own booking (booking/urls.py).
 URGENT = (b"POST ", b"GET /manage/", b"GET /booking/")
 PAGE_VIEW_PATIENCE = 1.0  # seconds after arrival by which a page view is to be served
+STALLED_AFTER = 0.1  # seconds in service after which a request is taken to be waiting on the network
 _HEAD = max(map(len, URGENT))
 
 
@@ -60,6 +67,8 @@ class BookingsFirstWorker(ThreadWorker):
         self._waiting: list[tuple[float, int, TConn]] = []  # (serve by, arrival, connection), a heap
         self._waiting_lock = threading.Lock()
         self._arrivals = itertools.count()
+        self._serving: dict[int, float] = {}  # thread -> when it started the request it is serving
+        self._turn = threading.Condition(self._waiting_lock)
 
     def enqueue_req(self, conn):
         head = waiting_head(conn)
@@ -74,15 +83,27 @@ class BookingsFirstWorker(ThreadWorker):
         self.tpool.submit(self._serve_first_due)
 
     def _serve_first_due(self):
-        with self._waiting_lock:
+        with self._turn:
+            while (wait := self._until_my_turn()) > 0:
+                self._turn.wait(wait)
             _, _, conn = heapq.heappop(self._waiting)
+            self._serving[threading.get_ident()] = time.monotonic()
         try:
             handled = _done(self.handle(conn))
         except Exception as exc:  # gthread's finish_request closes this connection, the worker carries on
             handled = Future()
             handled.set_exception(exc)
+        finally:
+            with self._turn:
+                del self._serving[threading.get_ident()]
+                self._turn.notify()  # the next request's turn
         # Back on the main thread: keep the connection alive, park it, or close it, as gthread does.
         self.method_queue.defer(self.finish_request, conn, handled)
+
+    def _until_my_turn(self) -> float:
+        """Seconds until this thread may start a request: while one started less than STALLED_AFTER ago, it waits."""
+        latest = max(self._serving.values(), default=None)
+        return 0.0 if latest is None else latest + STALLED_AFTER - time.monotonic()
 
 
 def _done(result) -> Future:

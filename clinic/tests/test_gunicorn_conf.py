@@ -1,6 +1,7 @@
 """gunicorn.conf.py, read by the Procfile's web process: a process per core, two threads each, bookings
-first, private links masked."""
+first, private links masked, what the app loaded left out of full garbage collections."""
 
+import gc
 import os
 import runpy
 from pathlib import Path
@@ -43,3 +44,13 @@ def test_the_environment_sets_workers_and_threads(monkeypatch):
 def test_an_empty_setting_keeps_the_default(monkeypatch):
     config = gunicorn_config(monkeypatch, WEB_CONCURRENCY="", GUNICORN_THREADS="")
     assert (config.workers, config.threads) == (len(os.sched_getaffinity(0)), 2)
+
+
+def test_a_worker_leaves_what_the_app_loaded_out_of_full_garbage_collections():
+    post_worker_init = runpy.run_path(str(CONF))["post_worker_init"]
+    gc.unfreeze()
+    try:
+        post_worker_init(worker=None)
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()

@@ -1,8 +1,8 @@
 """gunicorn's worker (clinic/web_worker.py): waiting bookings are served before page views, which never starve.
 
-Each test runs a real gunicorn with the worker, one process of one thread, serving
-clinic/tests/order_app.py: a first request holds the thread while the test queues others
-behind it, then lets go; the app numbers requests in the order they were started.
+Each test runs a real gunicorn with the worker, one process (of one thread unless it says),
+serving clinic/tests/order_app.py: a first request holds the thread while the test queues
+others behind it, then lets go; the app numbers requests in the order they were started.
 """
 
 import contextlib
@@ -20,13 +20,13 @@ from django.urls import reverse
 from gunicorn.config import Config
 from gunicorn.workers.gthread import TConn
 
-from clinic.web_worker import PAGE_VIEW_PATIENCE, is_urgent, waiting_head
+from clinic.web_worker import PAGE_VIEW_PATIENCE, STALLED_AFTER, is_urgent, waiting_head
 
 QUEUED = 0.3  # seconds for the worker to notice a request sent to it
 
 
-class OneThreadServer:
-    def __init__(self, tmp_path: Path):
+class Server:
+    def __init__(self, tmp_path: Path, *, threads: int = 1):
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             self.port = s.getsockname()[1]
@@ -38,7 +38,8 @@ class OneThreadServer:
                 [
                     *(sys.executable, "-m", "gunicorn", "clinic.tests.order_app:app"),
                     *("--config", str(tmp_path / "gunicorn.conf.py"), "--no-control-socket"),
-                    *("--worker-class", "clinic.web_worker.BookingsFirstWorker", "--workers", "1", "--threads", "1"),
+                    *("--worker-class", "clinic.web_worker.BookingsFirstWorker"),
+                    *("--workers", "1", "--threads", str(threads)),
                     *("--logger-class", "clinic.tests.order_app.AccessLogThatFails"),
                     *("--bind", f"127.0.0.1:{self.port}"),
                 ],
@@ -82,7 +83,14 @@ class OneThreadServer:
 
 @pytest.fixture
 def server(tmp_path):
-    server = OneThreadServer(tmp_path)
+    server = Server(tmp_path)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def two_threads(tmp_path):
+    server = Server(tmp_path, threads=2)
     yield server
     server.stop()
 
@@ -114,6 +122,30 @@ def start_order(server, *requests, wait_between: float = 0.0) -> list[tuple[str,
     numbers = [started(conn) for conn in conns]
     assert all(first < number for number in numbers)
     return [request for _, request in sorted(zip(numbers, requests, strict=True))]
+
+
+def answer(conn: HTTPConnection) -> tuple[int, float]:
+    """The order in which the server started this connection's request, and when (the monotonic clock)."""
+    _, number, _, at = conn.getresponse().read().split()
+    return int(number), float(at)
+
+
+def test_a_second_thread_starts_a_request_only_once_the_one_in_service_has_taken_a_while(two_threads):
+    # The other thread's turn comes when the request in service ends (a quick one), or STALLED_AFTER
+    # after it started (one waiting on the network). This one never ends until the test lets go.
+    held, page = two_threads.kept_alive(), two_threads.kept_alive()
+    released = two_threads.tmp_path / "released"
+    held.request("POST", f"/hold?hold={released}", body=b"x=1")
+    deadline = time.monotonic() + 20
+    while not Path(f"{released}.started").exists() and time.monotonic() < deadline:
+        time.sleep(0.005)
+    sent = time.monotonic()
+    page.request(*PAGE)
+    _, page_started = answer(page)  # answered while the first request is still in service
+    released.touch()
+    _, held_started = answer(held)
+    assert sent < held_started + STALLED_AFTER  # sent while it was still the other thread's turn
+    assert page_started >= held_started + STALLED_AFTER
 
 
 def test_a_booking_waiting_is_served_before_a_page_view_that_arrived_first(server):
