@@ -23,6 +23,10 @@ logger_class = "clinic.access_log.PrivateLinksMasked"
 
 
 def post_worker_init(worker):
-    """The app is loaded: what it has made so far lasts as long as the worker, so the garbage collector's
-    full passes leave it out. Each would otherwise stop every thread for some 80 ms, a few times a rush."""
+    """The app is loaded: do now what its first requests would do once (clinic/warm.py). What it has made
+    so far lasts as long as the worker, so the garbage collector's full passes leave it out: each would
+    otherwise stop every thread for some 80 ms, a few times a rush."""
+    from clinic.warm import warm_up
+
+    warm_up()
     gc.freeze()
