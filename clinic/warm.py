@@ -3,8 +3,11 @@
 A fresh process builds its map of URLs, compiles each template and pattern the first time it
 is used and sets up Celery on its first task: about 100 ms more on the first time shown and on
 the first booking, and a rush starts with every process fresh, right after a deploy as well. A
-process serves one request at a time (clinic/web_worker.py), so the patients queued behind that
-first booking would wait for all of it.
+process serves one quick request at a time (clinic/web_worker.py), so the patients queued behind
+that first booking would wait for all of it.
+
+The URL maps are built through Django's resolvers (`reverse_dict`, `namespace_dict`), which are
+not public API: check this module, and clinic/tests/test_warm.py, when upgrading Django.
 """
 
 import logging
@@ -12,7 +15,6 @@ from contextlib import suppress
 from pathlib import Path
 
 from django import forms
-from django.conf import settings
 from django.forms.renderers import get_default_renderer
 from django.template import engines
 from django.urls import NoReverseMatch, get_resolver, reverse
@@ -46,11 +48,10 @@ def _url_map() -> None:
 def _templates() -> None:
     """Compile the project's templates (pages in the site's engine, texts and emails in "text") and the form
     widgets' into the cached loaders."""
-    pages, text = engines["django"], engines["text"]
-    for directory in map(Path, settings.TEMPLATES[0]["DIRS"]):
-        for path in directory.rglob("*"):
-            if path.is_file():
-                (text if path.suffix == ".txt" else pages).get_template(str(path.relative_to(directory)))
+    for engine, kind in ((engines["django"], "*.html"), (engines["text"], "*.txt")):
+        for directory in map(Path, engine.engine.dirs):
+            for path in directory.rglob(kind):
+                engine.get_template(path.relative_to(directory).as_posix())
     renderer = get_default_renderer()
     for path in (Path(forms.__file__).parent / "templates" / "django" / "forms" / "widgets").glob("*.html"):
         renderer.get_template(f"django/forms/widgets/{path.name}")

@@ -10,10 +10,11 @@ less than that after it: pages slow down under load but never starve, even when 
 floods the site with POSTs.
 
 A process serves one request at a time while each is quick. Its threads share one core
-(Python's GIL), so two requests served together each take twice as long, and a booking started
-beside a page view would finish no sooner than it. Another thread starts a request only once
-those in service have each taken STALLED_AFTER, as one waiting on the network does (Stripe's
-API, when a booking goes on to payment): a slow request holds up the others that long at most.
+(Python's GIL), so two requests served together each take nearly twice as long (each is mostly
+Python; their waits on PostgreSQL overlap), and a booking started beside a page view would finish
+no sooner than it. Another thread starts a request only once those in service have each taken
+STALLED_AFTER, as one waiting on the network does (Stripe's API, when a booking goes on to
+payment): the next request waits that long for a slow one, not for all of it.
 
 What a request is comes from peeking at its first bytes without taking them off the
 connection. A new connection is classified once its request starts arriving; until then it
@@ -31,6 +32,7 @@ import socket
 import threading
 import time
 from concurrent.futures import Future
+from contextlib import contextmanager
 
 from gunicorn.workers.gthread import _DEFER, TConn, ThreadWorker
 
@@ -65,10 +67,9 @@ class BookingsFirstWorker(ThreadWorker):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._waiting: list[tuple[float, int, TConn]] = []  # (serve by, arrival, connection), a heap
-        self._waiting_lock = threading.Lock()
         self._arrivals = itertools.count()
         self._serving: dict[int, float] = {}  # thread -> when it started the request it is serving
-        self._turn = threading.Condition(self._waiting_lock)
+        self._turn = threading.Condition()  # guards both, and wakes a thread waiting for its turn
 
     def enqueue_req(self, conn):
         head = waiting_head(conn)
@@ -77,31 +78,39 @@ class BookingsFirstWorker(ThreadWorker):
             self.finish_request(conn, _done(_DEFER))
             return
         serve_by = time.monotonic() + (0.0 if head and is_urgent(head) else PAGE_VIEW_PATIENCE)
-        with self._waiting_lock:
+        with self._turn:
             heapq.heappush(self._waiting, (serve_by, next(self._arrivals), conn))
         # A task per waiting connection: whichever thread is free next serves the one due first.
         self.tpool.submit(self._serve_first_due)
 
     def _serve_first_due(self):
+        with self._my_turn() as conn:
+            try:
+                handled = _done(self.handle(conn))
+            except BaseException as exc:  # as gthread's own futures do: finish_request closes this connection
+                handled = Future()
+                handled.set_exception(exc)
+        # Back on the main thread: keep the connection alive, park it, or close it, as gthread does.
+        self.method_queue.defer(self.finish_request, conn, handled)
+
+    @contextmanager
+    def _my_turn(self):
+        """The connection due first, once no other request in this process started less than STALLED_AFTER ago."""
+        me = threading.get_ident()
         with self._turn:
             while (wait := self._until_my_turn()) > 0:
                 self._turn.wait(wait)
             _, _, conn = heapq.heappop(self._waiting)
-            self._serving[threading.get_ident()] = time.monotonic()
+            self._serving[me] = time.monotonic()
         try:
-            handled = _done(self.handle(conn))
-        except Exception as exc:  # gthread's finish_request closes this connection, the worker carries on
-            handled = Future()
-            handled.set_exception(exc)
+            yield conn
         finally:
             with self._turn:
-                del self._serving[threading.get_ident()]
+                del self._serving[me]
                 self._turn.notify()  # the next request's turn
-        # Back on the main thread: keep the connection alive, park it, or close it, as gthread does.
-        self.method_queue.defer(self.finish_request, conn, handled)
 
     def _until_my_turn(self) -> float:
-        """Seconds until this thread may start a request: while one started less than STALLED_AFTER ago, it waits."""
+        """Seconds until the latest request in service has taken STALLED_AFTER (called holding `_turn`)."""
         latest = max(self._serving.values(), default=None)
         return 0.0 if latest is None else latest + STALLED_AFTER - time.monotonic()
 

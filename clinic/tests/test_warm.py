@@ -59,7 +59,7 @@ def test_a_fresh_process_has_its_pages_messages_links_and_tasks_ready_once_warm(
     assert "Could not warm up" not in log
 
 
-def test_each_gunicorn_worker_warms_up_before_it_serves():
+def test_gunicorn_warms_each_worker_up_once_the_app_is_loaded():
     assert fresh_process("gunicorn")[0] == fresh_process("warm")[0]
 
 
