@@ -93,16 +93,11 @@ def quote_slot(*, slot: Slot, now: datetime, patient: Patient | None = None, loc
         # Lock in primary-key order, as every booking does, then count again.
         locked = promotions.filter(pk__in=[p.pk for p in candidates]).select_for_update(of=("self",)).order_by("pk")
         candidates = sorted(locked, key=lambda p: (p.price_cents, p.pk))
-
-    def has_spot(promotion: Promotion) -> bool:
-        if lock:
-            return promotion.bookings.active(now).count() < promotion.spots
-        return promotion.taken < promotion.spots
-
     if patient and patient_has_discount(patient, service_id=slot.service_id, now=now):
         return Quote(price_cents=regular, notice=ONE_PER_PATIENT)
     for promotion in candidates:
-        if has_spot(promotion):
+        taken = promotion.bookings.active(now).count() if lock else promotion.taken  # under the lock, counted again
+        if taken < promotion.spots:
             return Quote(price_cents=promotion.price_cents, promotion=promotion)
     return Quote(price_cents=regular, notice=SOLD_OUT)
 
