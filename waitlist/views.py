@@ -80,7 +80,7 @@ def join_day(request, day):
 @require_http_methods(["GET"])
 def joined(request):
     joined = cookies.recall(request, JOINED_COOKIE)
-    entry = WaitlistEntry.objects.select_related("promotion").filter(pk=joined).first() if joined.isdigit() else None
+    entry = WaitlistEntry.objects.select_related("promotion").filter(pk=joined).first() if joined.isdecimal() else None
     if entry is None:
         return redirect("booking:landing")
     return render(request, "waitlist/joined.html", {"entry": entry, "place": place_in_line(entry)})

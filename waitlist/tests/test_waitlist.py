@@ -13,6 +13,7 @@ from django.conf import settings
 from django.contrib.sessions.models import Session
 from django.core import mail, signing
 from django.db import connection
+from django.http import HttpResponse
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -30,6 +31,7 @@ from booking.services import (
 )
 from booking.tests.factories import BookingFactory, ClosureFactory, PromotionFactory, ServiceFactory, SlotFactory, local
 from booking.tests.pages import does_not_say, hrefs, page, says
+from clinic import cookies
 from notifications.models import Message
 from waitlist import tasks
 from waitlist.models import WaitlistEntry
@@ -192,6 +194,15 @@ def test_joined_page_without_joining_goes_to_the_landing_page(client, promotion,
     [ann] = wait(promotion, ANN)  # someone else's entry: an unsigned or garbled cookie naming it shows nothing
     if cookie:
         client.cookies[JOINED_COOKIE] = cookie.format(pk=ann.pk)
+    response = client.get("/waitlist/joined/")
+    assert (response.status_code, response.url) == (302, "/")
+
+
+def test_joined_page_with_a_signed_value_that_is_no_entry_number_goes_to_the_landing_page(client, promotion, sold_out):
+    # Signed as the site signs it; "²" counts as a digit but is no number.
+    signed = HttpResponse()
+    cookies.remember(signed, JOINED_COOKIE, "²")
+    client.cookies[JOINED_COOKIE] = signed.cookies[JOINED_COOKIE].value
     response = client.get("/waitlist/joined/")
     assert (response.status_code, response.url) == (302, "/")
 
