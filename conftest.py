@@ -2,6 +2,7 @@ import os
 
 import pytest
 from django.conf import settings
+from django.core.cache import cache
 
 from booking import page_cache, stripe_gateway
 from booking.rules import Patient
@@ -44,6 +45,12 @@ def pytest_collection_modifyitems(config, items):
 def fresh_pages():
     """No test sees an availability page another test rendered (they are kept for a moment: booking/page_cache.py)."""
     page_cache.forget_pages()
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    """Rate-limit counts start from nothing in every test (they are kept in Django's cache: Redis in CI)."""
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -27,6 +27,9 @@ if not SECRET_KEY:
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
 CSRF_TRUSTED_ORIGINS = [PUBLIC_BASE_URL]
+# How many proxies of the clinic's own stand in front of the app, each appending to X-Forwarded-For
+# (clinic/client.py): the client's address, for rate limits, login lockouts and the access log.
+PROXY_COUNT = env.int("PROXY_COUNT", default=0)
 
 if not DEBUG:
     # Behind an HTTPS proxy: trust its scheme header, send cookies only over HTTPS, ask browsers to stay on it.
@@ -40,7 +43,7 @@ if not DEBUG:
     CSRF_COOKIE_SECURE = True
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "clinic.apps.ClinicAdminConfig",  # Django's admin on the clinic's site
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -48,6 +51,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "axes",
+    "django_ratelimit",
     "clinic",
     "booking",
     "assessments",
@@ -66,6 +70,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "axes.middleware.AxesMiddleware",
+    "django_ratelimit.middleware.RatelimitMiddleware",
 ]
 
 # Content-Security-Policy: scripts, styles and images from this site only (no inline scripts or styles
@@ -95,6 +100,7 @@ AXES_COOLOFF_TIME = env.int("LOGIN_LOCKOUT_MINUTES", default=30) / 60  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
+AXES_CLIENT_IP_CALLABLE = "clinic.client.client_ip"
 
 ROOT_URLCONF = "clinic.urls"
 WSGI_APPLICATION = "clinic.wsgi.application"
@@ -147,6 +153,17 @@ if REDIS_URL:
             "LOCATION": REDIS_URL,
         }
     }
+
+# Rate limits (django-ratelimit) count in Django's cache: Redis in production, shared by every process.
+# RATELIMIT_ENABLE=false turns them off, for load tests only.
+RATELIMIT_ENABLE = env.bool("RATELIMIT_ENABLE", default=True)
+RATELIMIT_IP_META_KEY = "clinic.client.client_ip"
+RATELIMIT_VIEW = "clinic.views.rate_limited"
+# Django's own Redis cache increments atomically, which is all django-ratelimit needs of it.
+SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]
+if not REDIS_URL:
+    # make run's single process: its memory is the shared cache.
+    SILENCED_SYSTEM_CHECKS.append("django_ratelimit.E003")
 
 # The public availability pages (offer, days, times) are kept by each process for this long under a rush:
 # what they show may lag a booking made elsewhere by that much; the booking itself always counts under lock.
@@ -239,7 +256,21 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {"mask_private_links": {"()": "clinic.privacy.MaskPrivateLinks"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["mask_private_links"]}},
+    "formatters": {
+        "django.server": {"()": "django.utils.log.ServerFormatter", "format": "[{server_time}] {message}", "style": "{"}
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["mask_private_links"]},
+        # The development server's request log, as Django writes it, with the links masked too.
+        "django.server": {
+            "class": "logging.StreamHandler",
+            "formatter": "django.server",
+            "filters": ["mask_private_links"],
+        },
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
+    },
 }

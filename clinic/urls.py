@@ -3,9 +3,6 @@ from django.urls import include, path
 
 from . import views
 
-admin.site.site_header = "Clinic front desk"
-admin.site.site_title = "Clinic front desk"
-
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),

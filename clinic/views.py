@@ -42,3 +42,8 @@ def healthz(request):
 
 def csrf_failure(request, reason=""):
     return render(request, "403_csrf.html", status=403)
+
+
+def rate_limited(request, exception=None):
+    """django-ratelimit's answer to one request too many (RATELIMIT_VIEW): what to do instead, and our phone."""
+    return render(request, "429.html", status=429)
