@@ -5,11 +5,23 @@ declared filters have taken theirs. Through those, a screen that shows nothing p
 still be searched for it: `?body__regex=^https://...&booking__id__exact=7` reads a hidden
 value one character at a time. Every admin registered here, Django's and other packages'
 included, lists with `DeclaredLookupsChangeList`, which answers such a request 400.
+
+Staff who must sign in with two factors (two_factor.py) get in only once their session is verified;
+until then every admin page sends them to set it up at /admin/two-factor/.
 """
+
+from functools import partial, update_wrapper
 
 from django.contrib import admin
 from django.contrib.admin.exceptions import DisallowedModelAdminLookup
 from django.contrib.admin.views.main import ChangeList
+from django.contrib.auth.decorators import login_not_required
+from django.http import HttpResponseRedirect
+from django.urls import path
+from django.utils.decorators import method_decorator
+from django.views.decorators.cache import never_cache
+
+from . import two_factor
 
 
 class DeclaredLookupsChangeList(ChangeList):
@@ -34,6 +46,8 @@ class DeclaredLookupsOnly:
 class ClinicAdminSite(admin.AdminSite):
     site_header = "Clinic front desk"
     site_title = "Clinic front desk"
+    login_form = two_factor.StaffLoginForm
+    login_template = "admin/two_factor_login.html"
 
     def register(self, model_or_iterable, admin_class=None, **options):
         admin_class = admin_class or admin.ModelAdmin
@@ -42,3 +56,32 @@ class ClinicAdminSite(admin.AdminSite):
                 admin_class.__name__, (DeclaredLookupsOnly, admin_class), {"__module__": admin_class.__module__}
             )
         super().register(model_or_iterable, admin_class, **options)
+
+    def has_permission(self, request):
+        user = request.user
+        return super().has_permission(request) and (
+            not two_factor.two_factor_required(user) or two_factor.is_verified(user)
+        )
+
+    def admin_view(self, view, cacheable=False):
+        checked = super().admin_view(view, cacheable)
+
+        def inner(request, *args, **kwargs):
+            # Set up two factors first, rather than a login page saying "not authorized".
+            if two_factor.setup_pending(request.user):
+                return HttpResponseRedirect(two_factor.setup_url(self, request.get_full_path()))
+            return checked(request, *args, **kwargs)
+
+        return update_wrapper(never_cache(inner), checked)
+
+    @method_decorator(never_cache)
+    @login_not_required
+    def login(self, request, extra_context=None):
+        if request.method == "GET" and two_factor.setup_pending(request.user):
+            return HttpResponseRedirect(two_factor.setup_url(self, request.GET.get("next", "")))
+        return super().login(request, extra_context)
+
+    def get_urls(self):
+        # Not behind admin_view: whoever it serves is not let into the rest of the admin yet.
+        page = never_cache(partial(two_factor.two_factor_page, self))
+        return [path("two-factor/", page, name="two_factor"), *super().get_urls()]

@@ -103,3 +103,7 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Staff login: {settings.PUBLIC_BASE_URL}/admin/  user {DEMO_USERNAME!r}, password {DEMO_PASSWORD!r}"
         )
+        self.stdout.write(
+            "Two-factor sign-in: optional while DEBUG is on; set it up at "
+            f"{settings.PUBLIC_BASE_URL}/admin/two-factor/. With DEBUG off it is required for clinicians and superusers."
+        )
