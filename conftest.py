@@ -9,6 +9,7 @@ from booking.rules import Patient
 from booking.tests.factories import ClinicFactory, PromotionFactory, ServiceFactory
 from booking.tests.stripe_fakes import SECRET_KEY, WEBHOOK_SECRET, NoStripeNetwork, StripeRecorder
 from clinic.celery import app as celery_app
+from clinic.tests.staff import staff_user
 from notifications import twilio_gateway
 from notifications.tests.twilio_fakes import ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER, NoTwilioNetwork, TwilioRecorder
 
@@ -106,6 +107,26 @@ def service(clinic):
 @pytest.fixture
 def promotion(service):
     return PromotionFactory(service=service)
+
+
+@pytest.fixture
+def front_desk(django_user_model):
+    return staff_user(django_user_model, "frontdesk", "Front desk")
+
+
+@pytest.fixture
+def clinician(django_user_model):
+    return staff_user(django_user_model, "clinician", "Clinician")
+
+
+@pytest.fixture
+def manager(django_user_model):
+    return staff_user(django_user_model, "owner", "Manager")
+
+
+@pytest.fixture
+def superuser(django_user_model):
+    return staff_user(django_user_model, "boss", is_superuser=True)
 
 
 @pytest.fixture

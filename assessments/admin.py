@@ -4,6 +4,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from clinic.admin_mixins import ReadOnlyAdminMixin
+from clinic.client import Visitor
 
 from .models import Intake, IntakeAccess
 from .roles import READ_ANSWERS
@@ -43,14 +44,27 @@ class IntakeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             {"intake": intake, "sections": intake_sections(intake), "print": printable},
         )
 
+    def changelist_view(self, request, extra_context=None):
+        response = super().changelist_view(request, extra_context)
+        if response.status_code == 200:
+            # Who looked for whom: the list's query (a search, a filter, a page) is on record too.
+            intake_access_log(
+                Visitor.of(request),
+                booking=None,
+                action=IntakeAccess.Action.LIST,
+                granted_by=IntakeAccess.GrantedBy.STAFF,
+                detail=request.GET.urlencode(),
+            )
+        return response
+
     def change_view(self, request, object_id, form_url="", extra_context=None):
         response = super().change_view(request, object_id, form_url, extra_context)
         if response.status_code == 200 and (intake := self.get_object(request, object_id)):
             intake_access_log(
+                Visitor.of(request),
                 booking=intake.booking,
-                user=request.user,
                 action=IntakeAccess.Action.VIEW,
-                ip_address=request.META.get("REMOTE_ADDR"),
+                granted_by=IntakeAccess.GrantedBy.STAFF,
             )
         return response
 
@@ -59,8 +73,8 @@ class IntakeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 class IntakeAccessAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """The access log: read-only for everyone, superusers included."""
 
-    list_display = ["at", "user", "action", "detail", "booking", "ip_address"]
-    list_filter = ["action"]
+    list_display = ["at", "user", "action", "granted_by", "detail", "booking", "ip_address", "user_agent"]
+    list_filter = ["action", "granted_by"]
     list_select_related = ["user", "booking"]
     search_fields = ["booking__reference", "user__username"]
     date_hierarchy = "at"

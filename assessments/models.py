@@ -152,19 +152,37 @@ class Intake(models.Model):
 
 
 class IntakeAccess(models.Model):
-    """Who read or changed intake answers, and when. Written by the app; nobody edits it."""
+    """Who read, changed or searched intake answers, when, from where, and how the patient's link let them in.
+
+    Written by the app; nobody edits it. A clinician's list or search of intakes has no booking.
+    """
 
     class Action(models.TextChoices):
         VIEW = "view", "Viewed in the admin"
         PRINT = "print", "Opened the printable summary"
+        LIST = "list", "Listed or searched intakes in the admin"
         PATIENT_SAVE = "patient_save", "Patient saved a step"
         PATIENT_VIEW = "patient_view", "Opened saved answers through the patient's link"
+        CODE_SENT = "code_sent", "Code sent to the patient, to open saved answers"
+        CODE_ACCEPTED = "code_accepted", "Code accepted: this browser may open saved answers"
+        CODE_REFUSED = "code_refused", "Wrong code typed"
 
-    booking = models.ForeignKey(Booking, on_delete=models.PROTECT, related_name="intake_accesses")
+    class GrantedBy(models.TextChoices):
+        BROWSER = "browser", "The browser that filled in the answers"
+        CODE = "code", "A code sent to the patient's email or mobile"
+        STAFF = "staff", "Staff sign-in"
+
+    booking = models.ForeignKey(
+        Booking, on_delete=models.PROTECT, null=True, blank=True, related_name="intake_accesses"
+    )
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True)
     action = models.CharField(max_length=14, choices=Action.choices)
-    detail = models.CharField(max_length=40, blank=True, help_text="The step, for a patient's save.")
+    granted_by = models.CharField("let in by", max_length=8, choices=GrantedBy.choices, blank=True)
+    detail = models.CharField(
+        max_length=200, blank=True, help_text="The step a patient saved; the query of a list or search."
+    )
     ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
     at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:
@@ -172,5 +190,6 @@ class IntakeAccess(models.Model):
         verbose_name_plural = "intake access log"
 
     def __str__(self):
-        who = self.user.get_username() if self.user else "the patient"
-        return f"{who}: {self.get_action_display()} ({self.booking.reference})"
+        who = self.user.get_username() if self.user else "the patient's link"
+        about = f" ({self.booking.reference})" if self.booking_id else ""
+        return f"{who}: {self.get_action_display()}{about}"

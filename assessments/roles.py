@@ -1,33 +1,60 @@
-"""The two staff roles. Front desk runs the calendar and sees only whether an intake is done or flagged;
-clinicians also read intake answers (and the log of who read them)."""
+"""The staff roles. Front desk runs the calendar and sees only whether an intake is done or flagged;
+clinicians also read intake answers (and the log of who read them); the manager (the clinic's owner)
+does what the front desk does, and sets prices and promotions, edits the clinic's profile and hours,
+and refunds payments. No role but the clinician reads intake answers."""
 
 READ_ANSWERS = "assessments.view_intake_answers"  # the permission that opens a patient's intake answers
 FRONT_DESK = "Front desk"
 CLINICIAN = "Clinician"
+MANAGER = "Manager"
+
+FRONT_DESK_GRANTS = {
+    "booking": [
+        "view_booking",
+        "change_booking",
+        "view_slot",
+        "add_slot",
+        "change_slot",
+        "view_service",
+        "view_promotion",
+        "view_payment",
+        "view_refund",
+    ],
+    "clinic": [
+        "view_clinic",
+        "view_openinghours",
+        "view_closure",
+        "add_closure",
+        "change_closure",
+        "view_practitioner",
+    ],
+    "notifications": ["view_message", "change_message", "view_optout", "view_inboundtext"],
+    "waitlist": ["view_waitlistentry", "change_waitlistentry"],
+}
 
 GRANTS = {
-    FRONT_DESK: {
+    FRONT_DESK: FRONT_DESK_GRANTS,
+    MANAGER: {
+        **FRONT_DESK_GRANTS,
         "booking": [
-            "view_booking",
-            "change_booking",
-            "view_slot",
-            "add_slot",
-            "change_slot",
-            "view_service",
-            "view_promotion",
-            "view_payment",
-            "view_refund",
+            *FRONT_DESK_GRANTS["booking"],
+            "refund_payment",  # money back: the manager's alone
+            "add_promotion",
+            "change_promotion",
+            "add_service",
+            "change_service",
+            "view_stripeevent",
         ],
         "clinic": [
-            "view_clinic",
-            "view_openinghours",
-            "view_closure",
-            "add_closure",
-            "change_closure",
-            "view_practitioner",
+            *FRONT_DESK_GRANTS["clinic"],
+            "change_clinic",
+            "add_openinghours",
+            "change_openinghours",
+            "delete_openinghours",
+            "delete_closure",
+            "add_practitioner",
+            "change_practitioner",
         ],
-        "notifications": ["view_message", "view_optout", "view_inboundtext"],
-        "waitlist": ["view_waitlistentry", "change_waitlistentry"],
     },
     CLINICIAN: {
         "booking": ["view_booking", "view_slot", "view_service"],

@@ -1,36 +1,19 @@
-"""The intake questionnaire's writes and its private link. No answer ever leaves in a message or a log line."""
+"""The intake questionnaire's writes and its access log. No answer ever leaves in a message or a log line."""
 
-from datetime import timedelta
-
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from booking.links import admin_link
 from booking.models import Booking
+from clinic.client import Visitor
+from clinic.codes import Check, code_check, code_issue
 from notifications.models import Message
-from notifications.services import booking_context, message_queue
+from notifications.services import clinic_context, message_queue, notify_access_code
 
 from .forms import STEPS, StepForm
-from .links import intake_key_for_token
 from .models import Intake, IntakeAccess
 
+# The bookings whose questionnaire link works (until INTAKE_LINK_DAYS after the visit, booking/links.py).
 OPEN_STATUSES = [Booking.Status.HELD, Booking.Status.CONFIRMED, Booking.Status.ATTENDED]
-
-
-def booking_for_token(token: str) -> Booking | None:
-    """The booking a private link belongs to, while it works: until INTAKE_LINK_DAYS after the visit."""
-    intake_key = intake_key_for_token(token)
-    if not isinstance(intake_key, str):
-        return None
-    booking = (
-        Booking.objects.select_related("slot__service__clinic")
-        .filter(intake_key=intake_key, status__in=OPEN_STATUSES)
-        .first()
-    )
-    if booking is None or timezone.now() > booking.slot.ends_at + timedelta(days=settings.INTAKE_LINK_DAYS):
-        return None
-    return booking
 
 
 def intake_is_open(booking: Booking) -> bool:
@@ -44,7 +27,7 @@ def next_step(intake: Intake | None) -> str | None:
 
 
 @transaction.atomic
-def intake_save_step(*, booking: Booking, step: str, form: StepForm, ip_address: str | None) -> Intake:
+def intake_save_step(*, booking: Booking, step: str, form: StepForm, visitor: Visitor) -> Intake:
     """Save one valid step as a draft; a "yes" on the safety screen flags the booking and alerts the clinic once."""
     Intake.objects.get_or_create(booking=booking)
     intake = Intake.objects.select_for_update().get(booking=booking)
@@ -54,13 +37,11 @@ def intake_save_step(*, booking: Booking, step: str, form: StepForm, ip_address:
         intake.steps_done = [name for name in STEPS if name in {*intake.steps_done, step}]
     now = timezone.now()
     if step == "consent":
-        intake.signed_at, intake.signed_ip = now, ip_address
+        intake.signed_at, intake.signed_ip = now, visitor.ip
     if next_step(intake) is None and intake.completed_at is None:
         intake.completed_at = now
     intake.save()
-    intake_access_log(
-        booking=booking, user=None, action=IntakeAccess.Action.PATIENT_SAVE, ip_address=ip_address, detail=step
-    )
+    intake_access_log(visitor, booking=booking, action=IntakeAccess.Action.PATIENT_SAVE, detail=step)
     if step == "screen" and intake.has_red_flag:
         _flag_for_review(booking)
     return intake
@@ -68,18 +49,67 @@ def intake_save_step(*, booking: Booking, step: str, form: StepForm, ip_address:
 
 def _flag_for_review(booking: Booking) -> None:
     Booking.objects.filter(pk=booking.pk).update(review_before_visit=True)
-    context = booking_context(booking)
-    context["admin_link"] = admin_link(booking)
-    # The alert names the booking and links to it; the answers stay behind the clinicians' login.
+    # The alert names the booking and links to it in the admin; the answers stay behind the clinicians' login.
     message_queue(
         kind=Message.Kind.CLINIC_INTAKE_REVIEW,
         channel=Message.Channel.EMAIL,
-        recipient=context["clinic"].email,
+        recipient=booking.slot.service.clinic.email,
         dedupe_key=f"booking:{booking.pk}:intake_review:email",
-        context=context,
+        context=clinic_context(booking),
         booking=booking,
     )
 
 
-def intake_access_log(*, booking: Booking, user, action: str, ip_address: str | None = None, detail: str = "") -> None:
-    IntakeAccess.objects.create(booking=booking, user=user, action=action, ip_address=ip_address, detail=detail)
+def intake_access_log(
+    visitor: Visitor, *, booking: Booking | None, action: str, granted_by: str = "", detail: str = ""
+) -> IntakeAccess:
+    """Record who did what with intake answers: the signed-in user (if any), the client's address behind the
+    proxy, and the browser it says it is."""
+    return IntakeAccess.objects.create(
+        booking=booking,
+        user=visitor.user,
+        action=action,
+        granted_by=granted_by,
+        detail=detail[:200],
+        ip_address=visitor.ip,
+        user_agent=visitor.user_agent,
+    )
+
+
+# Opening saved answers from another browser: a code sent to the booking's own email or mobile.
+
+CODE_PURPOSE = "intake"
+
+
+def _code_subject(booking: Booking) -> str:
+    return f"intake:{booking.reference}"
+
+
+class ContactChangedSince(Exception):
+    """Staff changed the email or mobile after these answers were given: a code to the new one opens nothing."""
+
+
+def code_may_open(booking: Booking, intake: Intake) -> bool:
+    """Whether a code sent to the booking's email or mobile may open these answers: they were not given before
+    staff changed that email or mobile (whoever changed it would receive the code)."""
+    return booking.contact_changed_at is None or intake.created_at > booking.contact_changed_at
+
+
+def intake_code_send(*, booking: Booking, intake: Intake, channel: str, visitor: Visitor) -> Message:
+    """Send a one-time code to the email or mobile on the booking, at once. Raises CodeLocked after too many
+    wrong codes, ContactChangedSince when a code may not open these answers. The message is suppressed if the
+    mobile texted STOP."""
+    if not code_may_open(booking, intake):
+        raise ContactChangedSince
+    issued = code_issue(purpose=CODE_PURPOSE, subject=_code_subject(booking))
+    message = notify_access_code(booking, channel=channel, code=issued.code, key=str(issued.key))
+    intake_access_log(visitor, booking=booking, action=IntakeAccess.Action.CODE_SENT, detail=channel)
+    return message
+
+
+def intake_code_check(*, booking: Booking, code: str, visitor: Visitor) -> Check:
+    result = code_check(purpose=CODE_PURPOSE, subject=_code_subject(booking), code=code)
+    action = IntakeAccess.Action.CODE_ACCEPTED if result == Check.ACCEPTED else IntakeAccess.Action.CODE_REFUSED
+    granted_by = IntakeAccess.GrantedBy.CODE if result == Check.ACCEPTED else ""
+    intake_access_log(visitor, booking=booking, action=action, granted_by=granted_by)
+    return result

@@ -1,3 +1,4 @@
+from django.contrib import admin
 from django.urls import path
 
 from . import views
@@ -6,6 +7,9 @@ app_name = "assessments"
 urlpatterns = [
     path("intake/<str:token>/", views.intake_start, name="intake"),
     path("intake/<str:token>/done/", views.intake_done, name="intake_done"),
+    path("intake/<str:token>/code/", views.enter_code, name="intake_code"),
+    path("intake/<str:token>/code/send/", views.send_code, name="intake_code_send"),
     path("intake/<str:token>/<slug:step>/", views.intake_step, name="intake_step"),
-    path("staff/intakes/<int:booking_id>/print/", views.intake_print, name="intake_print"),
+    # Behind the staff site's sign-in, with its two factors.
+    path("staff/intakes/<int:booking_id>/print/", admin.site.admin_view(views.intake_print), name="intake_print"),
 ]

@@ -1,28 +1,59 @@
-from django.contrib.admin.views.decorators import staff_member_required
+from functools import wraps
+
+from django import forms
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+from django_ratelimit.decorators import ratelimit
 
-from booking.links import manage_path
+from booking.links import Purpose, manage_path, opens
 from booking.models import Booking
+from clinic.client import Visitor
+from clinic.codes import Check, CodeLocked
+from clinic.privacy import mask_email, mask_phone
+from notifications.models import Message
 
+from . import access
 from .forms import STEPS
 from .models import Intake, IntakeAccess
 from .roles import READ_ANSWERS
-from .services import booking_for_token, intake_access_log, intake_is_open, intake_save_step, next_step
+from .services import (
+    OPEN_STATUSES,
+    ContactChangedSince,
+    code_may_open,
+    intake_access_log,
+    intake_code_check,
+    intake_code_send,
+    intake_is_open,
+    intake_save_step,
+    next_step,
+)
 from .summary import intake_sections
 
+WRONG_CODE = "That code is not right, or it has expired. Check the latest code we sent, or ask for a new one."
 
-def _booking_or_404(request, token: str) -> Booking:
-    if request.user.is_staff and not request.user.has_perm(READ_ANSWERS):
-        raise PermissionDenied  # the front desk sees whether an intake is done, never its answers
-    booking = booking_for_token(token)
-    if booking is None:
-        raise Http404("This link is not valid, or has expired.")
-    return booking
+
+def patient_page(view):
+    """A page of the patient's questionnaire link, for the booking the link opens while it works.
+
+    The front desk, signed in, is refused: it sees whether an intake is done, never its answers.
+    """
+
+    @opens(Purpose.INTAKE, Booking.objects.select_related("slot__service__clinic").filter(status__in=OPEN_STATUSES))
+    @wraps(view)
+    def wrapper(request, booking: Booking, token: str, *args, **kwargs):
+        if request.user.is_staff and not request.user.has_perm(READ_ANSWERS):
+            raise PermissionDenied
+        return view(request, booking, token, *args, **kwargs)
+
+    return wrapper
+
+
+def _link_key(group, request) -> str:
+    """Rate limits per questionnaire link, whoever uses it."""
+    return request.resolver_match.kwargs["token"]
 
 
 def _intake(booking: Booking) -> Intake | None:
@@ -35,20 +66,26 @@ def _context(booking: Booking, **extra) -> dict:
     return {"booking": booking, "starts_at": starts_at, "steps": steps, **extra}
 
 
-@never_cache
+def _kept_in(request, booking: Booking, response):
+    """A browser let into the saved answers stays in while it keeps using them."""
+    if how := access.granted_by(request, booking):
+        access.remember(request, response, booking, how)
+    return response
+
+
+@patient_page
 @require_safe
-def intake_start(request, token: str):
-    booking = _booking_or_404(request, token)
-    step = next_step(_intake(booking))
-    if step and intake_is_open(booking):
-        return redirect("assessments:intake_step", token=token, step=step)
+def intake_start(request, booking: Booking, token: str):
+    intake = _intake(booking)
+    step = next_step(intake)
+    if step and intake_is_open(booking) and access.may_open(request, booking, intake):
+        return _kept_in(request, booking, redirect("assessments:intake_step", token=token, step=step))
     return redirect("assessments:intake_done", token=token)
 
 
-@never_cache
+@patient_page
 @require_http_methods(["GET", "POST"])
-def intake_step(request, token: str, step: str):
-    booking = _booking_or_404(request, token)
+def intake_step(request, booking: Booking, token: str, step: str):
     if step not in STEPS:
         raise Http404("No such step.")
     if not intake_is_open(booking):
@@ -56,49 +93,150 @@ def intake_step(request, token: str, step: str):
             return render(request, "assessments/closed.html", _context(booking), status=403)
         return redirect("assessments:intake_done", token=token)
     intake = _intake(booking)
+    if not access.may_open(request, booking, intake):
+        # Saved answers are shown (and changed) only where they were given, or after a code.
+        if request.method == "POST":
+            return _status(request, booking, token, intake, status=403)
+        return redirect("assessments:intake_done", token=token)
+    visitor = Visitor.of(request)
     if request.method == "GET" and intake:
-        # Saved answers are shown again: whoever opens them, patient or not, is on record.
         intake_access_log(
+            visitor,
             booking=booking,
-            user=request.user if request.user.is_authenticated else None,
             action=IntakeAccess.Action.PATIENT_VIEW,
-            ip_address=request.META.get("REMOTE_ADDR"),
+            granted_by=access.granted_by(request, booking),
             detail=step,
         )
     form = STEPS[step](request.POST if request.method == "POST" else None, instance=intake or Intake(booking=booking))
     if request.method == "POST" and form.is_valid():
-        intake = intake_save_step(booking=booking, step=step, form=form, ip_address=request.META.get("REMOTE_ADDR"))
+        intake = intake_save_step(booking=booking, step=step, form=form, visitor=visitor)
         following = next_step(intake)
         if following is None or "finish" in request.POST:
-            return redirect("assessments:intake_done", token=token)
-        return redirect("assessments:intake_step", token=token, step=following)
+            response = redirect("assessments:intake_done", token=token)
+        else:
+            response = redirect("assessments:intake_step", token=token, step=following)
+        how = access.granted_by(request, booking) or IntakeAccess.GrantedBy.BROWSER
+        access.remember(request, response, booking, how)
+        return response
     number = list(STEPS).index(step) + 1
     context = _context(booking, form=form, step=step, number=number, intake=intake)
-    return render(request, "assessments/step.html", context, status=400 if form.errors else 200)
+    response = render(request, "assessments/step.html", context, status=400 if form.errors else 200)
+    return _kept_in(request, booking, response)
 
 
-@never_cache
+class CodeRequestForm(forms.Form):
+    channel = forms.ChoiceField(
+        label="Send me a code by",
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose where we send the code.", "invalid_choice": "Choose email or text."},
+    )
+
+    def __init__(self, *args, booking: Booking, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["channel"].choices = [
+            (Message.Channel.EMAIL, f"Email to {mask_email(booking.email)}"),
+            (Message.Channel.SMS, f"Text to my mobile, {mask_phone(booking.phone)}"),
+        ]
+
+
+class CodeForm(forms.Form):
+    code = forms.CharField(
+        label="The 6-digit code",
+        max_length=12,
+        error_messages={"required": "Type the code we sent you."},
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
+
+
+def _status(request, booking: Booking, token: str, intake: Intake | None, *, status: int = 200, **extra):
+    """How far the questionnaire is; for a browser not let in, that and a way to be let in."""
+    context = _context(
+        booking,
+        intake=intake,
+        token=token,
+        open=intake_is_open(booking),
+        next=next_step(intake),
+        manage_path=manage_path(booking),
+        let_in=access.may_open(request, booking, intake),
+        code_allowed=intake is not None and code_may_open(booking, intake),
+        code_request=extra.pop("code_request", None) or CodeRequestForm(booking=booking),
+        **extra,
+    )
+    return _kept_in(request, booking, render(request, "assessments/done.html", context, status=status))
+
+
+@patient_page
 @require_safe
-def intake_done(request, token: str):
-    booking = _booking_or_404(request, token)
+def intake_done(request, booking: Booking, token: str):
+    return _status(request, booking, token, _intake(booking))
+
+
+def _locked(request, booking: Booking, token: str):
+    phone = booking.slot.service.clinic.phone_display
+    message = f"Too many wrong codes. For your privacy we have paused codes for this booking: please call {phone}."
+    return render(request, "assessments/code.html", _context(booking, token=token, locked=message), status=429)
+
+
+@patient_page
+@require_POST
+@ratelimit(group="intake-code-send", key="ip", rate="10/h")
+@ratelimit(group="intake-code-send", key=_link_key, rate="5/h")
+def send_code(request, booking: Booking, token: str):
+    """Send a code to the booking's email or mobile, to open the saved answers in this browser."""
     intake = _intake(booking)
-    context = _context(booking, intake=intake, token=token, open=intake_is_open(booking), next=next_step(intake))
-    return render(request, "assessments/done.html", {**context, "manage_path": manage_path(booking)})
+    if access.may_open(request, booking, intake) or not intake_is_open(booking):
+        return redirect("assessments:intake", token=token)  # nothing to open with a code
+    form = CodeRequestForm(request.POST, booking=booking)
+    if not form.is_valid():
+        return _status(request, booking, token, intake, code_request=form, status=400)
+    channel = form.cleaned_data["channel"]
+    try:
+        message = intake_code_send(booking=booking, intake=intake, channel=channel, visitor=Visitor.of(request))
+    except CodeLocked:
+        return _locked(request, booking, token)
+    except ContactChangedSince:
+        return _status(request, booking, token, intake, status=403)
+    if message.status == Message.Status.SUPPRESSED:
+        form.add_error("channel", "This mobile number asked us to stop texting it (STOP). Choose email instead.")
+        return _status(request, booking, token, intake, code_request=form, status=409)
+    return redirect("assessments:intake_code", token=token)
 
 
-@staff_member_required
+@patient_page
+@require_http_methods(["GET", "POST"])
+@ratelimit(group="intake-code-check", key="ip", rate="30/h", method="POST")
+def enter_code(request, booking: Booking, token: str):
+    """Type the code: it lets this browser open the saved answers."""
+    if access.may_open(request, booking, _intake(booking)) or not intake_is_open(booking):
+        return redirect("assessments:intake", token=token)
+    form = CodeForm(request.POST if request.method == "POST" else None)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            result = intake_code_check(booking=booking, code=form.cleaned_data["code"], visitor=Visitor.of(request))
+            if result == Check.ACCEPTED:
+                response = redirect("assessments:intake", token=token)
+                access.remember(request, response, booking, IntakeAccess.GrantedBy.CODE)
+                return response
+            if result == Check.LOCKED:
+                return _locked(request, booking, token)
+            form.add_error("code", WRONG_CODE)
+    return render(request, "assessments/code.html", _context(booking, token=token, form=form), status=status)
+
+
 @require_safe
 def intake_print(request, booking_id: int):
-    """The one-page summary a clinician prints before the visit."""
+    """The one-page summary a clinician prints before the visit (behind the staff site's sign-in)."""
     if not request.user.has_perm(READ_ANSWERS):
         raise PermissionDenied
     # booking__pk, not booking_id: Django checks the number fits the column (an oversized one is not found).
     intake = get_object_or_404(Intake.objects.select_related("booking__slot__service__clinic"), booking__pk=booking_id)
     intake_access_log(
+        Visitor.of(request),
         booking=intake.booking,
-        user=request.user,
         action=IntakeAccess.Action.PRINT,
-        ip_address=request.META.get("REMOTE_ADDR"),
+        granted_by=IntakeAccess.GrantedBy.STAFF,
     )
     context = _context(intake.booking, intake=intake, sections=intake_sections(intake))
     return render(request, "assessments/print.html", context)

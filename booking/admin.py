@@ -14,12 +14,14 @@ from django.utils.html import format_html
 from assessments.admin import intake_status
 from clinic.admin_mixins import ReadOnlyAdminMixin, ReadOnlyInline
 from notifications.admin import MessageInline
+from notifications.services import notify_contact_changed, notify_new_link
 
 from . import admin_actions, admin_phone, admin_views, stripe_gateway
 from .forms import PhoneNumberField
 from .models import Booking, BookingEvent, Payment, Promotion, Refund, Service, Slot, StripeEvent
 from .payments import RefundError, refund_request
 from .reports import CHART_HEIGHT, CHART_WIDTH, promotion_report
+from .services import booking_change_contact
 
 
 def _stripe_link(kind: str, object_id: str | None):
@@ -74,7 +76,10 @@ class PaymentAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    @admin.action(description="Refund the rest of the selected payments")
+    def has_refund_permission(self, request):
+        return request.user.has_perm(admin_actions.REFUND_PERMISSION)
+
+    @admin.action(description="Refund the rest of the selected payments", permissions=["refund"])
     def refund_in_full(self, request, queryset):
         for payment in queryset:
             try:
@@ -279,6 +284,7 @@ class BookingAdmin(admin.ModelAdmin):
         admin_actions.mark_attended,
         admin_actions.mark_no_show,
         admin_actions.resend_confirmation,
+        admin_actions.send_new_link,
         admin_actions.export_csv,
     ]
     search_fields = ["reference", "patient_name", "email", "phone"]
@@ -314,6 +320,25 @@ class BookingAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    def save_model(self, request, obj, form, change):
+        """Only the patient's name, email and mobile are edited here; a new email or mobile ends the links sent
+        before, tells the old ones (with no link), and sends the new link to the new ones."""
+        data = form.cleaned_data
+        contact = booking_change_contact(
+            booking=obj, name=data["patient_name"], email=data["email"], phone=data["phone"], user=request.user
+        )
+        if contact.event:
+            notify_contact_changed(
+                contact.booking, event=contact.event, old_email=contact.old_email, old_phone=contact.old_phone
+            )
+            notify_new_link(contact.booking, event=contact.event)
+            self.message_user(
+                request,
+                "The email or mobile changed: earlier links no longer work, the old ones were told, "
+                "and the new link was sent.",
+                messages.INFO,
+            )
 
     @admin.display(description="intake")
     def intake_progress(self, booking):

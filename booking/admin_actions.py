@@ -4,16 +4,26 @@ import csv
 
 from django import forms
 from django.contrib import admin, messages
+from django.db import transaction
 from django.http import HttpResponse
 from django.template.response import TemplateResponse
 from django.utils import timezone
 
 from notifications.models import Message
-from notifications.services import message_resend, notify_booking_confirmed
+from notifications.services import message_resend, notify_booking_confirmed, notify_new_link
 
 from .models import Booking, Payment
 from .payments import RefundError, checkout_close, refund_request
-from .services import BookingError, booking_cancel, booking_confirm, booking_mark_attended, booking_mark_no_show
+from .services import (
+    BookingError,
+    booking_cancel,
+    booking_confirm,
+    booking_links_replace,
+    booking_mark_attended,
+    booking_mark_no_show,
+)
+
+REFUND_PERMISSION = "booking.refund_payment"
 
 
 def _each(modeladmin, request, queryset, service, done: str) -> None:
@@ -59,17 +69,38 @@ def resend_confirmation(modeladmin, request, queryset):
         modeladmin.message_user(request, f"{booking}: confirmation queued again.", messages.SUCCESS)
 
 
+@admin.action(description="Send a new private link (earlier links stop working)", permissions=["change"])
+def send_new_link(modeladmin, request, queryset):
+    """For a link that went astray: every link sent before ends, and the patient gets the new one at once."""
+    for booking in queryset:
+        try:
+            with transaction.atomic():
+                booking, event = booking_links_replace(booking=booking, user=request.user)
+                notify_new_link(booking, event=event)
+        except BookingError as exc:
+            modeladmin.message_user(request, f"{booking}: {exc}", messages.ERROR)
+            continue
+        modeladmin.message_user(request, f"{booking}: new link sent; earlier links no longer work.", messages.SUCCESS)
+
+
 class CancelForm(forms.Form):
     reason = forms.CharField(
         label="Reason (kept with the booking, not sent to the patient)", max_length=200, widget=forms.TextInput
     )
     refund = forms.BooleanField(label="Refund what the patient paid online, in full", required=False, initial=True)
 
+    def __init__(self, *args, may_refund: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not may_refund:
+            del self.fields["refund"]  # refunds are a manager's: they can refund from Payments afterwards
+
 
 @admin.action(description="Cancel the selected bookings…", permissions=["change"])
 def cancel_bookings(modeladmin, request, queryset):
     """Asks for a reason (and whether to refund) on a page of its own, then cancels and tells each patient."""
-    form = CancelForm(request.POST if "apply" in request.POST else None)
+    form = CancelForm(
+        request.POST if "apply" in request.POST else None, may_refund=request.user.has_perm(REFUND_PERMISSION)
+    )
     if not form.is_valid():
         paid = Payment.objects.filter(booking__in=queryset, status=Payment.Status.PAID).count()
         context = {
@@ -82,7 +113,7 @@ def cancel_bookings(modeladmin, request, queryset):
             "opts": modeladmin.model._meta,
         }
         return TemplateResponse(request, "admin/booking/cancel_bookings.html", context)
-    reason, refund = form.cleaned_data["reason"], form.cleaned_data["refund"]
+    reason, refund = form.cleaned_data["reason"], form.cleaned_data.get("refund", False)
     for booking in queryset:
         if booking.status == Booking.Status.CANCELLED:
             modeladmin.message_user(request, f"{booking}: was already cancelled.", messages.WARNING)

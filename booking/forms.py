@@ -2,6 +2,8 @@ import phonenumbers
 from django import forms
 from django.core.exceptions import ValidationError
 
+from clinic.privacy import validate_person_name
+
 from .rules import Patient
 
 
@@ -31,6 +33,7 @@ class PatientDetailsForm(forms.Form):
     name = forms.CharField(
         label="Full name",
         max_length=120,
+        validators=[validate_person_name],
         error_messages={"required": "Enter your full name."},
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
     )

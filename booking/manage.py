@@ -13,7 +13,6 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from .links import manage_link
 from .models import Booking, Payment, Refund
 from .payments import (
     PaymentUnavailable,
@@ -108,6 +107,9 @@ def patient_reschedule(*, booking: Booking, slot_id: int, quoted_price_cents: in
     if move.balance_cents and payments_online():
         with suppress(PaymentUnavailable):  # then the balance stays due at the visit, as the page says
             move.checkout_url = checkout_balance(
-                booking=booking, amount_cents=move.balance_cents, return_url=manage_link(booking)
+                booking=booking,
+                amount_cents=move.balance_cents,
+                # Back to the reference page, which only the browser that moved the visit goes on from.
+                return_url=settings.PUBLIC_BASE_URL + booking.get_absolute_url(),
             )
     return move

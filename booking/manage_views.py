@@ -6,15 +6,14 @@ from django.conf import settings
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
-from assessments.links import intake_path
 from assessments.services import intake_is_open
-from notifications.calendar import booking_ics
 
+from .browser import remember_booked
+from .calendar import booking_ics
 from .forms import MoveForm
-from .links import LinkExpired, link_works_for, manage_path, reference_for_token
+from .links import Purpose, manage_path, opens, private_path
 from .manage import can_change, changes_close_at, patient_cancel, patient_reschedule
 from .models import Booking, Slot
 from .payments import RefundError, payment_summary
@@ -22,39 +21,9 @@ from .rules import quote_move, slot_unavailable_reason
 from .selectors import availability_for_day, bookable_days
 from .services import BookingError, PriceChanged
 
-
-class _Expired(Exception):
-    pass
-
-
-def _booking(request, token: str) -> Booking:
-    bookings = Booking.objects.select_related("slot__service__clinic", "slot__practitioner", "promotion")
-    try:
-        reference = reference_for_token(token)
-    except LinkExpired as expired:
-        # Sent before the visit moved later: it works as long as a link sent now would.
-        booking = bookings.filter(reference=expired.reference).first()
-        if booking is None or not link_works_for(booking):
-            raise _Expired from None
-        return booking
-    if reference is None:
-        raise Http404("This link is not valid.")
-    return get_object_or_404(bookings, reference=reference)
-
-
-def private(view):
-    """Open the booking a manage token belongs to; an expired link gets its own page (410), a forged one 404."""
-
-    def wrapper(request, token: str, *args, **kwargs):
-        try:
-            booking = _booking(request, token)
-        except _Expired:
-            return render(request, "booking/manage_expired.html", status=410)
-        return view(request, booking, token, *args, **kwargs)
-
-    wrapper.__name__ = view.__name__
-    wrapper.__doc__ = view.__doc__
-    return never_cache(wrapper)
+private = opens(
+    Purpose.MANAGE, Booking.objects.select_related("slot__service__clinic", "slot__practitioner", "promotion")
+)
 
 
 def _local(booking: Booking):
@@ -88,7 +57,7 @@ def _context(booking: Booking, token: str, **extra) -> dict:
         "changes_close_at": timezone.localtime(changes_close_at(booking), clinic.tz),
         **payment_summary(booking),
         "intake": getattr(booking, "intake", None),  # none until the patient starts it
-        "intake_path": intake_path(booking) if intake_is_open(booking) else "",
+        "intake_path": private_path(booking, Purpose.INTAKE) if intake_is_open(booking) else "",
         **extra,
     }
 
@@ -187,7 +156,10 @@ def move_to(request, booking: Booking, token: str, slot_id: int):
             return _refuse(request, booking, token, str(exc))
         else:
             if move.checkout_url:
-                return HttpResponseRedirect(move.checkout_url, status=303)
+                # Stripe sends the patient back to the booking's reference page, which this browser may open.
+                response = HttpResponseRedirect(move.checkout_url, status=303)
+                remember_booked(request, response, booking)
+                return response
             return redirect(manage_path(move.booking))  # a new link: the old one expires with the old time
     context = _context(
         booking,

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from clinic.models import Clinic, Practitioner
+from clinic.privacy import validate_person_name
 
 # Crockford-style alphabet: no 0/O or 1/I/L to misread over the phone.
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -18,10 +19,6 @@ REFERENCE_LENGTH = 16  # about 79 bits: unguessable, so it can sit in a URL
 
 def new_reference() -> str:
     return "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(REFERENCE_LENGTH))
-
-
-def new_intake_key() -> str:
-    return secrets.token_urlsafe(18)
 
 
 def format_cents(cents: int) -> str:
@@ -189,12 +186,15 @@ class Booking(models.Model):
             return [cls.CONFIRMED, cls.ATTENDED, cls.NO_SHOW]
 
     reference = models.CharField(max_length=REFERENCE_LENGTH, unique=True, default=new_reference, editable=False)
-    # The intake link's secret: not derived from the reference, which staff see everywhere.
-    intake_key = models.CharField(max_length=32, unique=True, default=new_intake_key, editable=False)
+    # In every private link (booking/links.py): raising it ends the links sent before.
+    link_version = models.PositiveIntegerField(default=1, editable=False)
+    contact_changed_at = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text="When staff last changed the patient's email or mobile."
+    )
     slot = models.ForeignKey(Slot, on_delete=models.PROTECT, related_name="bookings")
     promotion = models.ForeignKey(Promotion, on_delete=models.PROTECT, null=True, blank=True, related_name="bookings")
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.HELD, db_index=True)
-    patient_name = models.CharField(max_length=120)
+    patient_name = models.CharField(max_length=120, validators=[validate_person_name])
     email = models.EmailField()
     phone = models.CharField("mobile phone", max_length=20, help_text="E.164, for example +16195550123.")
     sms_consent = models.BooleanField("agreed to texts", default=False)
@@ -273,6 +273,7 @@ class Payment(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        permissions = [("refund_payment", "Can refund payments")]
 
     def __str__(self):
         return f"{format_cents(self.amount_cents)} · {self.get_status_display()}"

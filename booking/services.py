@@ -17,6 +17,7 @@ from django.db import OperationalError, connection, transaction
 from django.utils import timezone
 
 from clinic.models import Practitioner
+from clinic.privacy import mask_email, mask_phone
 from notifications.services import notify_booking_cancelled, notify_booking_confirmed, notify_booking_rescheduled
 
 from .models import Booking, BookingEvent, Promotion, Service, Slot
@@ -328,6 +329,51 @@ def booking_cancel(
             notify_booking_cancelled(booking)
         capacity_freed.send(sender=Booking, booking=booking)
         return booking
+
+
+def booking_links_replace(*, booking: Booking, user=None) -> tuple[Booking, BookingEvent]:
+    """End every private link made for the booking so far, and the browsers they let in: the next one is new."""
+    with transaction.atomic():
+        booking = Booking.objects.select_for_update().select_related("slot__service__clinic").get(pk=booking.pk)
+        if booking.status in (Booking.Status.CANCELLED, Booking.Status.EXPIRED):
+            raise BookingError("This booking is no longer on: it has no link to send.")
+        booking.link_version += 1
+        booking.save(update_fields=["link_version", "updated_at"])
+        return booking, _record(booking, booking.status, user=user, note="New private link; earlier links ended")
+
+
+@dataclass
+class ContactChange:
+    booking: Booking
+    event: BookingEvent | None  # None when neither the email nor the mobile changed
+    old_email: str
+    old_phone: str
+
+
+def booking_change_contact(*, booking: Booking, name: str, email: str, phone: str, user=None) -> ContactChange:
+    """Staff correct the patient's name, email or mobile.
+
+    The links sent so far went to the old email or mobile: a new one ends them (the next message carries a new
+    link), and the booking's history keeps the change, masked.
+    """
+    with transaction.atomic():
+        booking = Booking.objects.select_for_update().select_related("slot__service__clinic").get(pk=booking.pk)
+        change = ContactChange(booking=booking, event=None, old_email=booking.email, old_phone=booking.phone)
+        changed = []
+        if email != booking.email:
+            changed.append(f"email {mask_email(booking.email)} → {mask_email(email)}")
+        if phone != booking.phone:
+            changed.append(f"mobile {mask_phone(booking.phone)} → {mask_phone(phone)}")
+        booking.patient_name, booking.email, booking.phone = name, email, phone
+        if changed:
+            booking.link_version += 1
+            booking.contact_changed_at = timezone.now()
+        fields = ["patient_name", "email", "phone", "link_version", "contact_changed_at", "updated_at"]
+        booking.save(update_fields=fields)
+        if changed:
+            note = f"Changed {'; '.join(changed)}; earlier links ended"
+            change.event = _record(booking, booking.status, user=user, note=note)
+        return change
 
 
 def bookings_expire_lapsed_holds(*, now: datetime | None = None) -> int:

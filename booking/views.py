@@ -1,13 +1,10 @@
-from datetime import timedelta
-
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from clinic import cookies
-
+from .browser import booked_here, remember_booked
 from .forms import ConfirmBookingForm, PatientDetailsForm
 from .links import manage_path
 from .models import Booking, Payment, Slot
@@ -145,38 +142,27 @@ def book_confirm(request, slot_id: int):
             response = redirect(manage_path(booking))
     except PaymentUnavailable as exc:
         response = _unavailable(request, booking.slot, str(exc), status=503)
-    if booking.reference not in booked:
-        remember_booked(response, [*booked[-9:], booking.reference])
+    remember_booked(request, response, booking)
     return response
-
-
-BOOKED_COOKIE = "booked"  # the references this browser booked: a second click on "confirm" resumes them
-
-
-def _booked_for() -> timedelta:
-    """Long enough to pay on Stripe's page and come back to the booking's own page."""
-    return checkout_hold() + cookies.idle()
-
-
-def booked_here(request) -> list[str]:
-    value = cookies.recall(request, BOOKED_COOKIE, lasts=_booked_for())
-    return value.split(".") if value else []
-
-
-def remember_booked(response, references: list[str]) -> None:
-    cookies.remember(response, BOOKED_COOKIE, ".".join(references), lasts=_booked_for())
 
 
 def _booking_or_404(reference: str) -> Booking:
     return get_object_or_404(Booking.objects.select_related("slot__service__clinic", "promotion"), reference=reference)
 
 
+def _status_only(request, booking: Booking, *, status: int = 200):
+    """What a reference alone shows: how the booking stands; no patient details, no payment page, no changes."""
+    return render(request, "booking/booking_status.html", {"booking": booking}, status=status)
+
+
 @require_safe
 @never_cache  # this browser's own view of the booking
 def booking_detail(request, reference: str):
-    """A booking's status by its reference. The browser that booked it goes on to its private page."""
+    """A booking's status by its reference. The browser that booked it goes on to its own pages."""
     booking = _booking_or_404(reference)
-    if booking.reference in booked_here(request) and booking.status != Booking.Status.HELD:
+    if booking.reference not in booked_here(request):
+        return _status_only(request, booking)
+    if booking.status != Booking.Status.HELD:
         return redirect(manage_path(booking))
     context = {
         "booking": booking,
@@ -188,21 +174,29 @@ def booking_detail(request, reference: str):
 
 
 @require_safe
+@never_cache
 def checkout_success(request, reference: str):
     """Where Stripe sends the patient after paying. Only the webhook confirms; this page waits for it."""
     booking = _booking_or_404(reference)
     payment = booking.payments.first()
     waiting = payment and payment.status in (Payment.Status.OPEN, Payment.Status.PAID, Payment.Status.FAILED)
-    if booking.status not in (Booking.Status.HELD, Booking.Status.EXPIRED) or not waiting:
+    mine = booking.reference in booked_here(request)
+    if not mine or booking.status not in (Booking.Status.HELD, Booking.Status.EXPIRED) or not waiting:
         return redirect("booking:booking_detail", reference=booking.reference)
     context = {"booking": booking, "starts_at": _local(booking.slot), "payment": payment}
     return render(request, "booking/checkout_success.html", context)
 
 
 @require_http_methods(["GET", "POST"])
+@never_cache
 def checkout_cancelled(request, reference: str):
-    """Where Stripe sends a patient who backs out of paying (GET), or the "release" button posts: free the time."""
+    """Where Stripe sends a patient who backs out of paying (GET), or the "release" button posts: free the time.
+
+    Only for the browser that booked it: a reference alone releases nothing.
+    """
     booking = _booking_or_404(reference)
+    if booking.reference not in booked_here(request):
+        return _status_only(request, booking, status=403 if request.method == "POST" else 200)
     if booking.status not in (Booking.Status.HELD, Booking.Status.EXPIRED):
         return redirect("booking:booking_detail", reference=booking.reference)
     released = checkout_cancel(booking=booking)

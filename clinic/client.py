@@ -7,6 +7,7 @@ itself and proves nothing. With no proxy (the default) it is REMOTE_ADDR.
 """
 
 import ipaddress
+from dataclasses import dataclass
 
 from django.conf import settings
 
@@ -21,3 +22,17 @@ def client_ip(request) -> str:
             except ValueError:
                 pass  # not an address: a proxy would not write that, so trust only the connection
     return request.META.get("REMOTE_ADDR") or "0.0.0.0"
+
+
+@dataclass(frozen=True)
+class Visitor:
+    """Who made a request, for the records that must say so: the signed-in user, if any, the address, the browser."""
+
+    user: object | None
+    ip: str
+    user_agent: str
+
+    @classmethod
+    def of(cls, request) -> "Visitor":
+        user = request.user if request.user.is_authenticated else None
+        return cls(user=user, ip=client_ip(request), user_agent=request.headers.get("User-Agent", "")[:300])

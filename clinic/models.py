@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 
 # The days the calendar takes anywhere (forms, the agenda, URLs): far-off years would overflow date arithmetic.
 EARLIEST_DAY = date(2000, 1, 1)
@@ -147,3 +148,24 @@ class Practitioner(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class OneTimeCode(models.Model):
+    """A 6-digit code sent to an email or a phone, to show that whoever types it back reads that one.
+
+    Kept as a keyed hash: neither a database dump nor a staff screen holds the code itself.
+    """
+
+    purpose = models.CharField(max_length=40)
+    subject = models.CharField(max_length=100, help_text="What the code opens, for example intake:<reference>.")
+    digest = models.CharField(max_length=64)
+    expires_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0, help_text="Wrong codes typed against it.")
+    used_at = models.DateTimeField(null=True, blank=True, help_text="Accepted, or replaced by a newer code.")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["purpose", "subject", "created_at"])]
+
+    def __str__(self):
+        return f"Code for {self.purpose} ({self.created_at:%Y-%m-%d %H:%M})"

@@ -1,10 +1,13 @@
+import re
+
 from django.contrib import admin, messages
 
+from booking.links import links_withheld
 from clinic.admin_mixins import ReadOnlyAdminMixin, ReadOnlyInline
 from clinic.privacy import mask_private_links
 
 from .models import InboundText, Message, OptOut
-from .services import message_resend
+from .services import CannotResend, message_resend
 
 
 class MessageInline(ReadOnlyInline):
@@ -44,12 +47,22 @@ class MessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     @admin.display(description="body")
     def text(self, message):
-        return mask_private_links(message.body)  # staff see that a private link was sent, never the link
+        # The body holds no link, only where one goes (and a link written in by hand is masked too); a code the
+        # patient asked for is theirs alone.
+        body = mask_private_links(links_withheld(message.body))
+        return re.sub(r"\d{6}", "••••••", body) if message.kind == Message.Kind.ACCESS_CODE else body
 
-    @admin.action(description="Send the selected messages again")
+    def has_resend_permission(self, request):
+        return request.user.has_perm("notifications.change_message")
+
+    @admin.action(description="Send the selected messages again", permissions=["resend"])
     def resend(self, request, queryset):
         for message in queryset:
-            copy = message_resend(message=message)
+            try:
+                copy = message_resend(message=message)
+            except CannotResend as exc:
+                self.message_user(request, f"{message}: {exc}", messages.ERROR)
+                continue
             if copy.status == Message.Status.QUEUED:
                 self.message_user(request, f"{message}: queued.", messages.SUCCESS)
             else:

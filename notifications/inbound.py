@@ -5,7 +5,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from booking.links import manage_link
+from booking.links import Purpose, private_link
 from booking.models import Booking
 from booking.selectors import featured_offer
 from clinic.models import Clinic
@@ -95,7 +95,8 @@ def _alert_clinic(inbound: InboundText, clinic: Clinic) -> None:
 
 def _answer(visit: Booking | None, clinic: Clinic) -> str:
     if visit:
-        return f"Thanks for your text. {clinic.name} will reply soon. Your booking: {manage_link(visit)}"
+        link = private_link(visit, Purpose.MANAGE)  # the reply goes to the booking's own mobile
+        return f"Thanks for your text. {clinic.name} will reply soon. Your booking: {link}"
     offer = featured_offer(now=timezone.now())
     book = settings.PUBLIC_BASE_URL + reverse("booking:book_days")
     if offer and offer.is_open and offer.spots_left:

@@ -20,9 +20,21 @@ class Message(models.Model):
         REFUND = "refund", "Refund notice"
         LATE_PAYMENT = "late_payment", "Late payment refunded"
         WAITLIST_OFFER = "waitlist_offer", "Waiting-list offer"
+        NEW_LINK = "new_link", "New private link"
+        CONTACT_CHANGED = "contact_changed", "Contact details changed (to the old ones)"
+        ACCESS_CODE = "access_code", "Code to open saved answers"
         CLINIC_NEW_BOOKING = "clinic_new_booking", "New booking (to the clinic)"
         CLINIC_INBOUND_TEXT = "clinic_inbound_text", "Text received (to the clinic)"
         CLINIC_INTAKE_REVIEW = "clinic_intake_review", "Intake needs review (to the clinic)"
+
+        @classmethod
+        def with_private_links(cls) -> list[str]:
+            """What may carry the patient's private links: the rest goes to the clinic, or to an old address."""
+            return [
+                kind
+                for kind in cls
+                if not kind.startswith("clinic_") and kind not in (cls.CONTACT_CHANGED, cls.ACCESS_CODE)
+            ]
 
     class Status(models.TextChoices):
         QUEUED = "queued", "Queued"
@@ -37,7 +49,7 @@ class Message(models.Model):
     kind = models.CharField(max_length=24, choices=Kind.choices)
     recipient = models.CharField(max_length=254, help_text="A phone number in E.164 or an email address.")
     subject = models.CharField(max_length=200, blank=True)
-    body = models.TextField()
+    body = models.TextField(help_text="As written: where a private link goes, a placeholder, filled in as it is sent.")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED, db_index=True)
     send_after = models.DateTimeField(default=timezone.now, help_text="Not sent before this (quiet hours).")
     provider_id = models.CharField(max_length=255, blank=True, db_index=True)

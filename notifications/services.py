@@ -17,8 +17,7 @@ from django.db.models import F
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from assessments.links import intake_link
-from booking.links import admin_link, manage_link
+from booking.links import Purpose, admin_link, placeholder
 from booking.models import Booking, BookingEvent, Refund, format_cents
 
 from . import tasks, transports
@@ -44,6 +43,9 @@ SUBJECTS = {
     Kind.REFUND: "Your refund from {clinic}",
     Kind.LATE_PAYMENT: "Your payment to {clinic} is being refunded",
     Kind.WAITLIST_OFFER: "A spot opened up: {when}",
+    Kind.NEW_LINK: "Your new link to your visit on {when}",
+    Kind.CONTACT_CHANGED: "Your contact details at {clinic} have changed",
+    Kind.ACCESS_CODE: "Your code from {clinic}",
     Kind.CLINIC_NEW_BOOKING: "New booking: {when}",
     Kind.CLINIC_INBOUND_TEXT: "New text to the clinic's number",
     Kind.CLINIC_INTAKE_REVIEW: "Review before the visit: {when}",
@@ -89,18 +91,32 @@ def visit_day(starts_at: datetime, tz: ZoneInfo) -> str:
     return f"on {timezone.localtime(starts_at, tz):%A}"
 
 
-def booking_context(booking: Booking) -> dict:
+def visit_context(booking: Booking) -> dict:
+    """The visit as any message tells it: no private link."""
     clinic = booking.slot.service.clinic
     return {
         "booking": booking,
         "clinic": clinic,
         "starts_at": timezone.localtime(booking.slot.starts_at, clinic.tz),
         "visit_day": visit_day(booking.slot.starts_at, clinic.tz),
-        "link": manage_link(booking),
-        "intake_link": intake_link(booking),
         **_paid_online(booking),
         "cutoff_hours": settings.CANCELLATION_CUTOFF_HOURS,
     }
+
+
+# Where the patient's links go in their messages: made as each message is sent (booking/links.py).
+PATIENT_LINKS = {"link": placeholder(Purpose.MANAGE), "intake_link": placeholder(Purpose.INTAKE)}
+
+
+def booking_context(booking: Booking) -> dict:
+    """The visit as the patient is told it, with their links."""
+    return {**visit_context(booking), **PATIENT_LINKS}
+
+
+def clinic_context(booking: Booking, visit: dict | None = None) -> dict:
+    """The visit as the clinic's staff are told it: the patient's phone (in the templates) and the booking in the
+    admin, never the patient's links."""
+    return {**(visit or visit_context(booking)), "admin_link": admin_link(booking)}
 
 
 def _paid_online(booking: Booking) -> dict:
@@ -208,18 +224,64 @@ def _notify_patient(booking: Booking, kind: str, key: str, *, context: dict | No
 
 
 def notify_booking_confirmed(booking: Booking) -> None:
-    context = booking_context(booking)
+    visit = visit_context(booking)
     # The patient has just booked and is waiting for it: no quiet-hours delay.
-    patient = _patient_messages(booking, Kind.CONFIRMATION, f"booking:{booking.pk}:confirmation", context, urgent=True)
+    key = f"booking:{booking.pk}:confirmation"
+    patient = _patient_messages(booking, Kind.CONFIRMATION, key, {**visit, **PATIENT_LINKS}, urgent=True)
     clinic = outbox_message(
         kind=Kind.CLINIC_NEW_BOOKING,
         channel=Channel.EMAIL,
-        recipient=context["clinic"].email,
+        recipient=visit["clinic"].email,
         dedupe_key=f"booking:{booking.pk}:clinic_new_booking:email",
-        context={**context, "admin_link": admin_link(booking)},
+        context=clinic_context(booking, visit),
         booking=booking,
     )
     messages_queue([*patient, clinic])
+
+
+def notify_new_link(booking: Booking, *, event: BookingEvent) -> None:
+    """The patient's links were replaced (`event` records it): the new one, at once, as staff are often on the
+    phone with them."""
+    _notify_patient(booking, Kind.NEW_LINK, f"booking:{booking.pk}:new_link:{event.pk}", urgent=True)
+
+
+def notify_contact_changed(booking: Booking, *, event: BookingEvent, old_email: str, old_phone: str) -> None:
+    """Tell the email and number the clinic had before that they changed: nothing more, and no link."""
+    context = visit_context(booking)
+    told = []
+    if old_email != booking.email:
+        told.append((Channel.EMAIL, old_email, None))
+    if old_phone != booking.phone and booking.sms_consent:
+        told.append((Channel.SMS, old_phone, after_quiet_hours(timezone.now(), context["clinic"].tz)))
+    messages = [
+        outbox_message(
+            kind=Kind.CONTACT_CHANGED,
+            channel=channel,
+            recipient=recipient,
+            dedupe_key=f"booking:{booking.pk}:contact_changed:{event.pk}:{channel}",
+            context=context,
+            booking=booking,
+            send_after=send_after,
+        )
+        for channel, recipient, send_after in told
+    ]
+    if messages:
+        messages_queue(messages)
+
+
+def notify_access_code(booking: Booking, *, channel: str, code: str, key: str) -> Message:
+    """A one-time code the patient asked for, to their email or mobile on the booking: sent at once, whatever
+    the hour. `key` names this code (one message each)."""
+    context = {**visit_context(booking), "code": code}
+    recipient = booking.phone if channel == Channel.SMS else booking.email
+    return message_queue(
+        kind=Kind.ACCESS_CODE,
+        channel=channel,
+        recipient=recipient,
+        dedupe_key=f"booking:{booking.pk}:access_code:{key}:{channel}",
+        context=context,
+        booking=booking,
+    )
 
 
 def notify_booking_cancelled(booking: Booking) -> None:
@@ -233,10 +295,12 @@ def notify_booking_rescheduled(booking: Booking, *, previous_starts_at: datetime
     _notify_patient(booking, Kind.RESCHEDULE, f"booking:{booking.pk}:reschedule:{move.pk}", context=context)
 
 
-def notify_waitlist_offer(booking: Booking, *, claim_link: str, expires_at: datetime) -> None:
+def notify_waitlist_offer(booking: Booking, *, expires_at: datetime) -> None:
     """A place freed for someone waiting: held for them until `expires_at`. Offers are only made outside quiet hours."""
     context = booking_context(booking)
-    context.update(claim_link=claim_link, expires_at=timezone.localtime(expires_at, context["clinic"].tz))
+    context.update(
+        claim_link=placeholder(Purpose.CLAIM), expires_at=timezone.localtime(expires_at, context["clinic"].tz)
+    )
     _notify_patient(booking, Kind.WAITLIST_OFFER, f"booking:{booking.pk}:waitlist_offer", context=context, urgent=True)
 
 
@@ -396,13 +460,25 @@ def messages_send_due(*, now: datetime | None = None) -> int:
     return len(due)
 
 
+class CannotResend(Exception):
+    """This message is not one to send again; the message says why, for staff."""
+
+
 def message_resend(*, message: Message) -> Message:
-    """A fresh copy of a message, queued now (staff asked for it again)."""
+    """A fresh copy of a message, queued now (staff asked for it again), with the links as they are when it goes.
+
+    A message to the patient goes to their email or mobile as the booking has it now, never to one it replaced.
+    """
+    if message.kind in (Kind.ACCESS_CODE, Kind.CONTACT_CHANGED):
+        raise CannotResend(f"A “{message.get_kind_display()}” message is not sent again.")
+    recipient = message.recipient
+    if message.booking and message.kind in Kind.with_private_links():
+        recipient = message.booking.phone if message.channel == Channel.SMS else message.booking.email
     copy = Message(
         booking=message.booking,
         kind=message.kind,
         channel=message.channel,
-        recipient=message.recipient,
+        recipient=recipient,
         subject=message.subject,
         body=message.body,
         dedupe_key=f"{message.dedupe_key}:resend:{timezone.now():%Y%m%dT%H%M%S.%f}",

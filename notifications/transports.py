@@ -1,5 +1,6 @@
 """How a message leaves: Twilio (or the console) for texts, Django's email backend for email."""
 
+import re
 import smtplib
 import sys
 from email.utils import formataddr, make_msgid
@@ -7,13 +8,17 @@ from email.utils import formataddr, make_msgid
 import requests
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
+from django.template.defaultfilters import linebreaks_filter
 from django.template.loader import render_to_string
+from django.utils.html import escape, format_html
+from django.utils.safestring import SafeString, mark_safe
 from twilio.base.exceptions import TwilioRestException
 
+from booking.calendar import booking_ics
+from booking.links import links_expand, links_withheld
 from clinic.models import Clinic
 
 from . import twilio_gateway
-from .calendar import booking_ics
 from .models import Message
 
 TWILIO_OPTED_OUT = 21610  # the number texted STOP: Twilio will not deliver to it
@@ -34,18 +39,31 @@ class PermanentError(Exception):
 
 def send(message: Message) -> str:
     """Send one message; returns the provider's id for it."""
+    body = text_as_sent(message)
     if message.channel == Message.Channel.SMS:
-        return _send_sms(message)
-    return _send_email(message)
+        return _send_sms(message, body)
+    return _send_email(message, body)
 
 
-def _send_sms(message: Message) -> str:
+def text_as_sent(message: Message) -> str:
+    """The body with the patient's links made now, for a message to the patient's own email or mobile.
+
+    Anything else (the clinic's address, a contact the booking no longer has) gets none, whatever its text.
+    """
+    booking = message.booking
+    to_patient = booking is not None and message.recipient in (booking.email, booking.phone)
+    if message.kind in Message.Kind.with_private_links() and to_patient:
+        return links_expand(message.body, booking)
+    return links_withheld(message.body)
+
+
+def _send_sms(message: Message, body: str) -> str:
     if not twilio_gateway.sms_enabled():
-        sys.stdout.write(f"SMS to {message.recipient}:\n{message.body}\n{'-' * 40}\n")
+        sys.stdout.write(f"SMS to {message.recipient}:\n{body}\n{'-' * 40}\n")
         sys.stdout.flush()
         return "console"
     try:
-        return twilio_gateway.send_sms(to=message.recipient, body=message.body)
+        return twilio_gateway.send_sms(to=message.recipient, body=body)
     except TwilioRestException as exc:
         if exc.status == 429 or exc.status >= 500:
             raise TransientError(f"Twilio answered {exc.status} (error {exc.code})") from exc
@@ -54,20 +72,32 @@ def _send_sms(message: Message) -> str:
         raise TransientError(f"Could not reach Twilio: {type(exc).__name__}") from exc
 
 
-def _send_email(message: Message) -> str:
+def html_body(text: str) -> SafeString:
+    """The email's HTML: its words as written (nothing a patient typed becomes a link), and the site's own
+    addresses as links."""
+    site = re.escape(escape(settings.PUBLIC_BASE_URL))
+    paragraphs = linebreaks_filter(text)  # escapes the text
+    return mark_safe(
+        re.sub(
+            site + r"[^\s<>\"']*", lambda match: format_html('<a href="{0}">{0}</a>', mark_safe(match[0])), paragraphs
+        )
+    )
+
+
+def _send_email(message: Message, body: str) -> str:
     booking = message.booking
     clinic = booking.slot.service.clinic if booking else Clinic.current()
     sender = formataddr((clinic.name, clinic.email)) if clinic else settings.DEFAULT_FROM_EMAIL
     message_id = make_msgid(domain=clinic.email.rpartition("@")[2] if clinic else None)
     email = EmailMultiAlternatives(
         subject=message.subject,
-        body=message.body,
+        body=body,
         from_email=sender,
         to=[message.recipient],
         reply_to=[clinic.email] if clinic else None,
         headers={"Message-ID": message_id},
     )
-    html = render_to_string("emails/base.html", {"message": message, "clinic": clinic})
+    html = render_to_string("emails/base.html", {"message": message, "body": html_body(body), "clinic": clinic})
     email.attach_alternative(html, "text/html")
     if message.kind == Message.Kind.CONFIRMATION and booking:
         email.attach(f"visit-{booking.reference}.ics", booking_ics(booking), "text/calendar")

@@ -1,14 +1,9 @@
-import secrets
-
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 
 from booking.models import Booking, Promotion, Service
-
-
-def new_claim_key() -> str:
-    return secrets.token_urlsafe(18)
+from clinic.privacy import validate_person_name
 
 
 class WaitlistEntry(models.Model):
@@ -40,7 +35,7 @@ class WaitlistEntry(models.Model):
         help_text="Waiting for a discounted spot of this offer.",
     )
     day = models.DateField(null=True, blank=True, help_text="Waiting for any time on this day (clinic time).")
-    name = models.CharField(max_length=120)
+    name = models.CharField(max_length=120, validators=[validate_person_name])
     email = models.EmailField()
     phone = models.CharField("mobile phone", max_length=20)
     sms_consent = models.BooleanField("agreed to texts", default=False)
@@ -49,7 +44,6 @@ class WaitlistEntry(models.Model):
     booking = models.OneToOneField(
         Booking, on_delete=models.SET_NULL, null=True, blank=True, related_name="waitlist_entry", editable=False
     )
-    claim_key = models.CharField(max_length=32, unique=True, default=new_claim_key, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -11,10 +11,8 @@ import logging
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.core import signing
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, F, Max, OuterRef, Q
-from django.urls import reverse
 from django.utils import timezone
 
 from booking.models import Booking, Promotion, Service, Slot, bookings_taken
@@ -38,7 +36,6 @@ from .models import WaitlistEntry
 logger = logging.getLogger(__name__)
 
 Status = WaitlistEntry.Status
-CLAIM_SALT = "waitlist.claim"
 CANDIDATES = 20  # slots tried per offer; each try is a locked check
 
 
@@ -100,26 +97,6 @@ def place_in_line(entry: WaitlistEntry) -> int:
 
 
 # Offering --------------------------------------------------------------------------------------
-
-
-def claim_token(entry: WaitlistEntry) -> str:
-    return signing.Signer(salt=CLAIM_SALT).sign(entry.claim_key)
-
-
-def claim_link(entry: WaitlistEntry) -> str:
-    return settings.PUBLIC_BASE_URL + reverse("waitlist:offer", args=[claim_token(entry)])
-
-
-def entry_for_token(token: str) -> WaitlistEntry | None:
-    try:
-        key = signing.Signer(salt=CLAIM_SALT).unsign(token)
-    except signing.BadSignature:
-        return None
-    return (
-        WaitlistEntry.objects.select_related("booking__slot__service__clinic", "promotion", "service__clinic")
-        .filter(claim_key=key)
-        .first()
-    )
 
 
 def _candidate_slots(entry: WaitlistEntry, now: datetime) -> list[Slot]:
@@ -185,7 +162,7 @@ def _offer_next(list_filter: dict, now: datetime) -> str | None:
             return SKIPPED if entry.status == Status.REMOVED else None  # go on if this one left the list
         entry.status, entry.booking = Status.OFFERED, booking
         entry.save(update_fields=["status", "booking", "updated_at"])
-        notify_waitlist_offer(booking, claim_link=claim_link(entry), expires_at=booking.hold_expires_at)
+        notify_waitlist_offer(booking, expires_at=booking.hold_expires_at)
         return OFFERED
 
 

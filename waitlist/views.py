@@ -5,7 +5,8 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from booking.links import manage_path
+from booking.browser import remember_booked
+from booking.links import Purpose, manage_path, opens
 from booking.models import Booking, Promotion
 from booking.payments import PaymentUnavailable, checkout_start
 from booking.selectors import day_is_full, default_service
@@ -19,7 +20,6 @@ from .models import WaitlistEntry
 from .services import (
     AlreadyWaiting,
     OfferClosed,
-    entry_for_token,
     offer_claim,
     offer_decline,
     place_in_line,
@@ -86,14 +86,14 @@ def joined(request):
     return render(request, "waitlist/joined.html", {"entry": entry, "place": place_in_line(entry)})
 
 
-@never_cache
+@opens(Purpose.CLAIM, Booking.objects.select_related("slot__service__clinic", "waitlist_entry__promotion"))
 @require_http_methods(["GET", "POST"])
-def offer(request, token: str):
+def offer(request, booking: Booking, token: str):
     """The offered time, claimed or declined from the link in the offer's text and email."""
-    entry = entry_for_token(token)
-    if entry is None or entry.booking is None:
+    entry = getattr(booking, "waitlist_entry", None)  # a claim link opens a place offered from the list
+    if entry is None:
         raise Http404("This link is not valid.")
-    booking, message, status = entry.booking, "", 200
+    message, status = "", 200
     if request.method == "POST":
         try:
             if request.POST.get("answer") == "decline":
@@ -102,7 +102,9 @@ def offer(request, token: str):
             entry = offer_claim(entry=entry)
             booking.refresh_from_db()
             if booking.status == Booking.Status.HELD:
-                return HttpResponseRedirect(checkout_start(booking=booking), status=303)
+                response = HttpResponseRedirect(checkout_start(booking=booking), status=303)
+                remember_booked(request, response, booking)  # Stripe sends them back to the booking's own pages
+                return response
             return redirect(manage_path(booking))
         except PaymentUnavailable:
             # Checkout released the hold: the place goes to the next person, so there is no trying again.

@@ -10,8 +10,8 @@ from html.parser import HTMLParser
 
 from django.forms.models import model_to_dict
 
-from assessments.links import intake_token
 from assessments.models import Intake
+from booking.links import Purpose, private_token
 from booking.models import Booking
 from booking.tests.factories import BookingFactory, SlotFactory, local
 
@@ -110,7 +110,7 @@ def done_url(booking_or_token) -> str:
 
 
 def _token(booking_or_token) -> str:
-    return booking_or_token if isinstance(booking_or_token, str) else intake_token(booking_or_token)
+    return booking_or_token if isinstance(booking_or_token, str) else private_token(booking_or_token, Purpose.INTAKE)
 
 
 def post_step(client, booking, step: str, data=None, **extra):

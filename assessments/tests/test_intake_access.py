@@ -5,8 +5,8 @@ from datetime import timedelta
 import pytest
 from django.contrib.auth.models import Group
 
-from assessments.links import intake_token
 from assessments.models import Intake, IntakeAccess
+from booking.links import Purpose, private_token
 from notifications.models import Message
 
 from .helpers import NOW, SCREEN, SECRETS, STEP_NAMES, answer_steps, html, post_step, text
@@ -232,14 +232,22 @@ def test_a_superusers_reads_are_logged_too(client, intake, superuser):
     assert staff_reads(intake.booking) == [("boss", "view", "127.0.0.1"), ("boss", "print", "127.0.0.1")]
 
 
-def test_listing_intakes_shows_no_answers_and_logs_no_read(client, intake, clinician):
+def test_listing_and_searching_intakes_shows_no_answers_and_logs_each_query(client, intake, clinician):
     client.force_login(clinician)
 
-    response = client.get("/admin/assessments/intake/")
+    listing = client.get("/admin/assessments/intake/", REMOTE_ADDR=ADMIN_IP, HTTP_USER_AGENT="Clinic laptop")
+    search = client.get("/admin/assessments/intake/?q=Dana")
 
-    assert response.status_code == 200
-    assert_no_answers(response)
-    assert staff_reads(intake.booking) == []
+    assert listing.status_code == search.status_code == 200
+    assert_no_answers(listing)
+    assert_no_answers(search)
+    assert staff_reads(intake.booking) == []  # no one booking's answers were opened
+    lists = IntakeAccess.objects.filter(action=IntakeAccess.Action.LIST).order_by("pk")
+    assert [(row.user, row.booking, row.detail, row.granted_by) for row in lists] == [
+        (clinician, None, "", "staff"),
+        (clinician, None, "q=Dana", "staff"),
+    ]
+    assert (lists[0].ip_address, lists[0].user_agent) == (ADMIN_IP, "Clinic laptop")
 
 
 def test_each_step_a_patient_saves_is_logged_with_the_step(client, booking):
@@ -322,16 +330,23 @@ def test_a_staff_session_lasts_while_it_is_used(client, clinician, clock):
 
 def test_the_front_desk_is_refused_the_patients_questionnaire_pages(client, intake, front_desk):
     client.force_login(front_desk)
-    response = client.get(f"/intake/{intake_token(intake.booking)}/history/")
+    response = client.get(f"/intake/{private_token(intake.booking, Purpose.INTAKE)}/history/")
     assert response.status_code == 403
     assert not IntakeAccess.objects.filter(action=IntakeAccess.Action.PATIENT_VIEW).exists()
 
 
-def test_saved_answers_opened_through_the_patients_link_are_logged(client, intake):
-    response = client.get(f"/intake/{intake_token(intake.booking)}/history/")
+def test_saved_answers_opened_through_the_patients_link_are_logged(client, booking):
+    answer_steps(client, booking, STEP_NAMES)
+    # The browser that filled them in opens them again: the patient's, while it is in use.
+    response = client.get(
+        f"/intake/{private_token(booking, Purpose.INTAKE)}/history/",
+        REMOTE_ADDR="203.0.113.9",
+        HTTP_USER_AGENT="Mozilla/5.0 (iPhone)",
+    )
     assert response.status_code == 200
     [entry] = IntakeAccess.objects.filter(action=IntakeAccess.Action.PATIENT_VIEW)
-    assert (entry.user, entry.booking, entry.detail) == (None, intake.booking, "history")
+    assert (entry.user, entry.booking, entry.detail, entry.granted_by) == (None, booking, "history", "browser")
+    assert (entry.ip_address, entry.user_agent) == ("203.0.113.9", "Mozilla/5.0 (iPhone)")
 
 
 def test_the_outbox_hides_the_questionnaire_link(admin_client, intake):
@@ -340,11 +355,11 @@ def test_the_outbox_hides_the_questionnaire_link(admin_client, intake):
         channel=Message.Channel.EMAIL,
         kind=Message.Kind.CONFIRMATION,
         recipient=intake.booking.email,
-        body=f"Please answer: https://book.example.com/intake/{intake_token(intake.booking)}/ thanks",
+        body=f"Please answer: https://book.example.com/intake/{private_token(intake.booking, Purpose.INTAKE)}/ thanks",
         dedupe_key="outbox-redaction",
     )
     page = admin_client.get(f"/admin/notifications/message/{message.pk}/change/").content.decode()
-    assert intake_token(intake.booking) not in page
+    assert private_token(intake.booking, Purpose.INTAKE) not in page
     assert "/intake/[private link]/" in page
 
 
@@ -360,6 +375,6 @@ def test_an_enormous_booking_id_on_the_printable_summary_is_404(client, clinicia
 
 
 def test_an_empty_post_to_a_step_shows_its_errors_and_saves_nothing(client, booking):
-    response = client.post(f"/intake/{intake_token(booking)}/about/", {})
+    response = client.post(f"/intake/{private_token(booking, Purpose.INTAKE)}/about/", {})
     assert response.status_code == 400
     assert not Intake.objects.filter(booking=booking).exists()

@@ -5,9 +5,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from assessments.links import intake_path
 from assessments.models import Intake, IntakeAccess
 from assessments.tests.browser import fill_questionnaire
+from booking.links import Purpose, private_path
 from booking.tests.factories import BookingFactory, SlotFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -19,7 +19,7 @@ def test_a_patient_fills_all_six_steps_on_a_phone(phone_page, live_server, servi
     booking = BookingFactory(slot=slot, patient_name="Dana Cruz", email="dana@example.com")
     race_day = (timezone.localdate() + timedelta(days=40)).isoformat()
 
-    link = live_server.url + intake_path(booking)
+    link = live_server.url + private_path(booking, Purpose.INTAKE)
     page.goto(link)
 
     fill_questionnaire(page, race_day=race_day)

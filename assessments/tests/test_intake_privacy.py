@@ -7,9 +7,8 @@ from datetime import timedelta
 import pytest
 from django.core import mail
 
-from assessments.links import intake_token
 from assessments.models import Intake, IntakeAccess
-from booking.links import manage_path
+from booking.links import Purpose, manage_path, private_token
 from booking.models import Booking
 from booking.services import booking_create
 from booking.tests.factories import SlotFactory
@@ -51,7 +50,7 @@ def test_a_full_questionnaire_leaves_no_answer_in_a_url_a_log_line_an_email_or_a
     client, confirmed, clinician, caplog, clock, django_capture_on_commit_callbacks
 ):
     caplog.set_level(logging.DEBUG)
-    booking, token = confirmed, intake_token(confirmed)
+    booking, token = confirmed, private_token(confirmed, Purpose.INTAKE)
     urls: list[str] = []  # every address on the patient's pages, and every redirect
     staff_urls: list[str] = []
 

@@ -7,6 +7,7 @@ from django.core import mail
 
 from assessments.models import Intake
 from booking.models import Booking
+from clinic.models import display_phone
 from notifications.models import Message
 
 from .helpers import (
@@ -118,7 +119,8 @@ def test_the_clinic_email_names_the_booking_and_links_to_the_admin_with_no_healt
     admin_link = f"{settings.PUBLIC_BASE_URL}/admin/booking/booking/{booking.pk}/change/"
     assert email.subject == "Review before the visit: Thu Apr 9, 10:00 AM"
     assert email.body.startswith(
-        f"Booking {booking.reference} (Dana Cruz, Thursday, April 9 at 10:00 AM) needs review before the visit"
+        f"Booking {booking.reference} (Dana Cruz, {display_phone(booking.phone)}, Thursday, April 9 at 10:00 AM) "
+        "needs review before the visit"
     )
     assert admin_link in email.body
     assert set(re.findall(r"https?://\S+", email.body)) == {admin_link}

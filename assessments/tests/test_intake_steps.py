@@ -4,6 +4,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from django.test import Client
 
 from assessments.forms import STEPS
 from assessments.models import Intake, IntakeAccess
@@ -339,6 +340,7 @@ def test_answers_at_the_edges_of_the_rules_are_accepted(client, booking, step, c
 
 
 def test_the_steps_can_still_be_changed_a_minute_before_the_visit(client, booking, clock):
+    clock.move_to(VISIT - timedelta(minutes=10))  # the same browser, within its session
     answer_steps(client, booking, ["about"])
     clock.move_to(VISIT - timedelta(minutes=1))
 
@@ -380,6 +382,7 @@ def test_once_the_visit_starts_a_post_is_refused_and_nothing_changes(client, boo
 
 
 def test_the_done_page_of_a_finished_intake_no_longer_offers_changes_after_the_visit_starts(client, booking, clock):
+    clock.move_to(VISIT - timedelta(minutes=10))
     answer_steps(client, booking, STEP_NAMES)
     assert "You can change your answers until the visit starts." in text(client.get(done_url(booking)))
 
@@ -389,6 +392,10 @@ def test_the_done_page_of_a_finished_intake_no_longer_offers_changes_after_the_v
     assert "Thank you, Dana" in page
     assert "You can change your answers" not in page
     assert "Step 1" not in page
+    elsewhere = text(Client().get(done_url(booking)))  # another browser: how it stands, and no code to ask for
+    assert "The questionnaire has closed" in elsewhere
+    assert "We received yours on Thursday, April 9, thank you." in elsewhere
+    assert "Send me a code" not in elsewhere
 
 
 # Completion ----------------------------------------------------------------------------------------------

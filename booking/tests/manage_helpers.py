@@ -4,7 +4,7 @@ from urllib.parse import quote
 
 from django.utils import timezone
 
-from booking.links import manage_token
+from booking.links import Purpose, private_token
 from booking.models import Booking, Payment
 from booking.payments import checkout_hold, checkout_start, paid_online_cents
 from booking.rules import Patient, quote_slot
@@ -21,6 +21,10 @@ def booked(service, day=PROMO_DAY, hour=10, patient: Patient = DANA_P, **slot_fi
     slot = slot_at(service, day, hour, **slot_fields)
     price = quote_slot(slot=slot, now=timezone.now(), patient=patient).price_cents
     return booking_create(slot_id=slot.pk, patient=patient, quoted_price_cents=price)
+
+
+def manage_token(booking: Booking) -> str:
+    return private_token(booking, Purpose.MANAGE)
 
 
 def url(booking_or_token, rest: str = "") -> str:

@@ -10,7 +10,7 @@ import re
 from datetime import date
 from html.parser import HTMLParser
 
-from booking.links import reference_for_token
+from booking.links import Purpose, booking_for_token
 from booking.models import Booking, Slot
 from booking.tests.factories import SlotFactory, local
 
@@ -159,4 +159,4 @@ def book(client, slot, details=MICHAEL) -> Booking:
     response = confirm(client, slot, hidden_fields(review(client, slot, details)))
     assert response.status_code == 302, response.content.decode()
     # Booked: the browser goes to the booking's private page, /manage/<signed token>/.
-    return Booking.objects.get(reference=reference_for_token(response.url.strip("/").split("/")[-1]))
+    return booking_for_token(response.url.strip("/").split("/")[-1], Purpose.MANAGE)

@@ -37,6 +37,14 @@ def desk(client, front_desk):
     return client
 
 
+@pytest.fixture
+def manager(client, django_user_model):
+    user = django_user_model.objects.create_user("owner", "owner@example.com", "a-long-test-password", is_staff=True)
+    user.groups.add(Group.objects.get(name="Manager"))
+    client.force_login(user)
+    return client
+
+
 def book(service, n=1, *, price=None, **kwargs) -> Booking:
     slot = SlotFactory(service=service, **kwargs)
     patient = Patient(name=f"Runner {n}", email=f"runner{n}@example.com", phone=f"+1619555{n:04d}", sms_consent=True)
@@ -110,14 +118,29 @@ def test_cancelling_twice_says_so_and_changes_nothing(desk, service):
     assert booking.events.filter(to_status="cancelled").count() == 1
 
 
-def test_cancel_with_refund_refunds_a_paid_booking(desk, service, stripe_recorder, django_capture_on_commit_callbacks):
+def test_a_manager_cancels_with_a_refund(manager, service, stripe_recorder, django_capture_on_commit_callbacks):
     booking = book(service)
     paid_online(booking, "pi_paid")
     with django_capture_on_commit_callbacks(execute=True):
-        response = act(desk, "cancel_bookings", [booking], apply="1", reason="Moved away", refund="on")
+        response = act(manager, "cancel_bookings", [booking], apply="1", reason="Moved away", refund="on")
     assert f"{booking}: refund of $175 requested." in notices(response)
     [call] = stripe_recorder.calls("POST", "/v1/refunds")
     assert (call.params["payment_intent"], call.params["amount"]) == ("pi_paid", "17500")
+
+
+def test_the_front_desk_cancels_but_cannot_refund(desk, service, stripe_recorder, django_capture_on_commit_callbacks):
+    booking = book(service)
+    paid_online(booking, "pi_paid")
+
+    asked = act(desk, "cancel_bookings", [booking])
+    assert b'name="refund"' not in asked.content
+    assert b"a manager can refund it from Payments" in asked.content
+    with django_capture_on_commit_callbacks(execute=True):
+        act(desk, "cancel_bookings", [booking], apply="1", reason="Moved away", refund="on")  # a forged tick
+
+    assert Booking.objects.get(pk=booking.pk).status == Booking.Status.CANCELLED
+    assert stripe_recorder.requests == []
+    assert not booking.payments.get().refunds.exists()
 
 
 def test_cancel_without_refund_leaves_the_payment_alone(desk, service, stripe_recorder):
@@ -412,10 +435,10 @@ def test_csv_cells_never_run_as_formulas(desk, service):
     assert row[1] == "'=HYPERLINK(1)"
 
 
-def test_a_long_cancel_reason_still_refunds(desk, service, stripe_recorder, django_capture_on_commit_callbacks):
+def test_a_long_cancel_reason_still_refunds(manager, service, stripe_recorder, django_capture_on_commit_callbacks):
     booking = book(service)
     paid_online(booking, "pi_p")
     with django_capture_on_commit_callbacks(execute=True):
-        act(desk, "cancel_bookings", [booking], apply="1", reason="x" * 200, refund="on")
+        act(manager, "cancel_bookings", [booking], apply="1", reason="x" * 200, refund="on")
     assert len(stripe_recorder.calls("POST", "/v1/refunds")) == 1
     assert len(booking.payments.get().refunds.get().reason) == 200

@@ -15,9 +15,8 @@ from django.test import Client
 from django.utils import timezone
 from icalendar import Calendar
 
-from assessments.links import intake_key_for_token, intake_token
 from assessments.models import Intake
-from booking.links import TOKEN_SALT, LinkExpired, manage_link, manage_path, manage_token, reference_for_token
+from booking.links import LinkGone, Purpose, booking_for_token, manage_path, private_link, private_token
 from booking.manage import CANCELLED_ONLINE, patient_cancel, patient_reschedule
 from booking.models import Booking, Payment, Refund
 from booking.payments import paid_online_cents
@@ -31,6 +30,7 @@ from booking.tests.manage_helpers import (
     INTENT,
     booked,
     fresh,
+    manage_token,
     paid_online,
     session_completed,
     url,
@@ -48,6 +48,7 @@ from booking.tests.pages import (
     slot_at,
 )
 from notifications.models import Message
+from notifications.transports import text_as_sent
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock")]
 
@@ -104,24 +105,23 @@ def unchanged(booking: Booking, before: Booking) -> None:
 # The token ------------------------------------------------------------------------------------------
 
 
-def test_token_round_trip_gives_the_reference_and_the_path_and_link_carry_it(service, settings):
+def test_token_round_trip_gives_the_booking_and_the_path_and_link_carry_it(service, settings):
     booking = booked(service)
     token = manage_token(booking)
 
-    assert reference_for_token(token) == booking.reference
+    assert booking_for_token(token, Purpose.MANAGE) == booking
     assert manage_path(booking) == f"/manage/{token}/"
-    assert manage_link(booking) == f"{settings.PUBLIC_BASE_URL}/manage/{token}/"
-    assert manage_token(booking) == token  # the same booking at the same time: the same link
+    assert private_link(booking, Purpose.MANAGE) == f"{settings.PUBLIC_BASE_URL}/manage/{token}/"
+    assert manage_token(booking) == token  # the same booking with the same links: the same link
     assert len(token) < 80  # short enough for a text message
 
 
-def test_token_carries_the_reference_and_expiry_and_no_database_id(service):
+def test_token_carries_the_reference_and_link_version_and_no_database_id(service):
     booking = BookingFactory(id=987_654_321, slot=slot_at(service, PROMO_DAY, 10))
     token = manage_token(booking)
 
-    payload = signing.Signer(salt=TOKEN_SALT).unsign(token)
-    expires = int((booking.slot.ends_at + timedelta(days=7)).timestamp())
-    assert payload == f"{booking.reference}.{signing.b62_encode(expires)}"
+    payload = signing.Signer(salt="booking.link.manage").unsign(token)
+    assert payload == f"{booking.reference}.1"
     assert "987654321" not in token
     assert signing.b62_encode(987_654_321) not in token
     # Staff know the reference; without the server's key it opens nothing.
@@ -133,15 +133,15 @@ def test_link_works_until_seven_days_after_the_visit_ends_then_expires(service, 
     token = manage_token(booking)
     expires_at = local(date(2026, 4, 15), 11)
 
-    assert reference_for_token(token, now=expires_at - timedelta(seconds=1)) == booking.reference
-    with pytest.raises(LinkExpired):
-        reference_for_token(token, now=expires_at)
+    assert booking_for_token(token, Purpose.MANAGE, now=expires_at - timedelta(seconds=1)) == booking
+    with pytest.raises(LinkGone):
+        booking_for_token(token, Purpose.MANAGE, now=expires_at)
 
     clock.move_to(expires_at - timedelta(seconds=1))
     assert Client().get(url(token)).status_code == 200
     clock.move_to(expires_at)
     expired = Client().get(url(token))
-    says(expired, "This link has expired", status=410)
+    says(expired, "This link no longer works", status=410)
     says(expired, PHONE, status=410)
     assert "tel:+16192681397" in hrefs(expired)
     does_not_say(expired, booking.reference)
@@ -159,7 +159,7 @@ def test_an_expired_link_is_410_on_every_page_and_changes_nothing(service, clock
 
     response = getattr(Client(), method)(url(token, rest))
 
-    says(response, "This link has expired", status=410)
+    says(response, "This link no longer works", status=410)
     assert fresh(booking).status == Booking.Status.CONFIRMED
 
 
@@ -171,10 +171,9 @@ def _signature(token: str) -> str:
     return token.rsplit(":", 1)[1]
 
 
-def _later_expiry(token: str) -> str:
-    reference, expires = _value(token).split(".")
-    later = signing.b62_encode(signing.b62_decode(expires) + 365 * 86400)
-    return f"{reference}.{later}:{_signature(token)}"
+def _later_version(token: str) -> str:
+    reference, version = _value(token).split(".")
+    return f"{reference}.{int(version) + 1}:{_signature(token)}"
 
 
 def _flipped_signature(token: str) -> str:
@@ -184,7 +183,7 @@ def _flipped_signature(token: str) -> str:
 
 FORGERIES = {
     "other-reference": lambda token, booking, other: token.replace(booking.reference, other.reference),
-    "later-expiry": lambda token, booking, other: _later_expiry(token),
+    "later-version": lambda token, booking, other: _later_version(token),
     "flipped-signature": lambda token, booking, other: _flipped_signature(token),
     "other-bookings-signature": lambda token, booking, other: f"{_value(token)}:{_signature(manage_token(other))}",
     "truncated-signature": lambda token, booking, other: token[:-4],
@@ -192,11 +191,11 @@ FORGERIES = {
     "unsigned": lambda token, booking, other: _value(token),
     "reference-only": lambda token, booking, other: booking.reference,
     "lowercased": lambda token, booking, other: token.lower(),
-    "other-secret-key": lambda token, booking, other: signing.Signer(key="not-ours", salt=TOKEN_SALT).sign(
+    "other-secret-key": lambda token, booking, other: signing.Signer(key="not-ours", salt="booking.link.manage").sign(
         _value(token)
     ),
     "no-salt": lambda token, booking, other: signing.Signer().sign(_value(token)),
-    "intake-token": lambda token, booking, other: intake_token(booking),
+    "intake-token": lambda token, booking, other: private_token(booking, Purpose.INTAKE),
     "garbage": lambda token, booking, other: "hello-there",
     "space": lambda token, booking, other: " ",
     "colon": lambda token, booking, other: ":",
@@ -215,7 +214,7 @@ def test_a_forged_or_garbled_token_is_404_and_shows_nothing_of_the_booking(servi
     token = forge(manage_token(booking), booking, other)
     assert token != manage_token(booking)
 
-    assert reference_for_token(token) is None
+    assert booking_for_token(token, Purpose.MANAGE) is None
     response = Client().get(url(token))
     says(response, FRIENDLY_404, status=404)
     for shown in (booking, other):
@@ -286,7 +285,7 @@ def test_page_says_until_when_changes_are_allowed_and_links_to_them(service):
     does_not_say(response, "Online changes close")
 
 
-def test_calendar_file_downloads_and_parses_with_the_visit_and_the_link(service):
+def test_calendar_file_downloads_and_parses_with_the_visit_and_no_private_link(service, settings):
     booking = booked(service)
     response = Client().get(url(booking))
     assert url(booking, "calendar.ics") in hrefs(response)
@@ -299,9 +298,12 @@ def test_calendar_file_downloads_and_parses_with_the_visit_and_the_link(service)
     [visit] = Calendar.from_ical(ics.content).walk("VEVENT")
     assert visit.decoded("dtstart") == local(PROMO_DAY, 10)
     assert visit.decoded("dtend") == local(PROMO_DAY, 11)
-    assert str(visit["url"]) == manage_link(booking)
+    # Calendars are synced to providers and shared: the clinic's public page, never the private one.
+    assert str(visit["url"]) == f"{settings.PUBLIC_BASE_URL}/"
     assert str(visit["location"]) == ADDRESS
-    assert manage_link(booking) in str(visit["description"])
+    assert "/manage/" not in ics.content.decode()
+    assert manage_token(booking) not in ics.content.decode()
+    assert PHONE in str(visit["description"])
 
 
 def _intake_href(response) -> tuple[str, str]:
@@ -315,7 +317,7 @@ def test_page_asks_for_the_questionnaire_with_its_own_private_link(service):
 
     href, text = _intake_href(response)
     assert text == "Answer a few questions before your visit"
-    assert intake_key_for_token(href.split("/")[2]) == booking.intake_key
+    assert booking_for_token(href.split("/")[2], Purpose.INTAKE) == booking
 
 
 def test_page_says_finish_for_a_questionnaire_begun(service):
@@ -325,7 +327,7 @@ def test_page_says_finish_for_a_questionnaire_begun(service):
     href, text = _intake_href(Client().get(url(booking)))
 
     assert text == "Finish a few questions before your visit"
-    assert intake_key_for_token(href.split("/")[2]) == booking.intake_key
+    assert booking_for_token(href.split("/")[2], Purpose.INTAKE) == booking
 
 
 def test_page_thanks_for_a_finished_questionnaire_and_offers_to_review_it(service):
@@ -334,8 +336,8 @@ def test_page_thanks_for_a_finished_questionnaire_and_offers_to_review_it(servic
 
     response = Client().get(url(booking))
 
-    says(response, "Your questionnaire is done, thank you.")
-    assert _intake_href(response)[1] == "Review or change your answers"
+    says(response, "Your questionnaire was received on Monday, April 6, thank you.")
+    assert _intake_href(response)[1] == "See or change your answers"
     does_not_say(response, "Answer a few questions")
     does_not_say(response, "Finish a few questions")
 
@@ -348,18 +350,22 @@ def test_the_browser_that_booked_goes_from_the_reference_page_to_the_private_pag
 
     stranger = Client().get(f"/booking/{booking.reference}/")
     assert stranger.status_code == 200
+    says(stranger, "This booking is confirmed.")
     assert "/manage/" not in stranger.content.decode()
     assert manage_token(booking) not in stranger.content.decode()
+    does_not_say(stranger, "Michael")  # a reference alone shows no patient details
+    does_not_say(stranger, "April 8")
 
 
 def test_confirmation_messages_carry_the_private_link(service):
     booking = booked(
         service, patient=Patient(name="Michael Green", email="m@example.com", phone="+16195550166", sms_consent=True)
     )
-    bodies = dict(Message.objects.filter(booking=booking, kind=Kind.CONFIRMATION).values_list("channel", "body"))
+    sent = {message.channel: message for message in Message.objects.filter(booking=booking, kind=Kind.CONFIRMATION)}
 
-    assert set(bodies) == {"email", "sms"}
-    assert all(manage_link(booking) in body for body in bodies.values())
+    assert set(sent) == {"email", "sms"}
+    assert all(private_link(booking, Purpose.MANAGE) in text_as_sent(message) for message in sent.values())
+    assert not any("/manage/" in message.body for message in sent.values())  # the outbox keeps no link
 
 
 # The cut-off ----------------------------------------------------------------------------------------
@@ -495,10 +501,10 @@ def test_cancellation_messages_carry_the_private_link(service):
 
     patient_cancel(booking=booking)
 
-    bodies = dict(Message.objects.filter(booking=booking, kind=Kind.CANCELLATION).values_list("channel", "body"))
-    assert set(bodies) == {"email", "sms"}
-    assert manage_link(booking) in bodies["sms"]
-    assert manage_link(booking) in bodies["email"]
+    sent = {message.channel: message for message in Message.objects.filter(booking=booking, kind=Kind.CANCELLATION)}
+    assert set(sent) == {"email", "sms"}
+    assert private_link(booking, Purpose.MANAGE) in text_as_sent(sent["sms"])
+    assert private_link(booking, Purpose.MANAGE) in text_as_sent(sent["email"])
 
 
 def test_cancelling_twice_is_harmless(service):
@@ -591,7 +597,6 @@ def test_move_day_for_an_impossible_date_is_404(service):
 
 def test_move_inside_the_visit_window_keeps_the_discount(service, promotion):
     booking = booked(service)
-    old_link = manage_link(booking)
     target = slot_at(service, OTHER_DAY, 11)
 
     review = Client().get(url(booking, f"move/time/{target.pk}/"))
@@ -607,7 +612,6 @@ def test_move_inside_the_visit_window_keeps_the_discount(service, promotion):
     assert (response.status_code, response.url) == (302, manage_path(moved))
     assert (moved.slot, moved.price_cents, moved.promotion, moved.status) == (target, 99_00, promotion, "confirmed")
     assert moved_events(booking) == ["Moved from Wed Apr 8, 10:00 AM"]
-    assert manage_link(moved) != old_link  # the link follows the new time's expiry
     says(Client().get(response.url), "Thursday, April 9, 2026 at 11:00 AM")
 
 
@@ -852,7 +856,6 @@ def test_a_cancelled_booking_cannot_be_moved(service):
 def test_a_move_queues_a_reschedule_notice_with_the_new_time_and_link(service, promotion):
     michael = Patient(name="Michael Green", email="michael@example.com", phone="+16195550123", sms_consent=True)
     booking = booked(service, patient=michael)
-    old_link = manage_link(booking)
     target = slot_at(service, OTHER_DAY, 11)
     freed = []
     capacity_freed.connect(lambda sender, booking, **kw: freed.append(booking.pk), weak=False, dispatch_uid="t")
@@ -871,8 +874,7 @@ def test_a_move_queues_a_reschedule_notice_with_the_new_time_and_link(service, p
     assert "Thursday, April 9, 2026 at 11:00 AM (PDT)" in email.body
     assert "your visit is now Thu Apr 9 at 11:00 AM" in sms.body
     for message in (email, sms):
-        assert manage_link(booking) in message.body
-        assert old_link not in message.body
+        assert private_link(booking, Purpose.MANAGE) in text_as_sent(message)
 
 
 def test_the_old_link_still_opens_the_booking_and_shows_the_new_time(service):
@@ -912,7 +914,7 @@ def _balance_payment(booking: Booking) -> Payment:
 
 
 def test_a_paid_discount_moved_outside_the_window_asks_for_the_balance_on_stripe(
-    client, service, promotion, stripe_recorder
+    client, service, promotion, stripe_recorder, settings
 ):
     booking = paid_online(client, slot_at(service, PROMO_DAY, 10), DANA_P, 99_00)
     target = slot_at(service, REGULAR_DAY, 9)
@@ -932,7 +934,9 @@ def test_a_paid_discount_moved_outside_the_window_asks_for_the_balance_on_stripe
     call = stripe_recorder.calls(*SESSIONS)[-1]
     assert call.params["line_items[0][price_data][unit_amount]"] == "7600"
     assert call.params["client_reference_id"] == booking.reference
-    assert call.params["success_url"] == call.params["cancel_url"] == manage_link(moved)
+    # Stripe gets the booking's reference page, which only this browser goes on from: never a private link.
+    reference_page = f"{settings.PUBLIC_BASE_URL}/booking/{booking.reference}/"
+    assert call.params["success_url"] == call.params["cancel_url"] == reference_page
     says(Client().get(url(moved)), "$175, $99 paid online; $76 due at the visit")
 
     # Stripe says the balance is paid: kept, not refunded as a second payment.
@@ -1022,13 +1026,13 @@ def test_outbox_admin_masks_the_private_link(admin_client, service):
     booking = fresh(booking)
 
     for message in Message.objects.filter(booking=booking, kind__in=[Kind.CONFIRMATION, Kind.RESCHEDULE]):
-        token = message.body.split("/manage/")[1].split("/")[0]
-        assert reference_for_token(token) == booking.reference  # a working link was sent
+        token = text_as_sent(message).split("/manage/")[1].split("/")[0]
+        assert booking_for_token(token, Purpose.MANAGE) == booking  # a working link is sent
 
         response = admin_client.get(f"/admin/notifications/message/{message.pk}/change/")
 
         assert response.status_code == 200
         content = response.content.decode()
-        assert "/manage/[private link]/" in content
+        assert "[private link: manage]" in content
         assert token not in content
         assert token.split(":")[1] not in content  # not even the signature

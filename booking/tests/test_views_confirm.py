@@ -10,6 +10,7 @@ from django.conf import settings
 from django.contrib.sessions.models import Session
 from django.test import Client
 
+from booking.browser import BOOKED_COOKIE
 from booking.links import manage_path
 from booking.models import Booking
 from booking.payments import checkout_hold
@@ -24,13 +25,13 @@ from booking.tests.pages import (
     book,
     confirm,
     control,
+    does_not_say,
     hidden_fields,
     post_details,
     review,
     says,
     slot_at,
 )
-from booking.views import BOOKED_COOKIE
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock")]
 
@@ -87,12 +88,14 @@ def test_the_reference_page_sends_only_the_browser_that_booked_on_to_the_private
     clock.shift(remembered_for - timedelta(seconds=1))  # long enough to pay on Stripe's page and come back
     assert client.get(booking.get_absolute_url()).url == manage_path(booking)
     clock.shift(timedelta(seconds=2))
-    says(client.get(booking.get_absolute_url()), "Your confirmation email")  # the browser has forgotten it
+    says(client.get(booking.get_absolute_url()), "This booking is confirmed.")  # the browser has forgotten it
 
     forged = Client()
     forged.cookies[BOOKED_COOKIE] = booking.reference  # unsigned: any browser could claim a reference
     for browser in (Client(), forged):
-        says(browser.get(booking.get_absolute_url()), "Your confirmation email")
+        status = browser.get(booking.get_absolute_url())
+        says(status, "This booking is confirmed.")
+        does_not_say(status, "Michael")
 
 
 def test_confirmed_price_stays_locked_when_the_offer_changes_later(client, service, promotion):

@@ -9,12 +9,12 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from booking.links import manage_path
+from booking.links import Purpose, manage_path, private_token
 from booking.models import Slot
 from booking.rules import Patient
 from booking.services import booking_create, slots_generate
 from booking.tests.factories import PromotionFactory, local
-from waitlist.services import claim_token, offers_make, waitlist_join
+from waitlist.services import offers_make, waitlist_join
 
 pytestmark = pytest.mark.django_db
 
@@ -70,7 +70,7 @@ def world(service):
             "details": f"/book/time/{free.exclude(pk=entry.booking.slot_id).first().pk}/",
             "join offer": f"/waitlist/offer/{promotion.pk}/",
             "join day": f"/waitlist/day/{MONDAY + timedelta(days=2)}/",
-            "claim": f"/waitlist/claim/{claim_token(entry)}/",
+            "claim": f"/waitlist/claim/{private_token(entry.booking, Purpose.CLAIM)}/",
         },
     }
 

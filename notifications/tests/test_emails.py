@@ -15,7 +15,7 @@ from django.core.mail.backends.base import BaseEmailBackend
 from django.db import IntegrityError, transaction
 from icalendar import Calendar
 
-from booking.links import manage_link
+from booking.links import Purpose, private_link
 from booking.models import Booking, Payment
 from booking.payments import checkout_hold, checkout_start, refund_request
 from booking.rules import Patient
@@ -83,7 +83,7 @@ def test_confirmation_email_comes_from_the_clinic_with_text_html_and_a_calendar_
     assert email.content_subtype == "plain"
     html = html_part(email)
     assert "<html" in html and "running clothes" in html
-    assert f'<a href="{manage_link(booking)}"' in html
+    assert f'<a href="{private_link(booking, Purpose.MANAGE)}"' in html
     sent = email.message()
     assert sent["From"] == CLINIC_FROM
     assert sent["Reply-To"] == CLINIC_EMAIL
@@ -115,8 +115,8 @@ def test_confirmation_email_says_when_where_what_to_bring_the_price_and_the_link
     assert "running clothes" in email.body
     assert "shoes" in email.body
     assert "Price: $175, due at the visit" in email.body
-    assert manage_link(booking) in email.body
-    assert manage_link(booking).startswith("http")
+    assert private_link(booking, Purpose.MANAGE) in email.body
+    assert private_link(booking, Purpose.MANAGE).startswith("http")
 
 
 def test_the_clinic_gets_one_new_booking_email_with_the_admin_link(
@@ -386,7 +386,7 @@ def test_refund_email_says_how_much_was_refunded_without_a_calendar_file(
     assert email.subject == "Your refund from Project Performance Physical Therapy"
     assert "We have refunded $40 to the card you paid with." in email.body
     assert "$99" not in email.body
-    assert manage_link(open_payment.booking) in email.body
+    assert private_link(open_payment.booking, Purpose.MANAGE) in email.body
     assert email.attachments == []
     assert "text/calendar" not in email.message().as_string()
 

@@ -14,7 +14,7 @@ import time_machine
 from django.core import mail
 from django.utils import timezone
 
-from booking.links import manage_link
+from booking.links import Purpose, private_link
 from booking.models import Booking, Payment, Refund
 from booking.rules import Patient
 from booking.services import booking_cancel, booking_create
@@ -32,6 +32,7 @@ from notifications.services import (
     sms_opt_out,
 )
 from notifications.tests.twilio_fakes import ACCOUNT_SID, FROM_NUMBER
+from notifications.transports import text_as_sent
 
 pytestmark = pytest.mark.django_db
 
@@ -105,13 +106,13 @@ def test_confirmed_booking_sends_one_text_through_twilio_with_the_booking_facts(
     assert "7:00 AM" in body  # clinic time, not UTC (2:00 PM)
     assert clinic.name in body
     assert "4901 Morena Blvd" in body
-    assert manage_link(booking) in body
+    assert private_link(booking, Purpose.MANAGE) in body
     assert "Reply STOP to opt out" in body
     assert is_gsm7(body)
     assert segments(body) <= 2
 
     sms = sms_row(booking)
-    assert sms.body == body
+    assert sms.body == body.replace(private_link(booking, Purpose.MANAGE), "[[link:manage]]")  # no link is kept
     assert sms.recipient == "+16195550123"
     assert sms.status == Message.Status.SENT
     assert sms.provider_id == "SM00000000000000000000000000000001"
@@ -475,7 +476,7 @@ def test_without_twilio_credentials_the_text_is_printed_and_kept_as_sent(
     sms = sms_row(booking)
     assert (sms.status, sms.provider_id, sms.attempts) == (Message.Status.SENT, "console", 1)
     printed = capsys.readouterr().out
-    assert f"SMS to {patient.phone}:\n{sms.body}\n" in printed
+    assert f"SMS to {patient.phone}:\n{text_as_sent(sms)}\n" in printed
     assert "Reply STOP to opt out" in printed
 
 
@@ -509,7 +510,7 @@ def test_cancellation_at_11pm_emails_at_once_and_holds_the_text_until_8am(
     assert len(twilio_recorder.texts) == 2
     body = twilio_recorder.texts[1].data["Body"]
     assert "Wed Apr 8 at 10:00 AM is cancelled" in body
-    assert manage_link(booking) in body
+    assert private_link(booking, Purpose.MANAGE) in body
     sms.refresh_from_db()
     assert (sms.status, sms.sent_at) == (Message.Status.SENT, local(TUESDAY, 8))
 
@@ -565,11 +566,12 @@ def test_texts_carry_booking_facts_only_never_health_details_or_the_email(clock,
         Message.Kind.CANCELLATION,
     }
     for text in texts:
-        assert HEALTH_WORDS.search(text.body) is None, (text.kind, text.body)
-        assert "@" not in text.body, text.kind
-        assert "Green" not in text.body, text.kind  # first name only
-        assert "Michael" in text.body, text.kind
-        assert manage_link(booking) in text.body, text.kind
-        assert text.body.endswith("Reply STOP to opt out."), text.kind
-        assert is_gsm7(text.body), text.kind
-        assert segments(text.body) <= 2, text.kind
+        sent = text_as_sent(text)
+        assert HEALTH_WORDS.search(sent) is None, (text.kind, sent)
+        assert "@" not in sent, text.kind
+        assert "Green" not in sent, text.kind  # first name only
+        assert "Michael" in sent, text.kind
+        assert private_link(booking, Purpose.MANAGE) in sent, text.kind
+        assert sent.endswith("Reply STOP to opt out."), text.kind
+        assert is_gsm7(sent), text.kind
+        assert segments(sent) <= 2, text.kind

@@ -16,7 +16,7 @@ from django.core import mail
 from django.utils import timezone
 from twilio.request_validator import RequestValidator
 
-from booking.links import manage_link
+from booking.links import Purpose, private_link
 from booking.models import Booking
 from booking.rules import Patient
 from booking.services import booking_create
@@ -402,7 +402,7 @@ def test_other_text_from_a_patient_is_stored_answered_with_the_booking_link_and_
     with django_capture_on_commit_callbacks(execute=True):
         reply = reply_of(post(client, INBOUND, params))
 
-    assert manage_link(booking) in reply
+    assert private_link(booking, Purpose.MANAGE) in reply
     assert clinic.name in reply
     inbound = InboundText.objects.get()
     assert (inbound.sender, inbound.body, inbound.provider_id) == (PHONE, WORDS, params["MessageSid"])

@@ -13,6 +13,7 @@ from booking.rules import Patient
 from booking.services import booking_create, slots_generate
 from booking.tests.factories import PromotionFactory, local
 from notifications.models import Message
+from notifications.transports import text_as_sent
 from waitlist.models import WaitlistEntry
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -66,7 +67,7 @@ def test_a_cancellation_from_the_link_goes_to_the_patient_waiting_who_claims_it(
         assert entry.status == "offered"
         text = Message.objects.get(kind="waitlist_offer", channel="sms")
         assert text.recipient == "+16195550123"
-        claim = re.search(r"https?://\S+/waitlist/claim/\S+/", text.body).group(0)
+        claim = re.search(r"https?://\S+/waitlist/claim/\S+/", text_as_sent(text)).group(0)
         michael.goto(live_server.url + "/waitlist/claim/" + claim.split("/waitlist/claim/")[1])
         expect(michael.locator("h1")).to_have_text("A place opened up for you")
         press(michael.get_by_role("button", name="Claim it: book this time"))

@@ -19,7 +19,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from booking.links import manage_path, manage_token
+from booking.links import Purpose, manage_path, private_link, private_token
 from booking.models import Booking
 from booking.rules import Patient
 from booking.services import (
@@ -33,14 +33,12 @@ from booking.tests.factories import BookingFactory, ClosureFactory, PromotionFac
 from booking.tests.pages import does_not_say, hrefs, page, says
 from clinic import cookies
 from notifications.models import Message
+from notifications.transports import text_as_sent
 from waitlist import tasks
 from waitlist.models import WaitlistEntry
 from waitlist.services import (
-    CLAIM_SALT,
     AlreadyWaiting,
     OfferClosed,
-    claim_link,
-    claim_token,
     offer_claim,
     offer_decline,
     offers_make,
@@ -104,6 +102,19 @@ def offers_to(recipient: str) -> list[Message]:
 
 def active_discounted(promotion) -> int:
     return promotion.bookings.active(timezone.now()).count()
+
+
+def claim_token(entry: WaitlistEntry) -> str:
+    """The claim link's token for the place offered to `entry` (as the offer's messages carry it)."""
+    return private_token(offered_booking(entry), Purpose.CLAIM)
+
+
+def claim_link(entry: WaitlistEntry) -> str:
+    return private_link(offered_booking(entry), Purpose.CLAIM)
+
+
+def offered_booking(entry: WaitlistEntry) -> Booking:
+    return WaitlistEntry.objects.select_related("booking").get(pk=entry.pk).booking
 
 
 def claim_path(entry: WaitlistEntry) -> str:
@@ -400,10 +411,10 @@ def test_a_freed_spot_is_offered_to_the_first_person_waiting_only(promotion, sol
     assert link.startswith(settings.PUBLIC_BASE_URL + "/waitlist/claim/")
     assert email.status == sms.status == Message.Status.QUEUED
     assert email.subject == "A spot opened up: Wed Apr 8, 9:00 AM"
-    assert link in email.body
+    assert link in text_as_sent(email)
     assert "We are holding it for you until 10:30 AM." in email.body
     assert "$99 (discounted)" in email.body
-    assert link in sms.body
+    assert link in text_as_sent(sms)
     assert "Held for you until 10:30 AM." in sms.body
     assert sms.send_after <= timezone.now()  # an offer is urgent: it does not wait
     assert Message.objects.filter(kind=OFFER).count() == 2  # nobody else was told
@@ -417,7 +428,7 @@ def test_an_offer_to_someone_without_text_consent_is_emailed_only(promotion, sol
     assert ben.status == Status.OFFERED
     [email] = Message.objects.filter(kind=OFFER)
     assert (email.channel, email.recipient) == (Message.Channel.EMAIL, "ben@example.com")
-    assert claim_link(ben) in email.body
+    assert claim_link(ben) in text_as_sent(email)
 
 
 def test_offer_messages_carry_no_health_details(service, promotion, sold_out, line):
@@ -727,7 +738,7 @@ def test_a_full_days_freed_time_is_offered_at_the_slots_price(client, service, d
     assert (held.slot, held.status, held.price_cents) == (bookings[1].slot, Booking.Status.HELD, price_cents)
     assert (held.promotion == promotion) is discounted
     assert held.hold_expires_at == NOW + timedelta(minutes=30)
-    assert claim_link(michael) in Message.objects.get(kind=OFFER, channel=Message.Channel.EMAIL).body
+    assert claim_link(michael) in text_as_sent(Message.objects.get(kind=OFFER, channel=Message.Channel.EMAIL))
 
 
 def test_someone_who_already_has_a_discount_is_taken_off_the_offer_list(promotion, sold_out, line):
@@ -832,10 +843,10 @@ def offered(promotion, sold_out, line) -> WaitlistEntry:
     "forge",
     [
         lambda entry: tamper(claim_token(entry)),
-        lambda entry: signing.Signer(salt="another.salt").sign(entry.claim_key),
-        lambda entry: signing.Signer(salt=CLAIM_SALT).sign("a-made-up-claim-key"),
-        lambda entry: entry.claim_key,  # the key without its signature
-        lambda entry: manage_token(entry.booking),  # a real token, for another purpose
+        lambda entry: signing.Signer(salt="another.salt").sign(f"{entry.booking.reference}.1"),
+        lambda entry: signing.Signer(salt="booking.link.claim").sign("NOSUCHREFERENCE2.1"),
+        lambda entry: f"{entry.booking.reference}.1",  # the value without its signature
+        lambda entry: private_token(entry.booking, Purpose.MANAGE),  # a real token, for another purpose
     ],
     ids=["tampered", "other-salt", "made-up-key", "unsigned", "manage-token"],
 )
@@ -850,10 +861,13 @@ def test_a_forged_claim_link_is_404_and_changes_nothing(client, offered, forge):
     assert offered.booking.status == Booking.Status.HELD
 
 
-def test_the_link_of_someone_still_waiting_is_404(client, offered, line):
-    assert client.get(claim_path(line[1])).status_code == 404
-    assert client.post(claim_path(line[1]), {"answer": "claim"}).status_code == 404
+def test_a_claim_link_for_a_booking_no_one_was_offered_is_404(client, offered, line, sold_out):
+    # Signed by us, but for a booking that is not a waiting-list offer: it opens nothing.
+    token = private_token(sold_out[1], Purpose.CLAIM)
+    assert client.get(f"/waitlist/claim/{token}/").status_code == 404
+    assert client.post(f"/waitlist/claim/{token}/", {"answer": "claim"}).status_code == 404
     assert fresh(line[1]).status == Status.WAITING
+    assert Booking.objects.get(pk=sold_out[1].pk).status == Booking.Status.CONFIRMED
 
 
 def test_other_services_lists_are_separate(clinic, promotion, sold_out, line):
