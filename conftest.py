@@ -1,8 +1,12 @@
 import os
+from unittest import mock
 
 import pytest
 from django.conf import settings
 from django.core.cache import cache
+from django.test import Client
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from booking import page_cache, stripe_gateway
 from booking.rules import Patient
@@ -10,6 +14,7 @@ from booking.tests.factories import ClinicFactory, PromotionFactory, ServiceFact
 from booking.tests.stripe_fakes import SECRET_KEY, WEBHOOK_SECRET, NoStripeNetwork, StripeRecorder
 from clinic.celery import app as celery_app
 from clinic.tests.staff import staff_user
+from clinic.two_factor import two_factor_required
 from notifications import twilio_gateway
 from notifications.tests.twilio_fakes import ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER, NoTwilioNetwork, TwilioRecorder
 
@@ -46,6 +51,28 @@ def pytest_collection_modifyitems(config, items):
 def fresh_pages():
     """No test sees an availability page another test rendered (they are kept for a moment: booking/page_cache.py)."""
     page_cache.forget_pages()
+
+
+_force_login = Client.force_login
+
+
+def _signed_in_with_two_factors(self, user, backend=None):
+    """Client.force_login, and the session verified by an authenticator app where the user must have one."""
+    _force_login(self, user, backend)
+    if two_factor_required(user):
+        device, _ = TOTPDevice.objects.get_or_create(user=user, confirmed=True, defaults={"name": "Test app"})
+        session = self.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
+
+
+@pytest.fixture(autouse=True)
+def verified_force_login():
+    """force_login skips the login form, and so its second factor too (tests run with DEBUG off, where
+    clinicians and superusers need one). The sign-in itself is tested through the form in
+    clinic/tests/test_two_factor.py."""
+    with mock.patch.object(Client, "force_login", _signed_in_with_two_factors):
+        yield
 
 
 @pytest.fixture(autouse=True)

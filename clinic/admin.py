@@ -1,5 +1,7 @@
 from datetime import time, timedelta
 
+from axes.admin import AccessAttemptAdmin, AccessFailureLogAdmin, AccessLogAdmin
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
@@ -76,3 +78,15 @@ class StaffUserAdmin(UserAdmin):
     def has_reset_two_factor_permission(self, request):
         # A lost phone is replaced only by someone who can already do everything.
         return request.user.is_superuser
+
+
+# The login lockout's records (django-axes), with its one action's permission declared, as every action's is.
+admin.site.register(AccessLog, AccessLogAdmin)
+admin.site.register(AccessFailureLog, AccessFailureLogAdmin)
+
+
+@admin.register(AccessAttempt)
+class LoginAttemptAdmin(AccessAttemptAdmin):
+    @admin.action(description="Clean up expired attempts", permissions=["delete"])
+    def cleanup_expired_attempts(self, request, queryset):
+        super().cleanup_expired_attempts(request, queryset)

@@ -105,6 +105,7 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 AXES_CLIENT_IP_CALLABLE = "clinic.client.client_ip"
+AXES_ENABLE_ADMIN = False  # clinic/admin.py registers its screens, with its action's permission declared
 
 # Two-factor sign-in for staff (clinic/two_factor.py): a code from an authenticator app, or a backup code.
 # While DEBUG is off it is required of superusers and of anyone holding one of these permissions.

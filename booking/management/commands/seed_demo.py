@@ -104,6 +104,6 @@ class Command(BaseCommand):
             f"Staff login: {settings.PUBLIC_BASE_URL}/admin/  user {DEMO_USERNAME!r}, password {DEMO_PASSWORD!r}"
         )
         self.stdout.write(
-            "Two-factor sign-in: optional while DEBUG is on; set it up at "
-            f"{settings.PUBLIC_BASE_URL}/admin/two-factor/. With DEBUG off it is required for clinicians and superusers."
+            "Two-factor sign-in: optional while DEBUG is on (set it up at "
+            f"{settings.PUBLIC_BASE_URL}/admin/two-factor/); with DEBUG off, required for clinicians and superusers."
         )
