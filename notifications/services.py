@@ -246,7 +246,13 @@ def notify_new_link(booking: Booking, *, event: BookingEvent) -> None:
 
 
 def notify_contact_changed(booking: Booking, *, event: BookingEvent, old_email: str, old_phone: str) -> None:
-    """Tell the email and number the clinic had before that they changed: nothing more, and no link."""
+    """Tell the email and number the clinic had before that they changed: nothing more, and no link.
+
+    What was still waiting to go to them about this booking (a reminder kept for after quiet hours) is not sent.
+    """
+    Message.objects.filter(booking=booking, status=Status.QUEUED, recipient__in=[old_email, old_phone]).exclude(
+        recipient__in=[booking.email, booking.phone]
+    ).update(status=Status.SUPPRESSED, last_error="The patient's email or mobile changed.", updated_at=timezone.now())
     context = visit_context(booking)
     told = []
     if old_email != booking.email:

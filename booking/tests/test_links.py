@@ -5,11 +5,13 @@ The clock is frozen at pages.NOW (Monday 2026-04-06, 8:00 AM in San Diego); see 
 """
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import Group
 from django.core import mail
 from django.test import Client
+from django.utils import timezone
 
 from assessments.tests.helpers import ANSWERS
 from booking.links import Purpose, links_expand, private_link, private_path, private_token
@@ -170,6 +172,29 @@ def test_a_new_mobile_tells_the_old_number_with_no_link(desk, booking, django_ca
     assert "Call (619) 268-1397" in text_as_sent(told)
     [new_text] = Message.objects.filter(kind=Kind.NEW_LINK, channel=Channel.SMS)
     assert new_text.recipient == "+18585550144"
+
+
+def test_what_waited_to_go_to_the_old_mobile_is_not_sent(desk, booking, clock):
+    def waiting(channel, recipient, key):
+        return Message.objects.create(
+            booking=booking,
+            kind=Kind.REMINDER_24H,
+            channel=channel,
+            recipient=recipient,
+            body="See you tomorrow: [[link:manage]]",
+            dedupe_key=key,
+            send_after=timezone.now() + timedelta(hours=12),  # kept for after quiet hours
+        )
+
+    text = waiting(Channel.SMS, booking.phone, "reminder:sms")
+    email = waiting(Channel.EMAIL, booking.email, "reminder:email")
+
+    edit_contact(desk, booking, phone="(858) 555-0144")
+
+    text.refresh_from_db()
+    email.refresh_from_db()
+    assert (text.status, text.last_error) == (Message.Status.SUPPRESSED, "The patient's email or mobile changed.")
+    assert email.status == Message.Status.QUEUED  # the email did not change
 
 
 def test_a_corrected_name_changes_no_link(desk, booking):

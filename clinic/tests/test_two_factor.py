@@ -104,6 +104,7 @@ def test_with_debug_off_a_password_alone_leads_a_clinician_or_superuser_to_setup
     assert sent_to_setup(client.get(response.url))
     assert sent_to_setup(client.get("/admin/"))
     assert sent_to_setup(client.get(INTAKES))
+    assert sent_to_setup(client.get("/staff/intakes/1/print/"))  # the printable answers, outside /admin/ too
     assert sent_to_setup(client.get("/admin/login/"))  # not "you are not authorized"
     setup = client.get(SETUP)
     assert setup.status_code == 200
