@@ -85,25 +85,24 @@ def _code_subject(booking: Booking) -> str:
     return f"intake:{booking.reference}"
 
 
-class ContactChangedSince(Exception):
-    """Staff changed the email or mobile after these answers were given: a code to the new one opens nothing."""
+def code_channels(booking: Booking) -> list[str]:
+    """Where a code that opens saved answers may go: the email and mobile the patient typed themselves (the
+    mobile if they agreed to texts). Whoever typed one for them, at the desk, could read what is sent there."""
+    channels = [] if booking.email_by_staff else [Message.Channel.EMAIL]
+    if booking.sms_consent and not booking.phone_by_staff:
+        channels.append(Message.Channel.SMS)
+    return channels
 
 
-def code_may_open(booking: Booking, intake: Intake) -> bool:
-    """Whether a code sent to the booking's email or mobile may open these answers: they were not given before
-    staff changed that email or mobile (whoever changed it would receive the code)."""
-    return booking.contact_changed_at is None or intake.created_at > booking.contact_changed_at
-
-
-def intake_code_send(*, booking: Booking, intake: Intake, channel: str, visitor: Visitor) -> Message:
+def intake_code_send(*, booking: Booking, channel: str, visitor: Visitor) -> Message:
     """Send a one-time code to the email or mobile on the booking, at once. Raises CodeLocked after too many
-    wrong codes, ContactChangedSince when a code may not open these answers. The message is suppressed if the
-    mobile texted STOP."""
-    if not code_may_open(booking, intake):
-        raise ContactChangedSince
-    issued = code_issue(purpose=CODE_PURPOSE, subject=_code_subject(booking))
-    message = notify_access_code(booking, channel=channel, code=issued.code, key=str(issued.key))
-    intake_access_log(visitor, booking=booking, action=IntakeAccess.Action.CODE_SENT, detail=channel)
+    wrong codes. The message is suppressed if the mobile texted STOP."""
+    if channel not in code_channels(booking):
+        raise ValueError(f"No code goes to this booking's {channel}.")
+    with transaction.atomic():  # a code replaces the last one only if its message is in the outbox too
+        issued = code_issue(purpose=CODE_PURPOSE, subject=_code_subject(booking))
+        message = notify_access_code(booking, channel=channel, code=issued.code, key=str(issued.key))
+        intake_access_log(visitor, booking=booking, action=IntakeAccess.Action.CODE_SENT, detail=channel)
     return message
 
 

@@ -21,8 +21,7 @@ from .models import Intake, IntakeAccess
 from .roles import READ_ANSWERS
 from .services import (
     OPEN_STATUSES,
-    ContactChangedSince,
-    code_may_open,
+    code_channels,
     intake_access_log,
     intake_code_check,
     intake_code_send,
@@ -133,10 +132,11 @@ class CodeRequestForm(forms.Form):
 
     def __init__(self, *args, booking: Booking, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["channel"].choices = [
-            (Message.Channel.EMAIL, f"Email to {mask_email(booking.email)}"),
-            (Message.Channel.SMS, f"Text to my mobile, {mask_phone(booking.phone)}"),
-        ]
+        labels = {
+            Message.Channel.EMAIL: f"Email to {mask_email(booking.email)}",
+            Message.Channel.SMS: f"Text to my mobile, {mask_phone(booking.phone)}",
+        }
+        self.fields["channel"].choices = [(channel, labels[channel]) for channel in code_channels(booking)]
 
 
 class CodeForm(forms.Form):
@@ -158,7 +158,7 @@ def _status(request, booking: Booking, token: str, intake: Intake | None, *, sta
         next=next_step(intake),
         manage_path=manage_path(booking),
         let_in=access.may_open(request, booking, intake),
-        code_allowed=intake is not None and code_may_open(booking, intake),
+        code_allowed=bool(code_channels(booking)),
         code_request=extra.pop("code_request", None) or CodeRequestForm(booking=booking),
         **extra,
     )
@@ -189,13 +189,10 @@ def send_code(request, booking: Booking, token: str):
     form = CodeRequestForm(request.POST, booking=booking)
     if not form.is_valid():
         return _status(request, booking, token, intake, code_request=form, status=400)
-    channel = form.cleaned_data["channel"]
     try:
-        message = intake_code_send(booking=booking, intake=intake, channel=channel, visitor=Visitor.of(request))
+        message = intake_code_send(booking=booking, channel=form.cleaned_data["channel"], visitor=Visitor.of(request))
     except CodeLocked:
         return _locked(request, booking, token)
-    except ContactChangedSince:
-        return _status(request, booking, token, intake, status=403)
     if message.status == Message.Status.SUPPRESSED:
         form.add_error("channel", "This mobile number asked us to stop texting it (STOP). Choose email instead.")
         return _status(request, booking, token, intake, code_request=form, status=409)

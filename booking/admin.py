@@ -14,14 +14,13 @@ from django.utils.html import format_html
 from assessments.admin import intake_status
 from clinic.admin_mixins import ReadOnlyAdminMixin, ReadOnlyInline
 from notifications.admin import MessageInline
-from notifications.services import notify_contact_changed, notify_new_link
 
 from . import admin_actions, admin_phone, admin_views, stripe_gateway
 from .forms import PhoneNumberField
 from .models import Booking, BookingEvent, Payment, Promotion, Refund, Service, Slot, StripeEvent
 from .payments import RefundError, refund_request
 from .reports import CHART_HEIGHT, CHART_WIDTH, promotion_report
-from .services import booking_change_contact
+from .services import FINISHED, booking_change_contact
 
 
 def _stripe_link(kind: str, object_id: str | None):
@@ -325,19 +324,14 @@ class BookingAdmin(admin.ModelAdmin):
         """Only the patient's name, email and mobile are edited here; a new email or mobile ends the links sent
         before, tells the old ones (with no link), and sends the new link to the new ones."""
         data = form.cleaned_data
-        contact = booking_change_contact(
+        before = obj.link_version
+        booking = booking_change_contact(
             booking=obj, name=data["patient_name"], email=data["email"], phone=data["phone"], user=request.user
         )
-        if contact.event:
-            notify_contact_changed(
-                contact.booking, event=contact.event, old_email=contact.old_email, old_phone=contact.old_phone
-            )
-            notify_new_link(contact.booking, event=contact.event)
+        if booking.link_version != before:
+            told = "" if booking.status in FINISHED else ", the old ones were told, and the new link was sent"
             self.message_user(
-                request,
-                "The email or mobile changed: earlier links no longer work, the old ones were told, "
-                "and the new link was sent.",
-                messages.INFO,
+                request, f"The email or mobile changed: earlier links no longer work{told}.", messages.INFO
             )
 
     @admin.display(description="intake")

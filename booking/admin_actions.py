@@ -4,13 +4,12 @@ import csv
 
 from django import forms
 from django.contrib import admin, messages
-from django.db import transaction
 from django.http import HttpResponse
 from django.template.response import TemplateResponse
 from django.utils import timezone
 
 from notifications.models import Message
-from notifications.services import message_resend, notify_booking_confirmed, notify_new_link
+from notifications.services import message_resend, notify_booking_confirmed
 
 from .models import Booking, Payment
 from .payments import RefundError, checkout_close, refund_request
@@ -74,9 +73,7 @@ def send_new_link(modeladmin, request, queryset):
     """For a link that went astray: every link sent before ends, and the patient gets the new one at once."""
     for booking in queryset:
         try:
-            with transaction.atomic():
-                booking, event = booking_links_replace(booking=booking, user=request.user)
-                notify_new_link(booking, event=event)
+            booking_links_replace(booking=booking, user=request.user)
         except BookingError as exc:
             modeladmin.message_user(request, f"{booking}: {exc}", messages.ERROR)
             continue

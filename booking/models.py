@@ -188,9 +188,10 @@ class Booking(models.Model):
     reference = models.CharField(max_length=REFERENCE_LENGTH, unique=True, default=new_reference, editable=False)
     # In every private link (booking/links.py): raising it ends the links sent before.
     link_version = models.PositiveIntegerField(default=1, editable=False)
-    contact_changed_at = models.DateTimeField(
-        null=True, blank=True, editable=False, help_text="When staff last changed the patient's email or mobile."
-    )
+    # Typed by staff (a phone booking, a change at the desk), not by the patient: whoever typed it may read
+    # what is sent there, so no code that opens saved answers goes to it.
+    email_by_staff = models.BooleanField(default=False, editable=False)
+    phone_by_staff = models.BooleanField(default=False, editable=False)
     slot = models.ForeignKey(Slot, on_delete=models.PROTECT, related_name="bookings")
     promotion = models.ForeignKey(Promotion, on_delete=models.PROTECT, null=True, blank=True, related_name="bookings")
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.HELD, db_index=True)

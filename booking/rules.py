@@ -26,6 +26,9 @@ class Patient:
     email: str
     phone: str  # E.164
     sms_consent: bool = False
+    # The email or mobile was typed by staff, not by the patient (booking/models.py says why it matters).
+    email_by_staff: bool = False
+    phone_by_staff: bool = False
 
 
 @dataclass(frozen=True)

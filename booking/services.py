@@ -31,10 +31,11 @@ from .rules import (
     quote_slot,
     slot_unavailable_reason,
 )
-from .signals import capacity_freed
+from .signals import capacity_freed, contact_changed, links_replaced
 
 logger = logging.getLogger(__name__)
 
+FINISHED = (Booking.Status.CANCELLED, Booking.Status.EXPIRED)  # nothing left to open or to tell
 BUSY = "We are very busy right now and could not finish your booking. Please try again."
 CHANGES_CLOSED = "Online changes to this visit have closed. Please call the clinic."
 
@@ -148,6 +149,8 @@ def _book(
             phone=patient.phone,
             sms_consent=patient.sms_consent,
             sms_consent_at=now if patient.sms_consent else None,
+            email_by_staff=patient.email_by_staff or user is not None,  # staff booking a caller type both
+            phone_by_staff=patient.phone_by_staff or user is not None,
             price_cents=quote.price_cents,
             confirmed_at=now if confirm else None,
             hold_expires_at=None if confirm else now + (hold_for or timedelta(minutes=settings.BOOKING_HOLD_MINUTES)),
@@ -331,49 +334,50 @@ def booking_cancel(
         return booking
 
 
-def booking_links_replace(*, booking: Booking, user=None) -> tuple[Booking, BookingEvent]:
-    """End every private link made for the booking so far, and the browsers they let in: the next one is new."""
+def booking_links_replace(*, booking: Booking, user=None) -> Booking:
+    """End every private link made for the booking so far, and the browsers they let in; the patient is sent
+    the new one (links_replaced)."""
     with transaction.atomic():
         booking = Booking.objects.select_for_update().select_related("slot__service__clinic").get(pk=booking.pk)
-        if booking.status in (Booking.Status.CANCELLED, Booking.Status.EXPIRED):
+        if booking.status in FINISHED:
             raise BookingError("This booking is no longer on: it has no link to send.")
         booking.link_version += 1
         booking.save(update_fields=["link_version", "updated_at"])
-        return booking, _record(booking, booking.status, user=user, note="New private link; earlier links ended")
+        event = _record(booking, booking.status, user=user, note="New private link; earlier links ended")
+        links_replaced.send(sender=Booking, booking=booking, event=event)
+        return booking
 
 
-@dataclass
-class ContactChange:
-    booking: Booking
-    event: BookingEvent | None  # None when neither the email nor the mobile changed
-    old_email: str
-    old_phone: str
-
-
-def booking_change_contact(*, booking: Booking, name: str, email: str, phone: str, user=None) -> ContactChange:
+def booking_change_contact(*, booking: Booking, name: str, email: str, phone: str, user=None) -> Booking:
     """Staff correct the patient's name, email or mobile.
 
-    The links sent so far went to the old email or mobile: a new one ends them (the next message carries a new
-    link), and the booking's history keeps the change, masked.
+    The links sent so far went to the old email or mobile: a new one ends them, the booking's history keeps
+    the change, masked, and a booking still on announces it (contact_changed, links_replaced): the old email
+    or mobile is told, the new one gets the new link. What staff typed is marked as theirs.
     """
     with transaction.atomic():
         booking = Booking.objects.select_for_update().select_related("slot__service__clinic").get(pk=booking.pk)
-        change = ContactChange(booking=booking, event=None, old_email=booking.email, old_phone=booking.phone)
+        old_email, old_phone = booking.email, booking.phone
         changed = []
-        if email != booking.email:
-            changed.append(f"email {mask_email(booking.email)} → {mask_email(email)}")
-        if phone != booking.phone:
-            changed.append(f"mobile {mask_phone(booking.phone)} → {mask_phone(phone)}")
+        if email != old_email:
+            changed.append(f"email {mask_email(old_email)} → {mask_email(email)}")
+            booking.email_by_staff = True
+        if phone != old_phone:
+            changed.append(f"mobile {mask_phone(old_phone)} → {mask_phone(phone)}")
+            booking.phone_by_staff = True
         booking.patient_name, booking.email, booking.phone = name, email, phone
-        if changed:
-            booking.link_version += 1
-            booking.contact_changed_at = timezone.now()
-        fields = ["patient_name", "email", "phone", "link_version", "contact_changed_at", "updated_at"]
+        booking.link_version += bool(changed)
+        fields = ["patient_name", "email", "phone", "email_by_staff", "phone_by_staff", "link_version", "updated_at"]
         booking.save(update_fields=fields)
         if changed:
             note = f"Changed {'; '.join(changed)}; earlier links ended"
-            change.event = _record(booking, booking.status, user=user, note=note)
-        return change
+            event = _record(booking, booking.status, user=user, note=note)
+            if booking.status not in FINISHED:
+                contact_changed.send(
+                    sender=Booking, booking=booking, event=event, old_email=old_email, old_phone=old_phone
+                )
+                links_replaced.send(sender=Booking, booking=booking, event=event)
+        return booking
 
 
 def bookings_expire_lapsed_holds(*, now: datetime | None = None) -> int:

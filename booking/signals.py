@@ -3,3 +3,11 @@ from django.dispatch import Signal
 # Sent inside the transaction that frees a seat or a discounted spot (a cancellation,
 # a move, a released hold), with `booking`. Receivers act on commit.
 capacity_freed = Signal()
+
+# Sent inside the transaction that ended a booking's private links (staff sent a new one, or changed the
+# patient's email or mobile), with `booking` and `event`, its history row: the patient is to get the new one.
+links_replaced = Signal()
+
+# Sent inside the transaction in which staff changed the email or mobile of a booking still on, with `booking`,
+# `event`, `old_email` and `old_phone`: the old ones are to be told, with no link.
+contact_changed = Signal()

@@ -12,8 +12,6 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from django.db import transaction
-from django.db.models import Sum
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 
@@ -38,10 +36,17 @@ def _digest(purpose: str, subject: str, code: str) -> str:
     return salted_hmac(f"clinic.codes.{purpose}", f"{subject}:{code}", algorithm="sha256").hexdigest()
 
 
-def _wrong_tries(purpose: str, subject: str, now: datetime) -> int:
-    """Wrong codes typed for the subject, against the codes made for it in the last hour."""
-    recent = OneTimeCode.objects.filter(purpose=purpose, subject=subject, created_at__gt=now - LOCKOUT)
-    return recent.aggregate(tries=Coalesce(Sum("attempts"), 0))["tries"]
+def _recent_locked(purpose: str, subject: str, now: datetime) -> list[OneTimeCode]:
+    """The subject's codes of the last hour, newest first, locked: checks of one subject take turns, so each
+    counts the wrong tries before it (however many guesses arrive at once)."""
+    recent = OneTimeCode.objects.select_for_update().filter(
+        purpose=purpose, subject=subject, created_at__gt=now - LOCKOUT
+    )
+    return list(recent.order_by("-created_at", "-pk"))
+
+
+def _wrong_tries(codes: list[OneTimeCode]) -> int:
+    return sum(code.attempts for code in codes)
 
 
 @dataclass(frozen=True)
@@ -55,7 +60,7 @@ def code_issue(*, purpose: str, subject: str, now: datetime | None = None) -> Is
     now = now or timezone.now()
     code = f"{secrets.randbelow(10**6):06d}"
     with transaction.atomic():
-        if _wrong_tries(purpose, subject, now) >= TRIES:
+        if _wrong_tries(_recent_locked(purpose, subject, now)) >= TRIES:
             raise CodeLocked
         OneTimeCode.objects.filter(purpose=purpose, subject=subject, used_at__isnull=True).update(used_at=now)
         row = OneTimeCode.objects.create(
@@ -72,14 +77,10 @@ def code_check(*, purpose: str, subject: str, code: str, now: datetime | None = 
     """Whether `code` is the live code for `subject`; a wrong one counts against it."""
     now = now or timezone.now()
     with transaction.atomic():
-        if _wrong_tries(purpose, subject, now) >= TRIES:
+        recent = _recent_locked(purpose, subject, now)
+        if _wrong_tries(recent) >= TRIES:
             return Check.LOCKED
-        live = (
-            OneTimeCode.objects.select_for_update()
-            .filter(purpose=purpose, subject=subject, used_at__isnull=True, expires_at__gt=now)
-            .order_by("-created_at")
-            .first()
-        )
+        live = next((row for row in recent if row.used_at is None and row.expires_at > now), None)
         if live is None:
             return Check.WRONG
         if constant_time_compare(live.digest, _digest(purpose, subject, code.strip())):
@@ -88,4 +89,4 @@ def code_check(*, purpose: str, subject: str, code: str, now: datetime | None = 
             return Check.ACCEPTED
         live.attempts += 1
         live.save(update_fields=["attempts"])
-        return Check.LOCKED if _wrong_tries(purpose, subject, now) >= TRIES else Check.WRONG
+        return Check.LOCKED if _wrong_tries(recent) >= TRIES else Check.WRONG

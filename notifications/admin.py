@@ -1,13 +1,11 @@
-import re
-
 from django.contrib import admin, messages
 
-from booking.links import links_withheld
 from clinic.admin_mixins import ReadOnlyAdminMixin, ReadOnlyInline
 from clinic.privacy import mask_private_links
 
 from .models import InboundText, Message, OptOut
 from .services import CannotResend, message_resend
+from .transports import text_for_staff
 
 
 class MessageInline(ReadOnlyInline):
@@ -47,10 +45,8 @@ class MessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     @admin.display(description="body")
     def text(self, message):
-        # The body holds no link, only where one goes (and a link written in by hand is masked too); a code the
-        # patient asked for is theirs alone.
-        body = mask_private_links(links_withheld(message.body))
-        return re.sub(r"\d{6}", "••••••", body) if message.kind == Message.Kind.ACCESS_CODE else body
+        # The body holds where a link or a code goes, never what (and a link written in by hand is masked too).
+        return mask_private_links(text_for_staff(message))
 
     def has_resend_permission(self, request):
         return request.user.has_perm("notifications.change_message")

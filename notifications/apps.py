@@ -4,3 +4,11 @@ from django.apps import AppConfig
 class NotificationsConfig(AppConfig):
     name = "notifications"
     verbose_name = "Messages"
+
+    def ready(self):
+        from booking.signals import contact_changed, links_replaced
+
+        from . import services
+
+        links_replaced.connect(services.on_links_replaced, dispatch_uid="notifications.new_link", weak=False)
+        contact_changed.connect(services.on_contact_changed, dispatch_uid="notifications.contact_changed", weak=False)

@@ -239,6 +239,14 @@ def notify_booking_confirmed(booking: Booking) -> None:
     messages_queue([*patient, clinic])
 
 
+def on_links_replaced(sender, booking: Booking, event: BookingEvent, **kwargs) -> None:
+    notify_new_link(booking, event=event)
+
+
+def on_contact_changed(sender, booking: Booking, event: BookingEvent, old_email: str, old_phone: str, **kwargs) -> None:
+    notify_contact_changed(booking, event=event, old_email=old_email, old_phone=old_phone)
+
+
 def notify_new_link(booking: Booking, *, event: BookingEvent) -> None:
     """The patient's links were replaced (`event` records it): the new one, at once, as staff are often on the
     phone with them."""
@@ -248,11 +256,12 @@ def notify_new_link(booking: Booking, *, event: BookingEvent) -> None:
 def notify_contact_changed(booking: Booking, *, event: BookingEvent, old_email: str, old_phone: str) -> None:
     """Tell the email and number the clinic had before that they changed: nothing more, and no link.
 
-    What was still waiting to go to them about this booking (a reminder kept for after quiet hours) is not sent.
+    What was still waiting to go to them about this booking (a reminder kept for after quiet hours, a retry)
+    goes to the new ones instead, with the links as they are when it leaves.
     """
-    Message.objects.filter(booking=booking, status=Status.QUEUED, recipient__in=[old_email, old_phone]).exclude(
-        recipient__in=[booking.email, booking.phone]
-    ).update(status=Status.SUPPRESSED, last_error="The patient's email or mobile changed.", updated_at=timezone.now())
+    waiting = Message.objects.filter(booking=booking, status=Status.QUEUED, kind__in=Kind.with_private_links())
+    waiting.filter(channel=Channel.EMAIL, recipient=old_email).update(recipient=booking.email)
+    waiting.filter(channel=Channel.SMS, recipient=old_phone).update(recipient=booking.phone)
     context = visit_context(booking)
     told = []
     if old_email != booking.email:
@@ -278,16 +287,17 @@ def notify_contact_changed(booking: Booking, *, event: BookingEvent, old_email: 
 def notify_access_code(booking: Booking, *, channel: str, code: str, key: str) -> Message:
     """A one-time code the patient asked for, to their email or mobile on the booking: sent at once, whatever
     the hour. `key` names this code (one message each)."""
-    context = {**visit_context(booking), "code": code}
     recipient = booking.phone if channel == Channel.SMS else booking.email
-    return message_queue(
+    message = message_queue(
         kind=Kind.ACCESS_CODE,
         channel=channel,
         recipient=recipient,
         dedupe_key=f"booking:{booking.pk}:access_code:{key}:{channel}",
-        context=context,
+        context={**visit_context(booking), "code": transports.CODE},  # the code itself is not kept here
         booking=booking,
     )
+    transports.keep_code(message, code)
+    return message
 
 
 def notify_booking_cancelled(booking: Booking) -> None:

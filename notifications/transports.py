@@ -7,15 +7,18 @@ from email.utils import formataddr, make_msgid
 
 import requests
 from django.conf import settings
+from django.core.cache import cache
 from django.core.mail import EmailMultiAlternatives
 from django.template.defaultfilters import linebreaks_filter
 from django.template.loader import render_to_string
+from django.utils import timezone
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from twilio.base.exceptions import TwilioRestException
 
 from booking.calendar import booking_ics
 from booking.links import links_expand, links_withheld
+from clinic import codes
 from clinic.models import Clinic
 
 from . import twilio_gateway
@@ -37,12 +40,37 @@ class PermanentError(Exception):
         self.opted_out = opted_out
 
 
+# A one-time code a patient asked for is kept out of the outbox: its body holds this placeholder, and the code
+# waits in the cache (Redis in production, shared with the workers) only until it is sent or expires.
+CODE = "[[code]]"
+
+
+def _code_key(message_id: int) -> str:
+    return f"outbox:code:{message_id}"
+
+
+def keep_code(message: Message, code: str) -> None:
+    expires = timezone.now() + codes.LIFETIME
+    cache.set(_code_key(message.pk), (code, expires.timestamp()), timeout=int(codes.LIFETIME.total_seconds()))
+
+
 def send(message: Message) -> str:
     """Send one message; returns the provider's id for it."""
     body = text_as_sent(message)
-    if message.channel == Message.Channel.SMS:
-        return _send_sms(message, body)
-    return _send_email(message, body)
+    if CODE in body:
+        code, expires = cache.get(_code_key(message.pk), (None, 0))
+        if code is None or timezone.now().timestamp() >= expires:
+            raise PermanentError("The code expired before it could be sent; the patient can ask for another.")
+        body = body.replace(CODE, code)
+    transport = _send_sms if message.channel == Message.Channel.SMS else _send_email
+    provider_id = transport(message, body)
+    cache.delete(_code_key(message.pk))  # sent: no copy of the code is left
+    return provider_id
+
+
+def text_for_staff(message: Message) -> str:
+    """The body as staff (and the console of a live site) may see it: where a link or a code goes, not what."""
+    return links_withheld(message.body).replace(CODE, "[code]")
 
 
 def text_as_sent(message: Message) -> str:
@@ -59,7 +87,10 @@ def text_as_sent(message: Message) -> str:
 
 def _send_sms(message: Message, body: str) -> str:
     if not twilio_gateway.sms_enabled():
-        sys.stdout.write(f"SMS to {message.recipient}:\n{body}\n{'-' * 40}\n")
+        # make run's stand-in for a phone shows the text as sent; a live site without Twilio keeps its links
+        # and codes out of its own output, which ends up in logs.
+        shown = body if settings.DEBUG else text_for_staff(message)
+        sys.stdout.write(f"SMS to {message.recipient}:\n{shown}\n{'-' * 40}\n")
         sys.stdout.flush()
         return "console"
     try:
@@ -77,10 +108,10 @@ def html_body(text: str) -> SafeString:
     addresses as links."""
     site = re.escape(escape(settings.PUBLIC_BASE_URL))
     paragraphs = linebreaks_filter(text)  # escapes the text
+    # The site's address itself, then a path or nothing: https://book.example.com.evil.net is not the site.
+    own_address = site + r"(?:[/?#][^\s<>\"']*)?(?![^\s<>\"'])"
     return mark_safe(
-        re.sub(
-            site + r"[^\s<>\"']*", lambda match: format_html('<a href="{0}">{0}</a>', mark_safe(match[0])), paragraphs
-        )
+        re.sub(own_address, lambda match: format_html('<a href="{0}">{0}</a>', mark_safe(match[0])), paragraphs)
     )
 
 

@@ -34,6 +34,12 @@ class WaitlistEntryForm(forms.ModelForm):
             self.add_error("phone", ALREADY_WAITING.format("mobile phone"))
         return cleaned
 
+    def save(self, commit=True):
+        # What staff type is theirs: a booking offered from this entry sends no code that opens answers to it.
+        self.instance.email_by_staff |= "email" in self.changed_data
+        self.instance.phone_by_staff |= "phone" in self.changed_data
+        return super().save(commit)
+
 
 @admin.register(WaitlistEntry)
 class WaitlistEntryAdmin(admin.ModelAdmin):

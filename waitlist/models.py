@@ -39,6 +39,9 @@ class WaitlistEntry(models.Model):
     email = models.EmailField()
     phone = models.CharField("mobile phone", max_length=20)
     sms_consent = models.BooleanField("agreed to texts", default=False)
+    # Typed by staff, not by the patient: a booking made from this entry keeps that (booking/models.py).
+    email_by_staff = models.BooleanField(default=False, editable=False)
+    phone_by_staff = models.BooleanField(default=False, editable=False)
     position = models.PositiveIntegerField(default=0, db_index=True, help_text="Lower numbers are offered first.")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.WAITING, db_index=True)
     booking = models.OneToOneField(

@@ -108,7 +108,14 @@ def _candidate_slots(entry: WaitlistEntry, now: datetime) -> list[Slot]:
 
 def _hold_for(entry: WaitlistEntry, now: datetime) -> Booking | None:
     """Hold a free time for this entry, or None when its list has nothing free. Removes an entry it cannot serve."""
-    patient = Patient(name=entry.name, email=entry.email, phone=entry.phone, sms_consent=entry.sms_consent)
+    patient = Patient(
+        name=entry.name,
+        email=entry.email,
+        phone=entry.phone,
+        sms_consent=entry.sms_consent,
+        email_by_staff=entry.email_by_staff,
+        phone_by_staff=entry.phone_by_staff,
+    )
     hold_for = timedelta(minutes=settings.WAITLIST_OFFER_MINUTES)
     for slot in _candidate_slots(entry, now):
         slot.service = entry.service

@@ -15,9 +15,11 @@ from assessments.access import ACCESS_COOKIE
 from assessments.models import IntakeAccess
 from booking.links import manage_path
 from booking.models import Booking
-from booking.services import booking_change_contact
-from booking.tests.factories import local
+from booking.rules import Patient
+from booking.services import booking_change_contact, booking_create
+from booking.tests.factories import SlotFactory, local
 from notifications.models import Message, OptOut
+from notifications.services import message_send
 
 from .helpers import (
     ABOUT,
@@ -27,6 +29,7 @@ from .helpers import (
     answer_steps,
     done_url,
     intake_row,
+    make_booking,
     start_url,
     step_url,
     text,
@@ -60,6 +63,12 @@ def ask(django_capture_on_commit_callbacks):
 
 
 @pytest.fixture
+def booking(service):
+    """Dana's visit on Thursday at 10:00 AM, booked online: she typed her email and mobile, and agreed to texts."""
+    return make_booking(service, sms_consent=True)
+
+
+@pytest.fixture
 def answered(client, booking):
     """Dana answered three steps on her phone (`client`)."""
     answer_steps(client, booking, STEP_NAMES[:3])
@@ -73,7 +82,14 @@ def assert_no_answers(response) -> None:
 
 
 def latest_code() -> str:
+    """The code in the latest email, as the patient reads it."""
     return re.search(r"\b(\d{6})\b", mail.outbox[-1].body)[1]
+
+
+def assert_no_code_kept() -> None:
+    """The outbox holds where a code went, never the code."""
+    for message in Message.objects.filter(kind=Message.Kind.ACCESS_CODE):
+        assert not re.search(r"\d{6}", message.body), message.body
 
 
 # Anyone else with the link ---------------------------------------------------------------------------
@@ -118,7 +134,7 @@ def test_the_booking_page_in_another_browser_says_when_the_questionnaire_came_in
 
 def test_a_forged_access_cookie_lets_no_one_in(answered):
     forger = Client()
-    forger.cookies[ACCESS_COOKIE] = f"{answered.reference}-1-browser"  # not signed by us
+    forger.cookies[ACCESS_COOKIE] = f"{answered.reference}-1~browser@9999999999"  # not signed by us
 
     assert forger.get(step_url(answered, "about"))["Location"] == done_url(answered)
 
@@ -150,6 +166,7 @@ def test_a_code_by_email_lets_this_browser_open_and_change_the_answers(ask, answ
     [message] = Message.objects.filter(kind=Message.Kind.ACCESS_CODE)
     assert message.status == Message.Status.SENT  # through the outbox, at once
     assert "/intake/" not in email.body
+    assert_no_code_kept()
 
     opened = laptop.post(code_url(answered), {"code": latest_code()}, **proxied)
 
@@ -174,7 +191,7 @@ def test_a_code_by_email_lets_this_browser_open_and_change_the_answers(ask, answ
     ]
 
 
-def test_a_code_by_text_goes_at_once_even_in_quiet_hours(ask, answered, clock):
+def test_a_code_by_text_goes_at_once_even_in_quiet_hours(ask, answered, clock, twilio_recorder):
     clock.move_to(local(TODAY, 23, 30))  # the clinic's quiet hours: other texts wait until 8:00
     laptop = Client()
 
@@ -184,8 +201,26 @@ def test_a_code_by_text_goes_at_once_even_in_quiet_hours(ask, answered, clock):
     assert (text_message.channel, text_message.recipient) == (Message.Channel.SMS, answered.phone)
     assert text_message.status == Message.Status.SENT
     assert text_message.send_after <= local(TODAY, 23, 30)
-    code = re.search(r"\b(\d{6})\b", text_message.body)[1]
+    assert_no_code_kept()
+    [sent] = twilio_recorder.texts
+    assert sent.data["To"] == answered.phone
+    code = re.search(r"\b(\d{6})\b", sent.data["Body"])[1]
     assert laptop.post(code_url(answered), {"code": code})["Location"] == start_url(answered)
+
+
+def test_a_code_that_could_not_go_within_its_ten_minutes_is_not_sent_late(ask, answered, clock, twilio_recorder):
+    twilio_recorder.fail_next(503, 20500)  # Twilio is down: the text waits for the sweep's retry
+    ask(Client(), answered, channel="sms")
+    [text_message] = Message.objects.filter(kind=Message.Kind.ACCESS_CODE)
+    assert text_message.status == Message.Status.QUEUED
+
+    clock.shift(timedelta(minutes=11))
+    message_send(message_id=text_message.pk)
+
+    text_message.refresh_from_db()
+    assert text_message.status == Message.Status.FAILED
+    assert "expired before it could be sent" in text_message.last_error
+    assert len(twilio_recorder.texts) == 1  # only the first try reached Twilio
 
 
 def test_a_mobile_that_texted_stop_is_not_texted_a_code(ask, answered):
@@ -265,16 +300,56 @@ def test_codes_are_rate_limited_per_link_with_a_friendly_page(ask, answered):
     assert Message.objects.filter(kind=Message.Kind.ACCESS_CODE).count() == 5
 
 
-def test_no_code_opens_answers_given_before_staff_changed_the_email(ask, answered):
-    # Whoever changed the email would receive the code: the answers given before stay closed to it.
-    booking_change_contact(booking=answered, name="Dana Cruz", email="someone@example.net", phone=answered.phone)
-    changed = Booking.objects.get(pk=answered.pk)  # and so its links
+def test_no_code_goes_to_a_mobile_staff_typed_even_for_answers_given_afterwards(ask, client, booking, clock):
+    # A desk user puts their own mobile on the booking; the patient answers later; the desk asks for a code.
+    booking_change_contact(booking=booking, name="Dana Cruz", email=booking.email, phone="+16195550999")
+    changed = Booking.objects.get(pk=booking.pk)  # and so its links
+    clock.shift(timedelta(hours=2))
+    answer_steps(client, changed, STEP_NAMES[:2])
 
     status = Client().get(done_url(changed))
-    assert "we cannot send a code to open them here" in text(status) and PHONE in text(status)
-    refused = ask(Client(), changed)
-    assert refused.status_code == 403
+    assert "Email to d•••@example.com" in text(status)
+    assert "Text to my mobile" not in text(status)
+    refused = ask(Client(), changed, channel="sms")
+    assert refused.status_code == 400
+    assert "Choose email or text." in text(refused)
     assert not Message.objects.filter(kind=Message.Kind.ACCESS_CODE).exists()
+
+
+def test_no_code_at_all_for_a_caller_booked_at_the_desk(ask, client, service, front_desk):
+    slot = SlotFactory(service=service, starts_at=local(TODAY, 15) + timedelta(days=3))
+    caller = Patient(name="Pat Caller", email="pat@example.com", phone="+16195550188", sms_consent=True)
+    booked = booking_create(
+        slot_id=slot.pk, patient=caller, quoted_price_cents=service.regular_price_cents, user=front_desk, online=False
+    )
+    assert (booked.email_by_staff, booked.phone_by_staff) == (True, True)  # typed at the desk
+    answer_steps(client, booked, STEP_NAMES[:1])
+
+    status = Client().get(done_url(booked))
+
+    assert "this booking has none we can use" in text(status) and PHONE in text(status)
+    assert ask(Client(), booked).status_code == 400
+    assert not Message.objects.filter(kind=Message.Kind.ACCESS_CODE).exists()
+
+
+def test_no_text_goes_to_a_patient_who_did_not_agree_to_texts(ask, client, service):
+    quiet = make_booking(service, sms_consent=False)
+    answer_steps(client, quiet, STEP_NAMES[:1])
+
+    assert "Text to my mobile" not in text(Client().get(done_url(quiet)))
+    assert ask(Client(), quiet, channel="sms").status_code == 400
+
+
+def test_each_questionnaire_a_browser_opened_lapses_on_its_own(client, answered, service, clock):
+    other = make_booking(service, starts_at=local(TODAY, 15) + timedelta(days=4), email="dana.two@example.com")
+    answer_steps(client, other, STEP_NAMES[:1])
+    clock.shift(timedelta(minutes=10))
+    assert client.get(step_url(other, "about")).status_code == 200  # keeps the second one in use
+
+    clock.shift(timedelta(minutes=6))  # the first: 16 minutes without a page of it
+
+    assert client.get(step_url(answered, "about"))["Location"] == done_url(answered)
+    assert client.get(step_url(other, "about")).status_code == 200
 
 
 def test_a_browser_with_nothing_to_open_is_sent_on_to_the_questionnaire(ask, client, booking):

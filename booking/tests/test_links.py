@@ -20,7 +20,7 @@ from booking.rules import Patient
 from booking.tests.manage_helpers import booked, fresh
 from booking.tests.pages import PROMO_DAY, does_not_say, says
 from notifications.models import Message
-from notifications.services import message_resend
+from notifications.services import message_resend, notify_access_code
 from notifications.transports import text_as_sent
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock")]
@@ -138,7 +138,7 @@ def test_a_new_email_ends_the_old_links_tells_the_old_address_and_sends_the_new_
     assert response.status_code == 200
     booking = fresh(booking)
     assert (booking.email, booking.link_version) == ("michael.green@example.org", 2)
-    assert booking.contact_changed_at is not None
+    assert (booking.email_by_staff, booking.phone_by_staff) == (True, False)  # typed at the desk
     for path in old.values():
         assert Client().get(path).status_code == 410
     [event] = BookingEvent.objects.filter(booking=booking, note__startswith="Changed")
@@ -174,7 +174,7 @@ def test_a_new_mobile_tells_the_old_number_with_no_link(desk, booking, django_ca
     assert new_text.recipient == "+18585550144"
 
 
-def test_what_waited_to_go_to_the_old_mobile_is_not_sent(desk, booking, clock):
+def test_what_waited_to_go_to_the_old_mobile_goes_to_the_new_one(desk, booking, clock):
     def waiting(channel, recipient, key):
         return Message.objects.create(
             booking=booking,
@@ -193,8 +193,9 @@ def test_what_waited_to_go_to_the_old_mobile_is_not_sent(desk, booking, clock):
 
     text.refresh_from_db()
     email.refresh_from_db()
-    assert (text.status, text.last_error) == (Message.Status.SUPPRESSED, "The patient's email or mobile changed.")
-    assert email.status == Message.Status.QUEUED  # the email did not change
+    assert (text.status, text.recipient) == (Message.Status.QUEUED, "+18585550144")
+    assert private_link(fresh(booking), Purpose.MANAGE) in text_as_sent(text)  # the new link, to the new number
+    assert (email.status, email.recipient) == (Message.Status.QUEUED, booking.email)  # the email did not change
 
 
 def test_a_corrected_name_changes_no_link(desk, booking):
@@ -203,8 +204,22 @@ def test_a_corrected_name_changes_no_link(desk, booking):
     edit_contact(desk, booking, patient_name="Michael J. Green")
 
     booking = fresh(booking)
-    assert (booking.patient_name, booking.link_version, booking.contact_changed_at) == ("Michael J. Green", 1, None)
+    assert (booking.patient_name, booking.link_version) == ("Michael J. Green", 1)
+    assert (booking.email_by_staff, booking.phone_by_staff) == (False, False)
     assert Client().get(old[Purpose.MANAGE]).status_code == 200
+    assert not Message.objects.filter(kind__in=[Kind.NEW_LINK, Kind.CONTACT_CHANGED]).exists()
+
+
+def test_a_cancelled_bookings_new_email_gets_no_link_and_the_old_one_no_notice(
+    desk, booking, django_capture_on_commit_callbacks
+):
+    Booking.objects.filter(pk=booking.pk).update(status=Booking.Status.CANCELLED)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = edit_contact(desk, booking, email="michael.green@example.org")
+
+    assert "earlier links no longer work." in response.content.decode()
+    assert fresh(booking).link_version == 2
     assert not Message.objects.filter(kind__in=[Kind.NEW_LINK, Kind.CONTACT_CHANGED]).exists()
 
 
@@ -281,20 +296,38 @@ def test_a_placeholder_is_filled_in_only_for_the_patients_own_email_or_mobile(bo
         assert "[private link: manage]" in withheld
 
 
-def test_the_outbox_admin_shows_where_links_go_and_masks_access_codes(desk, booking):
-    Message.objects.create(
-        booking=booking,
-        kind=Kind.ACCESS_CODE,
-        channel=Channel.SMS,
-        recipient=booking.phone,
-        body="Project Performance Physical Therapy: your code is 482913. It works for 10 minutes.",
-        dedupe_key="code:1",
-    )
+def test_the_outbox_admin_shows_where_links_and_codes_go_never_what(desk, booking, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        notify_access_code(booking, channel=Channel.EMAIL, code="482913", key="1")
+    assert "482913" in mail.outbox[-1].body  # the patient got it
+
     for message in Message.objects.filter(booking=booking, kind__in=[Kind.CONFIRMATION, Kind.ACCESS_CODE]):
         page = desk.get(f"/admin/notifications/message/{message.pk}/change/").content.decode()
         assert not ANY_PRIVATE_LINK.search(page.split('id="content-main"')[1])
-        assert "482913" not in page
+        assert "482913" not in page and "482913" not in message.body
     confirmation = Message.objects.filter(booking=booking, kind=Kind.CONFIRMATION).first()
+    code = Message.objects.get(kind=Kind.ACCESS_CODE)
     assert (
         "[private link: manage]" in desk.get(f"/admin/notifications/message/{confirmation.pk}/change/").content.decode()
     )
+    assert "is [code]" in desk.get(f"/admin/notifications/message/{code.pk}/change/").content.decode()
+
+
+def test_a_live_site_without_twilio_prints_texts_without_their_links_or_codes(
+    booking, settings, capsys, django_capture_on_commit_callbacks
+):
+    settings.DEBUG = False  # make run (DEBUG on) prints them whole, for the developer to follow
+    confirmation = Message.objects.get(booking=booking, kind=Kind.CONFIRMATION, channel=Channel.SMS)
+    capsys.readouterr()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        copy = message_resend(message=confirmation)
+        notify_access_code(booking, channel=Channel.SMS, code="482913", key="1")
+
+    printed = capsys.readouterr().out
+    assert f"SMS to {booking.phone}" in printed
+    assert "[private link: manage]" in printed and "your code is [code]" in printed
+    assert not ANY_PRIVATE_LINK.search(printed)
+    assert "482913" not in printed
+    copy.refresh_from_db()
+    assert copy.status == Message.Status.SENT

@@ -22,6 +22,7 @@ from booking.rules import Patient
 from booking.services import booking_create
 from booking.tests.factories import SlotFactory
 from clinic.tests.audit import Audit
+from notifications.models import Message
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -101,10 +102,21 @@ def test_a_front_desk_login_reaches_no_intake_answer(chromium, live_server, serv
     expect(desk.get_by_text("Your questionnaire was received on")).to_be_visible()
     desk.get_by_role("link", name="See or change your answers").click()
     seen.append(desk.content())
-    expect(desk.get_by_text("we cannot send a code to open them here")).to_be_visible()
-    expect(desk.get_by_role("button", name="Send me a code")).to_have_count(0)
-    Audit(desk)()
     intake_link = desk.url.removesuffix("done/")
+    # A code goes only where Dana herself said: her mobile, never the email the desk typed.
+    expect(desk.get_by_label("Email to", exact=False)).to_have_count(0)
+    Audit(desk)()
+    desk.get_by_label("Text to my mobile, •••-0142").check()
+    desk.get_by_role("button", name="Send me a code").click()
+    expect(desk.locator("h1")).to_have_text("Type your code")
+    [code_text] = Message.objects.filter(kind=Message.Kind.ACCESS_CODE)
+    assert (code_text.channel, code_text.recipient) == ("sms", DANA.phone)
+    for guess in ("000000", "111111", "222222", "333333", "444444"):
+        desk.get_by_label("The 6-digit code").fill(guess)
+        desk.get_by_role("button", name="Open my answers").click()
+        seen.append(desk.content())
+    expect(desk.get_by_text("Too many wrong codes")).to_be_visible()
+    expect(desk.get_by_text("(619) 268-1397").first).to_be_visible()
     for step in ("about", "pain", "history", "screen"):
         look(f"{intake_link}{step}/")
         assert desk.url == f"{intake_link}done/", step

@@ -81,12 +81,14 @@ def test_an_emails_html_links_only_the_sites_own_addresses(settings):
     text = (
         "Hi D'Andre <script>,\n\nYour booking: https://book.example.com/manage/ABC.1:sig/\n"
         "Not ours: https://evil.example/x and evil.com and www.evil.com\n"
+        "Nor this: https://book.example.com.evil.net/x or https://book.example.comx/\n"
     )
 
     html = str(html_body(text))
 
     assert '<a href="https://book.example.com/manage/ABC.1:sig/">' in html
     assert html.count("<a ") == 1
+    assert 'href="https://book.example.com.evil.net' not in html
     assert "&lt;script&gt;" in html and "<script>" not in html
     assert "D&#x27;Andre" in html
 

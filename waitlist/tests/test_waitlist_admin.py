@@ -180,6 +180,20 @@ def test_front_desk_changes_a_position_and_a_phone_on_the_change_form(desk, line
     assert (ann.position, ann.phone) == (7, "+16195550177")  # E.164, as the offers and the duplicate checks need
 
 
+def test_a_mobile_typed_at_the_desk_stays_the_desks_on_the_booking_it_is_offered(desk, line, sold_out):
+    """The offer's booking remembers who typed the mobile: no code that opens saved answers is texted to it."""
+    ann = line[0]
+    change(desk, ann, phone="(619) 555-0177", position=str(ann.position))
+    ann.refresh_from_db()
+    assert (ann.phone_by_staff, ann.email_by_staff) == (True, False)
+
+    booking_cancel(booking=sold_out[0], reason="Patient called")
+    assert offers_make() == 1
+
+    offered = WaitlistEntry.objects.select_related("booking").get(pk=ann.pk).booking
+    assert (offered.phone, offered.phone_by_staff, offered.email_by_staff) == ("+16195550177", True, False)
+
+
 @pytest.mark.parametrize(
     ("changes", "error"),
     [
