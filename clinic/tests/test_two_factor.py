@@ -17,40 +17,18 @@ from playwright.sync_api import expect
 from assessments.roles import CLINICIAN, ensure_groups
 from clinic import two_factor
 from clinic.tests.audit import Audit
+from clinic.tests.staff import PASSWORD, staff_user
 
 pytestmark = pytest.mark.django_db
 
-PASSWORD = "a-long-staff-password-1"
 LOGIN = "/admin/login/?next=/admin/"
 SETUP = "/admin/two-factor/"
 INTAKES = "/admin/assessments/intake/"
 
 
-def _staff(django_user_model, username: str, group: str | None = None, **fields):
-    user = django_user_model.objects.create_user(username, f"{username}@example.com", PASSWORD, is_staff=True, **fields)
-    if group:
-        user.groups.add(Group.objects.get(name=group))
-    return user
-
-
 @pytest.fixture(autouse=True)
 def debug_off(settings):
     settings.DEBUG = False  # as in production (pytest-django's default too, said out loud)
-
-
-@pytest.fixture
-def front_desk(django_user_model):
-    return _staff(django_user_model, "frontdesk", "Front desk")
-
-
-@pytest.fixture
-def clinician(django_user_model):
-    return _staff(django_user_model, "clinician", "Clinician")
-
-
-@pytest.fixture
-def superuser(django_user_model):
-    return _staff(django_user_model, "boss", is_superuser=True)
 
 
 @pytest.fixture
@@ -414,7 +392,7 @@ def test_a_clinician_sets_up_two_factor_in_the_browser_and_signs_in_with_the_key
     desktop_page, live_server, django_user_model
 ):
     ensure_groups(Group, Permission)  # a transactional test may run after the database was flushed
-    _staff(django_user_model, "clinician", CLINICIAN)
+    staff_user(django_user_model, "clinician", CLINICIAN)
     page, audit = desktop_page, Audit(desktop_page)
 
     page.goto(live_server.url + INTAKES)
