@@ -6,12 +6,13 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
-from django_ratelimit.decorators import ratelimit
 
 from booking.links import Purpose, manage_path, opens
 from booking.models import Booking
 from clinic.client import Visitor
 from clinic.codes import Check, CodeLocked
+from clinic.forms import CodeForm
+from clinic.limits import public_post
 from clinic.privacy import mask_email, mask_phone
 from notifications.models import Message
 
@@ -30,8 +31,6 @@ from .services import (
     next_step,
 )
 from .summary import intake_sections
-
-WRONG_CODE = "That code is not right, or it has expired. Check the latest code we sent, or ask for a new one."
 
 
 def patient_page(view):
@@ -139,15 +138,6 @@ class CodeRequestForm(forms.Form):
         self.fields["channel"].choices = [(channel, labels[channel]) for channel in code_channels(booking)]
 
 
-class CodeForm(forms.Form):
-    code = forms.CharField(
-        label="The 6-digit code",
-        max_length=12,
-        error_messages={"required": "Type the code we sent you."},
-        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
-    )
-
-
 def _status(request, booking: Booking, token: str, intake: Intake | None, *, status: int = 200, **extra):
     """How far the questionnaire is; for a browser not let in, that and a way to be let in."""
     context = _context(
@@ -179,8 +169,7 @@ def _locked(request, booking: Booking, token: str):
 
 @patient_page
 @require_POST
-@ratelimit(group="intake-code-send", key="ip", rate="10/h")
-@ratelimit(group="intake-code-send", key=_link_key, rate="5/h")
+@public_post("intake-code-send", per_address="10/h", per=((_link_key, "5/h"),))
 def send_code(request, booking: Booking, token: str):
     """Send a code to the booking's email or mobile, to open the saved answers in this browser."""
     intake = _intake(booking)
@@ -201,7 +190,7 @@ def send_code(request, booking: Booking, token: str):
 
 @patient_page
 @require_http_methods(["GET", "POST"])
-@ratelimit(group="intake-code-check", key="ip", rate="30/h", method="POST")
+@public_post("intake-code-check", per_address="30/h")
 def enter_code(request, booking: Booking, token: str):
     """Type the code: it lets this browser open the saved answers."""
     if access.may_open(request, booking, _intake(booking)) or not intake_is_open(booking):
@@ -218,7 +207,7 @@ def enter_code(request, booking: Booking, token: str):
                 return response
             if result == Check.LOCKED:
                 return _locked(request, booking, token)
-            form.add_error("code", WRONG_CODE)
+            form.wrong()
     return render(request, "assessments/code.html", _context(booking, token=token, form=form), status=status)
 
 

@@ -110,7 +110,10 @@ def app_environment(args) -> dict:
         "TWILIO_AUTH_TOKEN": "",
         "TWILIO_FROM_NUMBER": "",
         "TWILIO_MESSAGING_SERVICE_SID": "",
-        # Pay-at-the-visit mode: confirming books at once.
+        # A rush comes from one address: the rate limits (clinic/limits.py) would turn it away.
+        "RATELIMIT_ENABLE": "false",
+        # Pay-at-the-visit mode: confirming books a regular time at once, and holds a discounted spot
+        # for the code texted to the mobile (booking/verification.py), which counts against the spots.
         "STRIPE_SECRET_KEY": "",
         "STRIPE_WEBHOOK_SECRET": "",
         "PYTHONUNBUFFERED": "1",
@@ -152,7 +155,14 @@ def setup_django(env: dict) -> None:
     """This process seeds and checks through the ORM (never during a measurement)."""
     for key in ("DJANGO_SETTINGS_MODULE", "DEBUG", "SECRET_KEY", "DATABASE_URL", "REDIS_URL", "PUBLIC_BASE_URL"):
         os.environ[key] = env[key]
-    for key in ("STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET", "EMAIL_URL", "ALLOWED_HOSTS", "CONN_MAX_AGE"):
+    for key in (
+        "STRIPE_SECRET_KEY",
+        "STRIPE_WEBHOOK_SECRET",
+        "EMAIL_URL",
+        "ALLOWED_HOSTS",
+        "CONN_MAX_AGE",
+        "RATELIMIT_ENABLE",
+    ):
         os.environ[key] = env[key]
     sys.path.insert(0, str(PROJECT_DIR))
     import django

@@ -11,7 +11,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 
-from .forms import PatientDetailsForm
+from .forms import PatientDetailsForm, PhoneNumberField
 from .models import Slot, bookings_taken
 from .rules import quote_slot
 from .services import BookingError, booking_create
@@ -26,6 +26,8 @@ class SlotChoiceField(forms.ModelChoiceField):
 
 class PhoneBookingForm(PatientDetailsForm):
     slot = SlotChoiceField(label="Time", queryset=Slot.objects.none())
+    # A caller's phone from anywhere: texts still go only where the clinic texts (the outbox keeps to that).
+    phone = PhoneNumberField(label="Mobile phone", error_messages={"required": "Enter the caller’s mobile number."})
 
     field_order = ["slot", "name", "email", "phone", "sms_consent"]
 

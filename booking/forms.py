@@ -2,6 +2,8 @@ import phonenumbers
 from django import forms
 from django.core.exceptions import ValidationError
 
+from clinic.contact import sms_allowed, sms_countries_named
+from clinic.models import Clinic
 from clinic.privacy import validate_person_name
 
 from .rules import Patient
@@ -29,6 +31,21 @@ class PhoneNumberField(forms.CharField):
         return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+class MobileNumberField(PhoneNumberField):
+    """A patient's own mobile, for texts: only in the countries the clinic texts (SMS_ALLOWED_COUNTRIES)."""
+
+    def validate(self, value):
+        super().validate(value)
+        if value and not sms_allowed(value):
+            clinic = Clinic.current()
+            call = f"call us at {clinic.phone_display}" if clinic else "call us"
+            raise ValidationError(
+                f"We can text only mobiles in {sms_countries_named()}. "
+                f"Give one of those, or {call} and we will book you by phone.",
+                code="country",
+            )
+
+
 class PatientDetailsForm(forms.Form):
     name = forms.CharField(
         label="Full name",
@@ -46,7 +63,7 @@ class PatientDetailsForm(forms.Form):
         },
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
-    phone = PhoneNumberField(
+    phone = MobileNumberField(
         label="Mobile phone",
         error_messages={"required": "Enter your mobile number."},
         widget=forms.TextInput(attrs={"autocomplete": "tel", "type": "tel", "inputmode": "tel"}),

@@ -9,6 +9,7 @@ from django.db.models import Count, F, Q
 from django.urls import reverse
 from django.utils import timezone
 
+from clinic.contact import CanonicalEmail
 from clinic.models import Clinic, Practitioner
 from clinic.privacy import validate_person_name
 
@@ -171,7 +172,7 @@ def bookings_taken(now: datetime) -> Count:
     return Count("bookings", filter=active_q(now, "bookings__"))
 
 
-class Booking(models.Model):
+class Booking(CanonicalEmail, models.Model):
     class Status(models.TextChoices):
         HELD = "held", "Held"
         CONFIRMED = "confirmed", "Confirmed"
@@ -197,7 +198,16 @@ class Booking(models.Model):
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.HELD, db_index=True)
     patient_name = models.CharField(max_length=120, validators=[validate_person_name])
     email = models.EmailField()
+    # The email as the one-per-patient rules compare it (clinic/contact.py), kept in step by save().
+    email_canonical = models.CharField(max_length=254, default="", editable=False, db_index=True)
     phone = models.CharField("mobile phone", max_length=20, help_text="E.164, for example +16195550123.")
+    phone_verified_at = models.DateTimeField(
+        "mobile verified",
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="When the patient typed the code texted to it.",
+    )
     sms_consent = models.BooleanField("agreed to texts", default=False)
     sms_consent_at = models.DateTimeField(null=True, blank=True)
     price_cents = models.PositiveIntegerField(help_text="The price locked when the slot was held, in cents.")
@@ -220,7 +230,6 @@ class Booking(models.Model):
         ordering = ["-created_at"]
         indexes = [
             models.Index(fields=["promotion", "status"]),
-            models.Index(fields=["email"]),
             models.Index(fields=["phone"]),
         ]
         constraints = [

@@ -7,6 +7,8 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
+from clinic.contact import canonical_email
+
 from .models import Booking, Promotion, Slot, bookings_taken, format_cents
 
 SLOT_TAKEN = "Sorry, someone has just booked that time. Please choose another."
@@ -120,10 +122,11 @@ def quote_move(*, booking: Booking, slot: Slot) -> Quote:
 
 
 def patient_has_discount(patient: Patient, *, service_id: int, now: datetime) -> bool:
-    """One discounted assessment per patient (same email in any case, or same phone) while it is active."""
+    """One discounted assessment per patient while it is active: the same inbox (clinic/contact.py), or the same
+    mobile, which for a discounted spot is one its patient proved by a code or a payment."""
     return (
         Booking.objects.active(now)
         .filter(slot__service_id=service_id, promotion__isnull=False)
-        .filter(Q(email__iexact=patient.email) | Q(phone=patient.phone))
+        .filter(Q(email_canonical=canonical_email(patient.email)) | Q(phone=patient.phone))
         .exists()
     )

@@ -14,8 +14,11 @@ from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.db import OperationalError, connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
+from clinic.codes import LIFETIME as CODE_LIFETIME
+from clinic.contact import canonical_email
 from clinic.models import Practitioner
 from clinic.privacy import mask_email, mask_phone
 from notifications.services import notify_booking_cancelled, notify_booking_confirmed, notify_booking_rescheduled
@@ -38,6 +41,13 @@ logger = logging.getLogger(__name__)
 FINISHED = (Booking.Status.CANCELLED, Booking.Status.EXPIRED)  # nothing left to open or to tell
 BUSY = "We are very busy right now and could not finish your booking. Please try again."
 CHANGES_CLOSED = "Online changes to this visit have closed. Please call the clinic."
+ONE_HOLD = (
+    "You already have a time on hold. Finish that booking (type the code we texted you, or pay), "
+    "or let it go, before you choose another time."
+)
+# A discounted spot booked online to pay at the visit waits this long for the code texted to the patient's
+# mobile (booking/verification.py): as long as the code works.
+MOBILE_CHECK_HOLD = CODE_LIFETIME
 
 
 class BookingError(Exception):
@@ -46,6 +56,14 @@ class BookingError(Exception):
 
 class BookingBusy(BookingError):
     """The database was too busy to decide in time; nothing was decided, so the same request may be retried."""
+
+
+class HoldPending(BookingError):
+    """The patient (this browser, email or mobile) holds another time already: one live hold at a time."""
+
+    def __init__(self, held: Booking):
+        super().__init__(ONE_HOLD)
+        self.held = held
 
 
 class PriceChanged(BookingError):
@@ -127,12 +145,18 @@ def _book(
     confirm: bool = False,
     durable: bool = False,
 ) -> Booking:
-    """Take a seat at the quoted price under the slot's (and the offer's) locks: held, or with `confirm` booked."""
+    """Take a seat at the quoted price under the slot's (and the offer's) locks: held, or with `confirm` booked.
+
+    A patient booking online holds one time at a time (HoldPending). One who books a discounted spot to pay
+    at the visit gets it held, not booked, until they type the code texted to their mobile
+    (booking/verification.py); staff booking a caller vouch for the number themselves.
+    """
     with _capacity_transaction(durable=durable):
         slot = _lock_slot(slot_id)
         now = now or timezone.now()  # read after the lock: the wait for it may have crossed a deadline
         if resume and (existing := slot.bookings.active(now).filter(reference__in=resume).first()):
-            if confirm and existing.status == Booking.Status.HELD:
+            awaits_code = user is None and existing.promotion_id and existing.phone_verified_at is None
+            if confirm and existing.status == Booking.Status.HELD and not awaits_code:
                 return booking_confirm(booking=existing, user=user, now=now)
             return existing
         if reason := slot_unavailable_reason(slot, now, online=online):
@@ -140,6 +164,12 @@ def _book(
         quote = quote_slot(slot=slot, patient=patient, now=now, lock=True)
         if quote.price_cents != quoted_price_cents:
             raise PriceChanged(quote)
+        patient_online = user is None and online
+        if confirm and patient_online and quote.promotion:
+            confirm, hold_for = False, MOBILE_CHECK_HOLD  # the spot waits for the code texted to the mobile
+        if not confirm and patient_online and (held := _live_hold(patient, resume, now)):
+            # Under the offer's lock for a discounted spot: two holds of one patient for two spots take turns.
+            raise HoldPending(held)
         booking = Booking.objects.create(
             slot=slot,
             promotion=quote.promotion,
@@ -159,6 +189,12 @@ def _book(
         if confirm:
             notify_booking_confirmed(booking)
         return booking
+
+
+def _live_hold(patient: Patient, browser: Collection[str], now: datetime) -> Booking | None:
+    """A live hold of this browser (the references it booked), email or mobile: what a patient holds already."""
+    same = Q(email_canonical=canonical_email(patient.email)) | Q(phone=patient.phone) | Q(reference__in=browser)
+    return Booking.objects.filter(same, status=Booking.Status.HELD, hold_expires_at__gt=now).first()
 
 
 def _price_changed_message(quote: Quote) -> str:

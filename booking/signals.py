@@ -11,3 +11,7 @@ links_replaced = Signal()
 # Sent inside the transaction in which staff changed the email or mobile of a booking still on, with `booking`,
 # `event`, `old_email` and `old_phone`: the old ones are to be told, with no link.
 contact_changed = Signal()
+
+# Sent when a patient is to type a code texted to the mobile on a booking (booking/verification.py), with
+# `booking`, `code` and `key` (names the code): the text is to go at once. The code is in no record.
+mobile_code_issued = Signal()

@@ -1,8 +1,13 @@
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from clinic.forms import CodeForm
+from clinic.limits import public_post
+from clinic.privacy import mask_phone
 
 from .browser import booked_here, remember_booked
 from .forms import ConfirmBookingForm, PatientDetailsForm
@@ -12,8 +17,9 @@ from .page_cache import availability_page
 from .payments import PaymentUnavailable, checkout_cancel, checkout_hold, checkout_start, payment_summary
 from .rules import Quote, quote_slot, slot_unavailable_reason
 from .selectors import availability_for_day, bookable_days, day_is_full, default_service, featured_offer
-from .services import BookingError, PriceChanged, booking_create, booking_hold
+from .services import BookingError, HoldPending, PriceChanged, booking_create, booking_hold
 from .stripe_gateway import payments_online
+from .verification import Check, CodeLocked, awaits_mobile_code, mobile_code_send, mobile_verify
 
 
 def _service_or_404():
@@ -31,8 +37,9 @@ def _local(slot: Slot):
     return timezone.localtime(slot.starts_at, slot.service.clinic.tz)
 
 
-def _unavailable(request, slot: Slot, message: str, *, status: int = 409):
-    context = {"message": message, "day": _local(slot).date(), "clinic": slot.service.clinic}
+def _unavailable(request, slot: Slot, message: str, *, status: int = 409, held: Booking | None = None):
+    """Why the time cannot be booked; `held`: this browser's own hold elsewhere, to go back to."""
+    context = {"message": message, "day": _local(slot).date(), "clinic": slot.service.clinic, "held": held}
     return render(request, "booking/unavailable.html", context, status=status)
 
 
@@ -97,6 +104,7 @@ def book_day(request, day):
 
 
 @require_http_methods(["GET", "POST"])
+@public_post("booking-details", per_address="20/h", per_person="10/h")
 def book_details(request, slot_id: int):
     slot = _slot_or_404(slot_id)
     now = timezone.now()
@@ -113,6 +121,7 @@ def book_details(request, slot_id: int):
 
 
 @require_POST
+@public_post("booking-confirm", per_address="5/h", per_person="3/h")
 def book_confirm(request, slot_id: int):
     # The slot is read (under lock) by the booking itself; the view reads it again only to explain a refusal.
     form = ConfirmBookingForm(request.POST)
@@ -127,16 +136,23 @@ def book_confirm(request, slot_id: int):
     }
     try:
         if not payments_online():
-            booking = booking_create(**booking_request)
+            booking = booking_create(**booking_request)  # a discounted spot is held for the mobile's code
         else:
             booking = booking_hold(**booking_request, hold_for=checkout_hold())
     except PriceChanged as exc:
         retry = ConfirmBookingForm(initial={**form.cleaned_data, "quoted_price_cents": exc.quote.price_cents})
         return _review(request, _slot_or_404(slot_id), retry, exc.quote, message=str(exc), status=409)
+    except HoldPending as exc:
+        held = exc.held if exc.held.reference in booked else None
+        return _unavailable(request, _slot_or_404(slot_id), str(exc), held=held)
     except BookingError as exc:
         return _unavailable(request, _slot_or_404(slot_id), str(exc))
     try:
-        if booking.status == Booking.Status.HELD:
+        if awaits_mobile_code(booking):
+            if booking.reference not in booked:  # a second click on "confirm" sends no second code
+                mobile_code_send(booking=booking)
+            response = redirect("booking:verify_mobile", reference=booking.reference)
+        elif booking.status == Booking.Status.HELD:
             response = HttpResponseRedirect(checkout_start(booking=booking), status=303)
         else:
             response = redirect(manage_path(booking))
@@ -164,6 +180,8 @@ def booking_detail(request, reference: str):
         return _status_only(request, booking)
     if booking.status != Booking.Status.HELD:
         return redirect(manage_path(booking))
+    if awaits_mobile_code(booking):
+        return redirect("booking:verify_mobile", reference=booking.reference)
     context = {
         "booking": booking,
         "starts_at": _local(booking.slot),
@@ -202,3 +220,69 @@ def checkout_cancelled(request, reference: str):
     released = checkout_cancel(booking=booking)
     context = {"booking": booking, "day": _local(booking.slot).date(), "released": released}
     return render(request, "booking/checkout_cancelled.html", context)
+
+
+def _verify_page(request, booking: Booking, form: CodeForm, *, status: int = 200, locked: bool = False):
+    context = {
+        "booking": booking,
+        "clinic": booking.slot.service.clinic,
+        "starts_at": _local(booking.slot),
+        "mobile": mask_phone(booking.phone),
+        "form": form,
+        "locked": locked,
+        "sent_again": request.GET.get("sent") == "again",
+    }
+    return render(request, "booking/verify_mobile.html", context, status=status)
+
+
+def _awaiting_code(request, reference: str) -> tuple[Booking | None, HttpResponse | None]:
+    """This browser's discounted hold waiting for its code; otherwise the page to show instead."""
+    booking = _booking_or_404(reference)
+    if booking.reference not in booked_here(request):
+        return None, _status_only(request, booking, status=403 if request.method == "POST" else 200)
+    if not awaits_mobile_code(booking):
+        return None, redirect("booking:booking_detail", reference=booking.reference)
+    return booking, None
+
+
+@require_http_methods(["GET", "POST"])
+@never_cache
+@public_post("mobile-code-check", per_address="30/h")
+def verify_mobile(request, reference: str):
+    """Type the code texted to the mobile: it books the discounted spot held for this browser."""
+    booking, elsewhere = _awaiting_code(request, reference)
+    if elsewhere:
+        return elsewhere
+    form = CodeForm(request.POST if request.method == "POST" else None)
+    if request.method == "GET":
+        return _verify_page(request, booking, form)
+    if not form.is_valid():
+        return _verify_page(request, booking, form, status=400)
+    try:
+        result = mobile_verify(booking=booking, code=form.cleaned_data["code"])
+    except BookingError as exc:  # the hold lapsed and its time or spot went meanwhile
+        return _unavailable(request, booking.slot, str(exc))
+    if result == Check.ACCEPTED:
+        return redirect(manage_path(booking))
+    if result == Check.LOCKED:
+        return _verify_page(request, booking, CodeForm(), status=429, locked=True)
+    form.wrong()
+    return _verify_page(request, booking, form, status=400)
+
+
+def _booking_reference(group, request) -> str:
+    return request.resolver_match.kwargs["reference"]
+
+
+@require_POST
+@public_post("mobile-code-send", per_address="10/h", per=((_booking_reference, "5/h"),))
+def send_mobile_code(request, reference: str):
+    """Text a new code (it replaces the last): the first did not come, or it expired."""
+    booking, elsewhere = _awaiting_code(request, reference)
+    if elsewhere:
+        return elsewhere
+    try:
+        mobile_code_send(booking=booking)
+    except CodeLocked:
+        return _verify_page(request, booking, CodeForm(), status=429, locked=True)
+    return redirect(reverse("booking:verify_mobile", args=[booking.reference]) + "?sent=again")

@@ -13,12 +13,14 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models import F
 from django.template.loader import render_to_string
 from django.utils import timezone
 
 from booking.links import Purpose, admin_link, placeholder
 from booking.models import Booking, BookingEvent, Refund, format_cents
+from clinic.contact import sms_allowed
 
 from . import tasks, transports
 from .gsm import to_gsm7
@@ -33,6 +35,7 @@ QUIET_END = time(8)  # ... to 08:00, clinic time
 LAST_CALL = time(20, 45)  # a reminder moved before quiet hours goes out at this time
 MAX_ATTEMPTS = 5
 SENDING_TIMEOUT = timedelta(minutes=10)
+NOT_TEXTED = "Not a mobile in a country the clinic texts (SMS_ALLOWED_COUNTRIES)."
 
 SUBJECTS = {
     Kind.CONFIRMATION: "You're booked: {when}",
@@ -185,6 +188,8 @@ def messages_queue(messages: list[Message]) -> list[Message]:
     for message in messages:
         if message.channel == Channel.SMS and message.recipient in opted_out:
             message.status = Status.SUPPRESSED
+        elif message.channel == Channel.SMS and not sms_allowed(message.recipient):
+            message.status, message.last_error = Status.SUPPRESSED, NOT_TEXTED
     Message.objects.bulk_create(messages, ignore_conflicts=True)
     keys = [message.dedupe_key for message in messages]
     rows = {row.dedupe_key: row for row in Message.objects.filter(dedupe_key__in=keys)}
@@ -288,16 +293,23 @@ def notify_access_code(booking: Booking, *, channel: str, code: str, key: str) -
     """A one-time code the patient asked for, to their email or mobile on the booking: sent at once, whatever
     the hour. `key` names this code (one message each)."""
     recipient = booking.phone if channel == Channel.SMS else booking.email
-    message = message_queue(
-        kind=Kind.ACCESS_CODE,
-        channel=channel,
-        recipient=recipient,
-        dedupe_key=f"booking:{booking.pk}:access_code:{key}:{channel}",
-        context={**visit_context(booking), "code": transports.CODE},  # the code itself is not kept here
-        booking=booking,
-    )
-    transports.keep_code(message, code)
+    with transaction.atomic():  # sent on commit: only once the code waits beside it
+        message = message_queue(
+            kind=Kind.ACCESS_CODE,
+            channel=channel,
+            recipient=recipient,
+            dedupe_key=f"booking:{booking.pk}:access_code:{key}:{channel}",
+            context={**visit_context(booking), "code": transports.CODE},  # the code itself is not kept here
+            booking=booking,
+        )
+        transports.keep_code(message, code)
     return message
+
+
+def on_mobile_code_issued(sender, *, booking: Booking, code: str, key: str, **kwargs) -> None:
+    """A code proving the booking's mobile (booking/verification.py): texted at once, whether or not the
+    patient asked for reminders by text, since they asked for this one."""
+    notify_access_code(booking, channel=Channel.SMS, code=code, key=f"mobile-{key}")
 
 
 def notify_booking_cancelled(booking: Booking) -> None:
@@ -419,6 +431,9 @@ def message_send(*, message_id: int) -> None:
     message = Message.objects.select_related("booking__slot").get(pk=message_id)
     if message.channel == Channel.SMS and is_opted_out(message.recipient):
         _finish(message, Status.SUPPRESSED, error="The number texted STOP.")
+        return
+    if message.channel == Channel.SMS and not sms_allowed(message.recipient):
+        _finish(message, Status.SUPPRESSED, error=NOT_TEXTED)
         return
     if message.kind in REMINDERS and not _reminder_still_true(message):
         _finish(message, Status.SUPPRESSED, error="The visit was cancelled or moved.")

@@ -1,5 +1,6 @@
 """How a message leaves: Twilio (or the console) for texts, Django's email backend for email."""
 
+import logging
 import re
 import smtplib
 import sys
@@ -14,6 +15,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
+from redis.exceptions import RedisError
 from twilio.base.exceptions import TwilioRestException
 
 from booking.calendar import booking_ics
@@ -23,6 +25,8 @@ from clinic.models import Clinic
 
 from . import twilio_gateway
 from .models import Message
+
+logger = logging.getLogger(__name__)
 
 TWILIO_OPTED_OUT = 21610  # the number texted STOP: Twilio will not deliver to it
 PERMANENT_TWILIO_ERRORS = {21211, TWILIO_OPTED_OUT, 21614}  # invalid number, opted out, not a mobile
@@ -45,26 +49,31 @@ class PermanentError(Exception):
 CODE = "[[code]]"
 
 
-def _code_key(message_id: int) -> str:
+def code_cache_key(message_id: int) -> str:
     return f"outbox:code:{message_id}"
 
 
 def keep_code(message: Message, code: str) -> None:
+    """Keep the code for its message until it is sent. With the cache (Redis) unreachable the message fails
+    when it is sent (no code to send), and the patient can ask for another: the page that asked goes on."""
     expires = timezone.now() + codes.LIFETIME
-    cache.set(_code_key(message.pk), (code, expires.timestamp()), timeout=int(codes.LIFETIME.total_seconds()))
+    try:
+        cache.set(code_cache_key(message.pk), (code, expires.timestamp()), timeout=int(codes.LIFETIME.total_seconds()))
+    except (RedisError, OSError) as exc:
+        logger.warning("Message %s: its code could not be kept (the cache is unreachable): %s", message.pk, exc)
 
 
 def send(message: Message) -> str:
     """Send one message; returns the provider's id for it."""
     body = text_as_sent(message)
     if CODE in body:
-        code, expires = cache.get(_code_key(message.pk), (None, 0))
+        code, expires = cache.get(code_cache_key(message.pk), (None, 0))
         if code is None or timezone.now().timestamp() >= expires:
             raise PermanentError("The code expired before it could be sent; the patient can ask for another.")
         body = body.replace(CODE, code)
     transport = _send_sms if message.channel == Message.Channel.SMS else _send_email
     provider_id = transport(message, body)
-    cache.delete(_code_key(message.pk))  # sent: no copy of the code is left
+    cache.delete(code_cache_key(message.pk))  # sent: no copy of the code is left
     return provider_id
 
 

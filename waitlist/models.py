@@ -1,12 +1,12 @@
 from django.db import models
 from django.db.models import Q
-from django.db.models.functions import Lower
 
 from booking.models import Booking, Promotion, Service
+from clinic.contact import CanonicalEmail
 from clinic.privacy import validate_person_name
 
 
-class WaitlistEntry(models.Model):
+class WaitlistEntry(CanonicalEmail, models.Model):
     """A patient waiting for a discounted spot (the offer sold out) or for a time on a full day.
 
     When capacity frees, the first entry waiting is offered it: a hold on a
@@ -37,6 +37,7 @@ class WaitlistEntry(models.Model):
     day = models.DateField(null=True, blank=True, help_text="Waiting for any time on this day (clinic time).")
     name = models.CharField(max_length=120, validators=[validate_person_name])
     email = models.EmailField()
+    email_canonical = models.CharField(max_length=254, default="", editable=False)  # clinic/contact.py; kept by save()
     phone = models.CharField("mobile phone", max_length=20)
     sms_consent = models.BooleanField("agreed to texts", default=False)
     # Typed by staff, not by the patient: a booking made from this entry keeps that (booking/models.py).
@@ -60,7 +61,7 @@ class WaitlistEntry(models.Model):
                 name="waitlist_for_an_offer_or_a_day",
             ),
             models.UniqueConstraint(
-                Lower("email"),
+                "email_canonical",
                 "promotion",
                 condition=Q(status__in=["waiting", "offered"], promotion__isnull=False),
                 name="waitlist_offer_one_per_email",
@@ -72,7 +73,7 @@ class WaitlistEntry(models.Model):
                 name="waitlist_offer_one_per_phone",
             ),
             models.UniqueConstraint(
-                Lower("email"),
+                "email_canonical",
                 "service",
                 "day",
                 condition=Q(status__in=["waiting", "offered"], day__isnull=False),

@@ -20,6 +20,7 @@ from booking.payments import checkout_hold
 from booking.rules import ONE_PER_PATIENT, Patient, quote_slot
 from booking.selectors import free_slots
 from booking.services import (
+    MOBILE_CHECK_HOLD,
     BookingBusy,
     BookingError,
     PriceChanged,
@@ -143,7 +144,7 @@ OFFERED, SKIPPED = "offered", "skipped"
 
 
 def _open_offers_to_the_same_person():
-    same_person = Q(email__iexact=OuterRef("email")) | Q(phone=OuterRef("phone"))
+    same_person = Q(email_canonical=OuterRef("email_canonical")) | Q(phone=OuterRef("phone"))
     return WaitlistEntry.objects.filter(same_person, status=Status.OFFERED)
 
 
@@ -259,6 +260,9 @@ def offer_claim(*, entry: WaitlistEntry, now: datetime | None = None) -> Waitlis
             entry.status = Status.BOOKED
         elif payments_online():
             entry.booking = booking_extend_hold(booking=booking, until=now + checkout_hold(), now=now)
+        elif booking.promotion_id and not entry.phone_by_staff:
+            # A discounted spot paid at the visit waits for the code texted to the mobile (booking/verification.py).
+            entry.booking = booking_extend_hold(booking=booking, until=now + MOBILE_CHECK_HOLD, now=now)
         else:
             booking_confirm(booking=booking, now=now)
             entry.status = Status.BOOKED

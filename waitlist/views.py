@@ -12,7 +12,9 @@ from booking.payments import PaymentUnavailable, checkout_start
 from booking.selectors import day_is_full, default_service
 from booking.services import BookingError
 from booking.stripe_gateway import payments_online
+from booking.verification import CodeLocked, awaits_mobile_code, mobile_code_send
 from clinic import cookies
+from clinic.limits import public_post
 from notifications.services import QUIET_END, QUIET_START
 
 from .forms import JoinForm
@@ -58,6 +60,7 @@ def _join(request, *, service, promotion=None, day=None):
 
 
 @require_http_methods(["GET", "POST"])
+@public_post("waitlist-join", per_address="5/h", per_person="3/h")
 def join_offer(request, promotion_id: int):
     """The offer's waiting list, open while the offer is and its spots are all taken."""
     promotion = get_object_or_404(Promotion.objects.select_related("service__clinic"), pk=promotion_id)
@@ -67,6 +70,7 @@ def join_offer(request, promotion_id: int):
 
 
 @require_http_methods(["GET", "POST"])
+@public_post("waitlist-join", per_address="5/h", per_person="3/h")
 def join_day(request, day):
     service = default_service()
     if service is None:
@@ -101,11 +105,20 @@ def offer(request, booking: Booking, token: str):
                 return redirect("waitlist:offer", token=token)
             entry = offer_claim(entry=entry)
             booking.refresh_from_db()
+            if awaits_mobile_code(booking):
+                mobile_code_send(booking=booking)
+                response = redirect("booking:verify_mobile", reference=booking.reference)
+                remember_booked(request, response, booking)  # the code is typed on the booking's own page
+                return response
             if booking.status == Booking.Status.HELD:
                 response = HttpResponseRedirect(checkout_start(booking=booking), status=303)
                 remember_booked(request, response, booking)  # Stripe sends them back to the booking's own pages
                 return response
             return redirect(manage_path(booking))
+        except CodeLocked:
+            response = redirect("booking:verify_mobile", reference=booking.reference)  # it says to call us
+            remember_booked(request, response, booking)
+            return response
         except PaymentUnavailable:
             # Checkout released the hold: the place goes to the next person, so there is no trying again.
             entry.refresh_from_db()

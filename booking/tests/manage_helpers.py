@@ -9,7 +9,7 @@ from booking.models import Booking, Payment
 from booking.payments import checkout_hold, checkout_start, paid_online_cents
 from booking.rules import Patient, quote_slot
 from booking.services import booking_create, booking_hold
-from booking.tests.pages import PROMO_DAY, slot_at
+from booking.tests.pages import PROMO_DAY, code_typed, slot_at
 from booking.tests.stripe_fakes import event, paid_checkout_session, post_events
 
 INTENT = "pi_test_first"
@@ -17,10 +17,11 @@ DANA_P = Patient(name="Dana Cruz", email="dana@example.com", phone="+18585550199
 
 
 def booked(service, day=PROMO_DAY, hour=10, patient: Patient = DANA_P, **slot_fields) -> Booking:
-    """A pay-at-visit booking made through the booking service, at the price it was offered."""
+    """A pay-at-visit booking made through the booking service at the price it was offered (and, for a
+    discounted spot, the code texted to the mobile typed)."""
     slot = slot_at(service, day, hour, **slot_fields)
     price = quote_slot(slot=slot, now=timezone.now(), patient=patient).price_cents
-    return booking_create(slot_id=slot.pk, patient=patient, quoted_price_cents=price)
+    return code_typed(booking_create(slot_id=slot.pk, patient=patient, quoted_price_cents=price))
 
 
 def manage_token(booking: Booking) -> str:

@@ -10,9 +10,14 @@ import re
 from datetime import date
 from html.parser import HTMLParser
 
+from django.core.cache import cache
+
 from booking.links import Purpose, booking_for_token
 from booking.models import Booking, Slot
 from booking.tests.factories import SlotFactory, local
+from booking.verification import Check, awaits_mobile_code, mobile_code_send, mobile_verify
+from notifications import transports
+from notifications.models import Message
 
 TODAY = date(2026, 4, 6)  # a Monday
 NOW = local(TODAY, 8)
@@ -154,9 +159,39 @@ def confirm(client, slot, fields):
     return client.post(f"/book/time/{slot.pk}/confirm/", fields)
 
 
+VERIFY_URL = re.compile(r"^/booking/(?P<reference>\w+)/verify/$")
+
+
+def texted_code(booking: Booking) -> str:
+    """The latest code texted to the booking's mobile, as the patient reads it on their phone.
+
+    Until it is sent (after commit) the code waits in the cache beside its outbox row, which holds none.
+    """
+    message = Message.objects.filter(booking=booking, kind=Message.Kind.ACCESS_CODE, channel="sms").latest("pk")
+    assert not re.search(r"\d{6}", message.body), "the outbox holds the code"
+    return cache.get(transports.code_cache_key(message.pk))[0]
+
+
+def code_typed(booking: Booking) -> Booking:
+    """A code is texted to the mobile (as the confirm page does) and the patient types it: a discounted spot
+    held for it is booked."""
+    if awaits_mobile_code(booking):
+        mobile_code_send(booking=booking)
+        assert mobile_verify(booking=booking, code=texted_code(booking)) == Check.ACCEPTED
+    return Booking.objects.get(pk=booking.pk)
+
+
+def type_code(client, booking: Booking, code: str | None = None):
+    """Type the code texted to the mobile (the latest, unless `code`) on the booking's verify page."""
+    return client.post(f"/booking/{booking.reference}/verify/", {"code": code or texted_code(booking)})
+
+
 def book(client, slot, details=MICHAEL) -> Booking:
-    """Go through details, review and confirm as a patient would."""
+    """Go through details, review and confirm, and the code texted for a discounted spot, as a patient would."""
     response = confirm(client, slot, hidden_fields(review(client, slot, details)))
     assert response.status_code == 302, response.content.decode()
+    if verify := VERIFY_URL.match(response.url):
+        response = type_code(client, Booking.objects.get(reference=verify["reference"]))
+        assert response.status_code == 302, response.content.decode()
     # Booked: the browser goes to the booking's private page, /manage/<signed token>/.
     return booking_for_token(response.url.strip("/").split("/")[-1], Purpose.MANAGE)

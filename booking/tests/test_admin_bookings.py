@@ -18,6 +18,7 @@ from booking.models import Booking, Payment
 from booking.rules import Patient
 from booking.services import booking_create
 from booking.tests.factories import BookingFactory, SlotFactory
+from booking.tests.pages import code_typed
 
 pytestmark = pytest.mark.django_db
 
@@ -48,7 +49,8 @@ def manager(client, django_user_model):
 def book(service, n=1, *, price=None, **kwargs) -> Booking:
     slot = SlotFactory(service=service, **kwargs)
     patient = Patient(name=f"Runner {n}", email=f"runner{n}@example.com", phone=f"+1619555{n:04d}", sms_consent=True)
-    return booking_create(slot_id=slot.pk, patient=patient, quoted_price_cents=price or service.regular_price_cents)
+    price = price or service.regular_price_cents
+    return code_typed(booking_create(slot_id=slot.pk, patient=patient, quoted_price_cents=price))
 
 
 def paid_online(booking: Booking, payment_intent_id: str) -> Payment:

@@ -17,7 +17,9 @@ def press(locator):
     locator.press("Enter")
 
 
-def test_patient_books_a_promo_spot_and_the_landing_page_shows_one_fewer(phone_page, live_server, promotion):
+def test_patient_books_a_promo_spot_and_the_landing_page_shows_one_fewer(
+    phone_page, live_server, promotion, twilio_recorder
+):
     page = phone_page
     today = timezone.localdate()
     slots_generate(service=promotion.service, start=today + timedelta(days=1), end=today + timedelta(days=12))
@@ -37,6 +39,11 @@ def test_patient_books_a_promo_spot_and_the_landing_page_shows_one_fewer(phone_p
 
     assert "Review and confirm" in page.locator("h1").inner_text()
     press(page.get_by_role("button", name="Confirm booking at $99"))
+
+    # The discounted spot is held until Michael types the code texted to his mobile.
+    assert page.locator("h1").inner_text() == "Check your texts"
+    page.get_by_label("The 6-digit code").fill(twilio_recorder.code_texted_to("+16195550123"))
+    press(page.get_by_role("button", name="Book my visit"))
 
     assert page.locator("h1").inner_text() == "You’re booked, Michael"
     booking = Booking.objects.get()

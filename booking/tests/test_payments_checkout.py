@@ -9,6 +9,7 @@ from django.utils import timezone
 from booking.links import manage_path
 from booking.models import Booking, Payment
 from booking.tests.factories import SlotFactory
+from booking.tests.pages import type_code
 
 pytestmark = pytest.mark.django_db
 
@@ -234,6 +235,8 @@ def test_without_keys_payment_is_due_at_the_visit(client, slot):
     page = client.post(f"/book/time/{slot.pk}/", DETAILS).content.decode()
     assert "Payment of <strong>$99</strong> is due at the visit." in page
     response = confirm(client, slot)
+    assert response.status_code == 302
+    response = type_code(client, Booking.objects.get())  # a discounted spot: the code texted to the mobile
     assert response.status_code == 302
     assert Booking.objects.get().status == Booking.Status.CONFIRMED
     assert not Payment.objects.exists()

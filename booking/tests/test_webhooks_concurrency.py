@@ -70,7 +70,7 @@ def test_late_payment_events_racing_for_a_taken_slot_refund_once(payment, stripe
     other = Patient(name="Dana Cruz", email="dana@example.com", phone="+18585550199")
     later = timezone.now() + timedelta(hours=1)
     with time_machine.travel(later):
-        booking_create(slot_id=payment.booking.slot_id, patient=other, quoted_price_cents=99_00)
+        booking_create(slot_id=payment.booking.slot_id, patient=other, quoted_price_cents=99_00, online=False)
         statuses = race([lambda e=e: deliver(e) for e in [completed, succeeded] * 5])
     assert Counter(statuses) == {200: 10}
     assert Refund.objects.count() == 1

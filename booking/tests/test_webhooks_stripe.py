@@ -155,7 +155,7 @@ def test_expired_before_completed_ends_confirmed_while_the_slot_is_free(client, 
 def test_expired_session_releases_the_slot(client, payment, slot):
     post(client, event("checkout.session.expired", checkout_session(payment, status="expired")))
     assert state(payment) == ("expired", "expired")
-    assert booking_create(slot_id=slot.pk, patient=OTHER, quoted_price_cents=99_00).status == "confirmed"
+    assert booking_create(slot_id=slot.pk, patient=OTHER, quoted_price_cents=99_00, online=False).status == "confirmed"
 
 
 def test_delayed_payment_waits_then_confirms(client, payment):
@@ -189,7 +189,9 @@ def test_late_payment_for_a_taken_slot_is_refunded_exactly_once(
     completed = event("checkout.session.completed", paid_checkout_session(payment))
     succeeded = event("checkout.session.async_payment_succeeded", paid_checkout_session(payment))
     with time_machine.travel(timezone.now() + timedelta(hours=1)):
-        booking_create(slot_id=slot.pk, patient=OTHER, quoted_price_cents=99_00)  # the seat went to someone else
+        booking_create(
+            slot_id=slot.pk, patient=OTHER, quoted_price_cents=99_00, online=False
+        )  # the seat went to someone else
         with django_capture_on_commit_callbacks(execute=True):
             for delivery in (completed, completed, succeeded):
                 assert post(client, delivery).status_code == 200
@@ -214,7 +216,9 @@ def test_late_payment_after_the_last_discounted_spot_went_is_refunded(
     promotion.spots = 1
     promotion.save()
     with time_machine.travel(timezone.now() + timedelta(hours=1)):
-        booking_create(slot_id=SlotFactory(service=promotion.service).pk, patient=OTHER, quoted_price_cents=99_00)
+        booking_create(
+            slot_id=SlotFactory(service=promotion.service).pk, patient=OTHER, quoted_price_cents=99_00, online=False
+        )
         with django_capture_on_commit_callbacks(execute=True):
             post(client, event("checkout.session.completed", paid_checkout_session(payment)))
     assert state(payment) == ("cancelled", "paid")
@@ -336,7 +340,7 @@ def test_second_paid_session_for_a_paid_booking_is_refunded_not_kept(
 
 def test_payment_event_for_an_already_refunded_payment_is_acknowledged(client, payment, stripe_recorder):
     with time_machine.travel(timezone.now() + timedelta(hours=1)):
-        booking_create(slot_id=payment.booking.slot_id, patient=OTHER, quoted_price_cents=99_00)
+        booking_create(slot_id=payment.booking.slot_id, patient=OTHER, quoted_price_cents=99_00, online=False)
         post(client, event("checkout.session.completed", paid_checkout_session(payment)))
     Payment.objects.filter(pk=payment.pk).update(status=Payment.Status.REFUNDED, amount_refunded_cents=99_00)
     Refund.objects.all().delete()

@@ -35,7 +35,7 @@ def week_of_slots(service):
     return promotion
 
 
-def test_patient_books_answers_moves_and_cancels_on_a_phone(phone_page, live_server, week_of_slots):
+def test_patient_books_answers_moves_and_cancels_on_a_phone(phone_page, live_server, week_of_slots, twilio_recorder):
     page, audit = phone_page, Audit(phone_page)
     with time_machine.travel(local(MONDAY, 9), tick=True):
         page.goto(live_server.url + "/")
@@ -56,6 +56,10 @@ def test_patient_books_answers_moves_and_cancels_on_a_phone(phone_page, live_ser
         page.get_by_role("button", name="Review booking").click()
         audit()
         page.get_by_role("button", name="Confirm booking at $99").click()
+        expect(page.locator("h1")).to_have_text("Check your texts")
+        audit()
+        page.get_by_label("The 6-digit code").fill(twilio_recorder.code_texted_to("+16195550142"))
+        page.get_by_role("button", name="Book my visit").click()
         expect(page.locator("h1")).to_have_text("You’re booked, Dana")
         audit()
         booking = Booking.objects.get()
@@ -91,7 +95,7 @@ def test_patient_books_answers_moves_and_cancels_on_a_phone(phone_page, live_ser
     booking.refresh_from_db()
     assert booking.status == "cancelled"
     assert Intake.objects.get(booking=booking).completed_at is not None
-    assert len(audit.pages) == 19  # every page of the journey was checked
+    assert len(audit.pages) == 20  # every page of the journey was checked
 
 
 def test_front_desk_logs_in_reads_the_agenda_books_a_caller_and_marks_the_visit_attended(

@@ -14,6 +14,7 @@ from booking.models import Slot
 from booking.rules import Patient
 from booking.services import booking_create, slots_generate
 from booking.tests.factories import PromotionFactory, local
+from booking.tests.pages import code_typed
 from waitlist.services import offers_make, waitlist_join
 
 pytestmark = pytest.mark.django_db
@@ -39,8 +40,8 @@ def world(service):
         slots_generate(service=service, start=MONDAY + timedelta(days=1), end=MONDAY + timedelta(days=2))
         tuesday = list(Slot.objects.filter(starts_at__lt=local(MONDAY + timedelta(days=2), 0)))
         wednesday = Slot.objects.filter(starts_at__gte=local(MONDAY + timedelta(days=2), 0))
-        dana = booking_create(slot_id=tuesday[-1].pk, patient=patient(1), quoted_price_cents=99_00)
-        booking_create(slot_id=tuesday[-2].pk, patient=patient(2), quoted_price_cents=99_00)
+        dana = code_typed(booking_create(slot_id=tuesday[-1].pk, patient=patient(1), quoted_price_cents=99_00))
+        code_typed(booking_create(slot_id=tuesday[-2].pk, patient=patient(2), quoted_price_cents=99_00))
         for n, slot in enumerate(wednesday, start=3):
             booking_create(slot_id=slot.pk, patient=patient(n), quoted_price_cents=175_00)
         waitlist_join(service=service, patient=patient(90), day=MONDAY + timedelta(days=2))

@@ -21,6 +21,7 @@ from booking.payments import checkout_hold, checkout_start, refund_request
 from booking.rules import Patient
 from booking.services import booking_cancel, booking_create, booking_hold
 from booking.tests.factories import ClinicFactory, PromotionFactory, ServiceFactory, SlotFactory, local
+from booking.tests.pages import code_typed
 from booking.tests.stripe_fakes import event, paid_checkout_session, post_events
 from notifications.inbound import inbound_text_handle
 from notifications.models import InboundText, Message
@@ -45,11 +46,14 @@ def clock():
 
 
 def book(service, patient: Patient, capture, *, visit: datetime = VISIT, price_cents: int | None = None) -> Booking:
-    """A pay-at-visit booking through the booking service, its messages sent when it commits."""
+    """A pay-at-visit booking through the booking service (a discounted one booked by the code texted to the
+    mobile), its messages sent when it commits."""
     slot = SlotFactory(service=service, starts_at=visit)
     price_cents = service.regular_price_cents if price_cents is None else price_cents
     with capture(execute=True):
-        return booking_create(slot_id=slot.pk, patient=patient, quoted_price_cents=price_cents)
+        booking = booking_create(slot_id=slot.pk, patient=patient, quoted_price_cents=price_cents)
+    with capture(execute=True):
+        return code_typed(booking)
 
 
 def html_part(email) -> str:

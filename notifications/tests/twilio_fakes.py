@@ -3,6 +3,7 @@
 import itertools
 import json
 import logging
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlencode
@@ -61,6 +62,11 @@ class TwilioRecorder(HttpClient):
     @property
     def texts(self) -> list[Request]:
         return [r for r in self.requests if r.method == "POST" and r.url.endswith("/Messages.json")]
+
+    def code_texted_to(self, phone: str) -> str:
+        """The 6-digit code in the latest text to `phone`, as its owner reads it."""
+        body = next(r.data["Body"] for r in reversed(self.texts) if r.data["To"] == phone and "code" in r.data["Body"])
+        return re.search(r"\b(\d{6})\b", body)[1]
 
 
 class NoTwilioNetwork(TwilioRecorder):

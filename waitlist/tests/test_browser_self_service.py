@@ -27,7 +27,9 @@ def press(locator):
     locator.press("Enter")
 
 
-def test_a_cancellation_from_the_link_goes_to_the_patient_waiting_who_claims_it(chromium, live_server, service):
+def test_a_cancellation_from_the_link_goes_to_the_patient_waiting_who_claims_it(
+    chromium, live_server, service, twilio_recorder
+):
     # Two phones: Dana holds the last discounted spot; Michael is waiting for one.
     dana_phone = chromium.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
     michael_phone = chromium.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
@@ -41,7 +43,9 @@ def test_a_cancellation_from_the_link_goes_to_the_patient_waiting_who_claims_it(
         )
         slots_generate(service=service, start=TUESDAY + timedelta(days=2), end=TUESDAY + timedelta(days=9))
         first_slot = service.slots.order_by("starts_at").first()
-        booking = booking_create(slot_id=first_slot.pk, patient=DANA, quoted_price_cents=promotion.price_cents)
+        booking = booking_create(  # Dana booked by phone
+            slot_id=first_slot.pk, patient=DANA, quoted_price_cents=promotion.price_cents, online=False
+        )
 
         michael.goto(live_server.url + "/")
         expect(michael.locator("#spots-left")).to_have_text("All 1 discounted spots are taken.")
@@ -71,6 +75,9 @@ def test_a_cancellation_from_the_link_goes_to_the_patient_waiting_who_claims_it(
         michael.goto(live_server.url + "/waitlist/claim/" + claim.split("/waitlist/claim/")[1])
         expect(michael.locator("h1")).to_have_text("A place opened up for you")
         press(michael.get_by_role("button", name="Claim it: book this time"))
+        expect(michael.locator("h1")).to_have_text("Check your texts")
+        michael.get_by_label("The 6-digit code").fill(twilio_recorder.code_texted_to("+16195550123"))
+        press(michael.get_by_role("button", name="Book my visit"))
         expect(michael.locator("h1")).to_have_text("You’re booked, Michael")
 
     claimed = Booking.objects.get(email="michael@example.com")

@@ -1,0 +1,63 @@
+"""Fifty made-up patients from one address go for the $99 spots, with the rate limits on (as in production).
+
+Each gets either a 429 or the page asking for the code texted to "their" mobile; only a patient who types
+that code books a discounted spot, and the rest lapse and give the spots back.
+"""
+
+from datetime import timedelta
+
+import pytest
+from django.test import Client
+
+from booking.models import Booking
+from booking.tests.pages import NOW, PROMO_DAY, VERIFY_URL, confirm, hidden_fields, post_details, slot_at, type_code
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock")]
+
+BOT_ADDRESS = "203.0.113.66"
+
+
+def made_up(n: int) -> dict:
+    return {"name": f"Pat Bot{chr(65 + n % 26)}", "email": f"bot{n}@example.net", "phone": f"(619) 555-{n:04d}"}
+
+
+def attempt(slot, patient: dict) -> tuple[str, Client, object]:
+    """One made-up patient, in a browser of their own, through details and confirm: how it ended."""
+    browser = Client(REMOTE_ADDR=BOT_ADDRESS)
+    response = post_details(browser, slot, patient)
+    if response.status_code != 200:
+        return str(response.status_code), browser, response
+    response = confirm(browser, slot, hidden_fields(response))
+    if response.status_code == 302 and VERIFY_URL.match(response.url):
+        return "code asked", browser, response
+    return str(response.status_code), browser, response
+
+
+def test_fifty_made_up_patients_from_one_address_take_no_spot_they_cannot_prove(service, promotion, clock, settings):
+    assert settings.RATELIMIT_ENABLE
+    assert promotion.spots == 8
+    slots = [slot_at(service, PROMO_DAY + timedelta(days=n // 10), 7 + n % 10) for n in range(50)]
+
+    outcomes = [attempt(slot, made_up(n)) for n, slot in enumerate(slots)]
+
+    ended = [outcome for outcome, _, _ in outcomes]
+    assert set(ended) <= {"429", "code asked"}, ended
+    assert ended.count("code asked") <= promotion.spots
+    assert "429" in ended
+    for outcome, _, response in outcomes:
+        if outcome == "429":
+            assert "call" in response.content.decode()  # the friendly page, with the clinic's phone
+    # The one real person among them types the code their phone received.
+    _, real_browser, real_response = next(o for o in outcomes if o[0] == "code asked")
+    real = Booking.objects.get(reference=VERIFY_URL.match(real_response.url)["reference"])
+    assert type_code(real_browser, real).status_code == 302
+
+    clock.move_to(NOW + timedelta(minutes=11))  # every code has expired; every unproven hold has lapsed
+
+    now = NOW + timedelta(minutes=11)
+    discounted = Booking.objects.active(now).filter(promotion=promotion)
+    assert list(discounted) == [Booking.objects.get(pk=real.pk)]
+    assert discounted.get().phone_verified_at is not None
+    assert promotion.spots - discounted.count() == 7  # the other seven spots are free again
+    phones = list(discounted.values_list("phone", flat=True))
+    assert len(phones) == len(set(phones))  # at most one discounted spot per verified phone

@@ -1,0 +1,53 @@
+"""A patient's email and mobile as the rules compare them, and the countries the clinic texts.
+
+`alice+2@example.com`, `Alice@Example.com` and, at Gmail, `a.lice@gmail.com` all reach one inbox:
+rules that allow one of something per patient compare the canonical form. The address itself is
+kept as typed, because that is where messages go.
+"""
+
+import phonenumbers
+from django.conf import settings
+
+GMAIL_DOMAINS = {"gmail.com", "googlemail.com"}
+
+
+def canonical_email(email: str) -> str:
+    """One inbox's one spelling: lowercase, without a `+tag`, and without dots at Gmail."""
+    local, at, domain = email.strip().lower().rpartition("@")
+    if not at:
+        return email.strip().lower()
+    local = local.split("+", 1)[0] or local
+    if domain in GMAIL_DOMAINS:
+        local, domain = local.replace(".", ""), "gmail.com"
+    return f"{local}@{domain}"
+
+
+class CanonicalEmail:
+    """For a model with `email` and `email_canonical`: saving keeps the second in step with the first."""
+
+    def save(self, *args, **kwargs):
+        self.email_canonical = canonical_email(self.email)
+        if (fields := kwargs.get("update_fields")) is not None and "email" in fields:
+            kwargs["update_fields"] = {*fields, "email_canonical"}
+        super().save(*args, **kwargs)
+
+
+def sms_countries() -> list[str]:
+    """The regions (ISO 3166 codes) of the mobiles the clinic texts: SMS_ALLOWED_COUNTRIES."""
+    return [code.strip().upper() for code in settings.SMS_ALLOWED_COUNTRIES if code.strip()]
+
+
+def sms_allowed(phone: str) -> bool:
+    """Whether a text may go to this E.164 number: only to the countries the clinic texts."""
+    try:
+        number = phonenumbers.parse(phone, None)
+    except phonenumbers.NumberParseException:
+        return False
+    return phonenumbers.region_code_for_number(number) in sms_countries()
+
+
+def sms_countries_named() -> str:
+    """The countries the clinic texts, in words: "the US and Canada"."""
+    names = {"US": "the US", "CA": "Canada"}
+    named = [names.get(code, code) for code in sms_countries()]
+    return named[0] if len(named) == 1 else ", ".join(named[:-1]) + " and " + named[-1]

@@ -1,0 +1,25 @@
+from django import forms
+from django.core.exceptions import ValidationError
+
+WRONG_CODE = "That code is not right, or it has expired. Check the latest code we sent, or ask for a new one."
+
+
+class CodeForm(forms.Form):
+    """A one-time code (clinic/codes.py) as a patient types it: six digits, spaces allowed."""
+
+    code = forms.CharField(
+        label="The 6-digit code",
+        max_length=12,
+        error_messages={"required": "Type the code we sent you."},
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
+
+    def clean_code(self):
+        code = "".join(self.cleaned_data["code"].split())
+        if not (len(code) == 6 and code.isascii() and code.isdigit()):
+            raise ValidationError("A code is 6 digits, such as 123456. Check the latest one we sent.", code="format")
+        return code
+
+    def wrong(self) -> None:
+        """The code was well formed but not the live one: say so on the field."""
+        self.add_error("code", WRONG_CODE)
