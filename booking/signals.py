@@ -11,3 +11,8 @@ links_replaced = Signal()
 # Sent inside the transaction in which staff changed the email or mobile of a booking still on, with `booking`,
 # `event`, `old_email` and `old_phone`: the old ones are to be told, with no link.
 contact_changed = Signal()
+
+# Sent inside the transaction that refused money paid through a Checkout Session naming one of our bookings
+# (not a session this site made for it, or the wrong amount or currency), with `payment` (refused, with its
+# reason) and `refund` (None when it could not be asked for automatically): the clinic is to be told.
+payment_refused = Signal()
