@@ -33,7 +33,8 @@ def _stripe_link(kind: str, object_id: str | None):
 
 class PaymentInline(ReadOnlyInline):
     model = Payment
-    fields = ["status", "amount", "amount_refunded", "session", "payment_intent", "paid_at", "created_at"]
+    fields = ["status", "amount", "amount_refunded", "refusal_reason", "session", "payment_intent", "paid_at"]
+    fields += ["created_at"]
     readonly_fields = fields
 
     @admin.display(description="checkout session")
@@ -50,6 +51,9 @@ class RefundInline(ReadOnlyInline):
     fields = ["status", "amount", "reason", "refund", "last_error", "created_at"]
     readonly_fields = fields
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("payment")  # its amount is in the payment's currency
+
     @admin.display(description="refund in Stripe")
     def refund(self, refund):
         return _stripe_link("refunds", refund.stripe_refund_id)
@@ -61,7 +65,8 @@ class PaymentAdmin(admin.ModelAdmin):
     list_filter = ["status"]
     list_select_related = ["booking"]
     search_fields = ["booking__reference", "checkout_session_id", "payment_intent_id", "booking__email"]
-    fields = ["booking", "status", "amount", "amount_refunded", "session", "payment_intent", "paid_at", "created_at"]
+    fields = ["booking", "status", "refusal_reason", "amount", "amount_refunded", "session", "payment_intent"]
+    fields += ["paid_at", "created_at"]
     readonly_fields = fields
     inlines = [RefundInline]
     actions = ["refund_in_full"]

@@ -27,6 +27,24 @@ def format_cents(cents: int) -> str:
     return f"${dollars:,}" if rest == 0 else f"${dollars:,}.{rest:02d}"
 
 
+# The clinic's currency, as Stripe writes it: every price here is in its cents (shown with "$" by
+# format_cents). Checkout Sessions are made in it, and a session paid in any other confirms nothing.
+CURRENCY = "usd"
+
+# Stripe's currencies without minor units: an amount of 100 in JPY is 100 yen.
+ZERO_DECIMAL_CURRENCIES = frozenset(
+    ["bif", "clp", "djf", "gnf", "jpy", "kmf", "krw", "mga", "pyg", "rwf", "ugx", "vnd", "vuv", "xaf", "xof", "xpf"]
+)
+
+
+def format_amount(amount: int, currency: str) -> str:
+    """An amount in whatever currency Stripe reports, for staff: "99.00 USD", "100 JPY"."""
+    code = currency.upper() or "(no currency)"
+    if currency in ZERO_DECIMAL_CURRENCIES:
+        return f"{amount:,} {code}"
+    return f"{amount // 100:,}.{amount % 100:02d} {code}"
+
+
 class Service(models.Model):
     clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="services")
     name = models.CharField(max_length=120)
@@ -268,15 +286,19 @@ class Payment(models.Model):
         FAILED = "failed", "Failed"
         EXPIRED = "expired", "Expired unpaid"
         REFUNDED = "refunded", "Refunded in full"
+        # Paid through a session this site did not make for this booking, or for the wrong amount or
+        # currency: it confirms nothing and is refunded in full (see refusal_reason).
+        REFUSED = "refused", "Refused and refunded"
 
     booking = models.ForeignKey(Booking, on_delete=models.PROTECT, related_name="payments")
     checkout_session_id = models.CharField(max_length=255, unique=True)
     checkout_url = models.URLField(max_length=2000, blank=True)
     payment_intent_id = models.CharField(max_length=255, unique=True, null=True, blank=True)
     amount_cents = models.PositiveIntegerField()
-    currency = models.CharField(max_length=3, default="usd")
+    currency = models.CharField(max_length=3, default=CURRENCY)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.OPEN)
     amount_refunded_cents = models.PositiveIntegerField(default=0)
+    refusal_reason = models.CharField("why refused", max_length=200, blank=True)
     paid_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -286,15 +308,19 @@ class Payment(models.Model):
         permissions = [("refund_payment", "Can refund payments")]
 
     def __str__(self):
-        return f"{format_cents(self.amount_cents)} · {self.get_status_display()}"
+        return f"{self.amount} · {self.get_status_display()}"
 
     @property
     def amount(self) -> str:
-        return format_cents(self.amount_cents)
+        return self.in_currency(self.amount_cents)
 
     @property
     def amount_refunded(self) -> str:
-        return format_cents(self.amount_refunded_cents)
+        return self.in_currency(self.amount_refunded_cents)
+
+    def in_currency(self, amount: int) -> str:
+        """An amount in this payment's currency: a refused one keeps what was really paid, in whatever currency."""
+        return format_cents(amount) if self.currency == CURRENCY else format_amount(amount, self.currency)
 
 
 class Refund(models.Model):
@@ -327,11 +353,11 @@ class Refund(models.Model):
         ordering = ["-created_at"]
 
     def __str__(self):
-        return f"{format_cents(self.amount_cents)} refund · {self.get_status_display()}"
+        return f"{self.amount} refund · {self.get_status_display()}"
 
     @property
     def amount(self) -> str:
-        return format_cents(self.amount_cents)
+        return self.payment.in_currency(self.amount_cents)  # in the payment's currency
 
 
 class StripeEvent(models.Model):

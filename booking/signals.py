@@ -15,3 +15,8 @@ contact_changed = Signal()
 # Sent when a patient is to type a code texted to the mobile on a booking (booking/verification.py), with
 # `booking`, `code` and `key` (names the code): the text is to go at once. The code is in no record.
 mobile_code_issued = Signal()
+
+# Sent inside the transaction that refused money paid through a Checkout Session naming one of our bookings
+# (not a session this site made for it, or the wrong amount or currency), with `payment` (refused, with its
+# reason) and `refund` (None when it could not be asked for automatically): the clinic is to be told.
+payment_refused = Signal()

@@ -5,6 +5,8 @@ from datetime import datetime
 import stripe
 from django.conf import settings
 
+from .models import CURRENCY
+
 # The HTTP layer the client uses. None means the stripe library's default;
 # tests put a recorder here that answers with recorded Stripe JSON.
 HTTP_CLIENT: stripe.HTTPClient | None = None
@@ -44,7 +46,7 @@ def create_checkout_session(
             {
                 "quantity": 1,
                 "price_data": {
-                    "currency": "usd",
+                    "currency": CURRENCY,
                     "unit_amount": amount_cents,
                     "product_data": {"name": product_name},
                 },

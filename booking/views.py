@@ -171,6 +171,12 @@ def _status_only(request, booking: Booking, *, status: int = 200):
     return render(request, "booking/booking_status.html", {"booking": booking}, status=status)
 
 
+def _latest_payment(booking: Booking) -> Payment | None:
+    """What a held booking is being paid by: its latest session, not money refused for it (that was not this
+    browser's to pay, and leaves the session it is paying open)."""
+    return booking.payments.exclude(status=Payment.Status.REFUSED).first()
+
+
 @require_safe
 @never_cache  # this browser's own view of the booking
 def booking_detail(request, reference: str):
@@ -185,7 +191,7 @@ def booking_detail(request, reference: str):
     context = {
         "booking": booking,
         "starts_at": _local(booking.slot),
-        "payment": booking.payments.first(),  # the latest: what a held booking is being paid by
+        "payment": _latest_payment(booking),
         **payment_summary(booking),
     }
     return render(request, "booking/booking_detail.html", context)
@@ -196,7 +202,7 @@ def booking_detail(request, reference: str):
 def checkout_success(request, reference: str):
     """Where Stripe sends the patient after paying. Only the webhook confirms; this page waits for it."""
     booking = _booking_or_404(reference)
-    payment = booking.payments.first()
+    payment = _latest_payment(booking)
     waiting = payment and payment.status in (Payment.Status.OPEN, Payment.Status.PAID, Payment.Status.FAILED)
     mine = booking.reference in booked_here(request)
     if not mine or booking.status not in (Booking.Status.HELD, Booking.Status.EXPIRED) or not waiting:

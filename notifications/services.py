@@ -19,7 +19,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from booking.links import Purpose, admin_link, placeholder
-from booking.models import Booking, BookingEvent, Refund, format_cents
+from booking.models import Booking, BookingEvent, Payment, Refund, format_cents
 from clinic.contact import sms_allowed
 
 from . import tasks, transports
@@ -52,6 +52,7 @@ SUBJECTS = {
     Kind.CLINIC_NEW_BOOKING: "New booking: {when}",
     Kind.CLINIC_INBOUND_TEXT: "New text to the clinic's number",
     Kind.CLINIC_INTAKE_REVIEW: "Review before the visit: {when}",
+    Kind.CLINIC_PAYMENT_REFUSED: "A payment was refused: visit {when}",
 }
 
 
@@ -340,6 +341,27 @@ def notify_refund(refund: Refund) -> None:
 
 def notify_late_payment_refunded(booking: Booking) -> None:
     _notify_patient(booking, Kind.LATE_PAYMENT, f"booking:{booking.pk}:late_payment")
+
+
+def on_payment_refused(sender, payment: Payment, refund: Refund | None, **kwargs) -> None:
+    notify_payment_refused(payment, refund=refund)
+
+
+def notify_payment_refused(payment: Payment, *, refund: Refund | None) -> None:
+    """Tell the clinic that money for a booking was refused and (if `refund`) is on its way back.
+
+    Staff follow the admin link; the email names the booking and why, nothing about the patient's health,
+    and no link of the patient's. The patient is not told: the payment may not have been theirs.
+    """
+    booking = payment.booking
+    message_queue(
+        kind=Kind.CLINIC_PAYMENT_REFUSED,
+        channel=Channel.EMAIL,
+        recipient=booking.slot.service.clinic.email,
+        dedupe_key=f"payment:{payment.pk}:refused:email",
+        context={**clinic_context(booking), "payment": payment, "refund": refund},
+        booking=booking,
+    )
 
 
 # Reminders -------------------------------------------------------------------------------------

@@ -33,7 +33,8 @@ def checkout_start(*, booking: Booking) -> str:
     """The Stripe Checkout page for a held booking. One session per booking, however often this runs."""
     base = settings.PUBLIC_BASE_URL
     with transaction.atomic():
-        # A second click waits here for the first, then finds its session.
+        # A second click waits here for the first, then finds its session; so does Stripe's webhook,
+        # which takes this lock before it looks a session up (payments/events.py).
         Booking.objects.select_for_update().filter(pk=booking.pk).first()
         if existing := booking.payments.filter(status=Payment.Status.OPEN).exclude(checkout_url="").first():
             return existing.checkout_url
@@ -71,27 +72,33 @@ def checkout_balance(*, booking: Booking, amount_cents: int, return_url: str) ->
     """A Checkout page for what a confirmed booking still owes (its visit moved to a dearer time).
 
     The booking stays confirmed whatever happens here: unpaid, the balance is due at the visit.
+    Its row is locked until the payment is recorded, as in checkout_start: the webhook takes the
+    same lock, so it never meets this session before the site's record of it.
     """
-    try:
-        session = stripe_gateway.create_checkout_session(
-            # One session per change of time: moving back and forth never reuses a closed one.
-            idempotency_key=f"balance-{booking.reference}-{booking.events.count()}-{amount_cents}",
-            reference=booking.reference,
-            amount_cents=amount_cents,
-            product_name=f"{booking.slot.service.name}: balance after a change of time",
-            customer_email=booking.email,
-            expires_at=timezone.now() + BALANCE_SESSION_LIFETIME,
-            success_url=return_url,
-            cancel_url=return_url,
-        )
-    except stripe.StripeError as exc:
-        logger.warning("Balance checkout for booking %s failed: %s", booking.reference, type(exc).__name__)
-        raise PaymentUnavailable("We could not reach our payment provider: the balance is due at the visit.") from exc
-    payment, _ = Payment.objects.get_or_create(
-        checkout_session_id=session.id,
-        defaults={"booking": booking, "checkout_url": session.url, "amount_cents": amount_cents},
-    )
-    return payment.checkout_url
+    with transaction.atomic():
+        Booking.objects.select_for_update().filter(pk=booking.pk).first()
+        try:
+            session = stripe_gateway.create_checkout_session(
+                # One session per change of time: moving back and forth never reuses a closed one.
+                idempotency_key=f"balance-{booking.reference}-{booking.events.count()}-{amount_cents}",
+                reference=booking.reference,
+                amount_cents=amount_cents,
+                product_name=f"{booking.slot.service.name}: balance after a change of time",
+                customer_email=booking.email,
+                expires_at=timezone.now() + BALANCE_SESSION_LIFETIME,
+                success_url=return_url,
+                cancel_url=return_url,
+            )
+        except stripe.StripeError as exc:
+            failure = exc
+        else:
+            payment, _ = Payment.objects.get_or_create(
+                checkout_session_id=session.id,
+                defaults={"booking": booking, "checkout_url": session.url, "amount_cents": amount_cents},
+            )
+            return payment.checkout_url
+    logger.warning("Balance checkout for booking %s failed: %s", booking.reference, type(failure).__name__)
+    raise PaymentUnavailable("We could not reach our payment provider: the balance is due at the visit.") from failure
 
 
 def checkout_cancel(*, booking: Booking) -> bool:

@@ -1,9 +1,12 @@
 """Stripe's webhook events, applied once each, in whatever order they come.
 
-The redirect back from Stripe never confirms anything; only these events do.
-Every handler moves rows only forward (a paid payment never becomes expired, a
-confirmed booking never becomes held), so replays and reorderings end in the
-same state.
+The redirect back from Stripe never confirms anything; only these events do,
+and only for a Checkout Session this site made for that booking, paid in full
+in the clinic's currency. Any other money that names one of our bookings is
+refused: recorded, refunded in full, and reported to the clinic. Every handler
+moves rows only forward (a paid payment never becomes expired, a confirmed
+booking never becomes held, a refused payment never confirms), so replays and
+reorderings end in the same state.
 """
 
 import logging
@@ -13,8 +16,9 @@ from django.utils import timezone
 
 from notifications.services import notify_late_payment_refunded
 
-from ..models import Booking, Payment, Refund, StripeEvent
+from ..models import Booking, Payment, Refund, StripeEvent, format_amount
 from ..services import BookingBusy, BookingError, booking_cancel, booking_confirm, booking_release_hold
+from ..signals import payment_refused
 from .fields import MAX_ID, MalformedEvent, cents, mapping, text
 from .refunds import RefundError, paid_online_cents, refund_request
 
@@ -22,6 +26,8 @@ logger = logging.getLogger(__name__)
 
 LATE_PAYMENT_REASON = "Paid after the hold lapsed and the time had been taken: refunded in full."
 DUPLICATE_PAYMENT_REASON = "A second payment for a booking already paid: refunded in full."
+NOT_OURS = "Session not created by this site"
+REFERENCES_DISAGREE = "References disagree"
 
 
 def stripe_event_process(event: dict) -> bool:
@@ -41,30 +47,53 @@ def stripe_event_process(event: dict) -> bool:
     return created
 
 
-def _payment_for_session(session: dict) -> Payment | None:
-    """Our payment for a Checkout Session; recorded now if the event beat our own record of it."""
-    session_id, reference = text(session, "id"), text(session, "client_reference_id", max_length=64)
+def _session_payment(session: dict) -> tuple[Payment | None, Booking | None, str]:
+    """The payment a Checkout Session stands for, the booking it is money for, and why it confirms nothing.
+
+    The reason is "" for a session this site made for that booking (its id is on record, and
+    client_reference_id and metadata both name the booking), in the clinic's currency, for at least
+    what was due. The bookings the session names are locked first: checkout_start holds that lock
+    until its payment row commits, so no event arrives before the site's own record of a session.
+
+    A session naming none of our bookings gives no booking: the clinic's Stripe account may take
+    other payments (a gift card, another system), and refunding those would be wrong.
+    """
+    session_id = text(session, "id")
+    client_reference = text(session, "client_reference_id", max_length=64)
+    metadata_reference = text(mapping(session, "metadata"), "booking_reference", max_length=64)
+    named = [reference for reference in (client_reference, metadata_reference) if reference]
+    locked = {b.reference: b for b in Booking.objects.select_for_update().filter(reference__in=named).order_by("pk")}
     if not session_id:
-        return None
+        return None, None, ""  # nothing to record it, or refund it, by
     payment = Payment.objects.select_related("booking").filter(checkout_session_id=session_id).first()
-    if payment or not reference:
-        return payment
-    booking = Booking.objects.filter(reference=reference).first()
-    if booking is None:
-        return None  # not one of ours
-    payment, _ = Payment.objects.get_or_create(
-        checkout_session_id=session_id,
-        defaults={"booking": booking, "amount_cents": cents(session, "amount_total") or booking.price_cents},
+    if payment is None:
+        booking = next((locked[reference] for reference in named if reference in locked), None)
+        return None, booking, NOT_OURS if booking else ""
+    if payment.status == Payment.Status.REFUSED:
+        return payment, payment.booking, payment.refusal_reason  # refused once, refused for good
+    if not client_reference == metadata_reference == payment.booking.reference:
+        return payment, payment.booking, REFERENCES_DISAGREE
+    currency, amount = text(session, "currency", max_length=3), cents(session, "amount_total")
+    if currency != payment.currency or amount is None or amount < payment.amount_cents:
+        paid = format_amount(amount, currency) if amount is not None and currency else "an amount it did not state"
+        return payment, payment.booking, f"Paid {paid}; {format_amount(payment.amount_cents, payment.currency)} was due"
+    return payment, payment.booking, ""
+
+
+def _known_payment(session: dict) -> Payment | None:
+    """The payment for a session this site made; None for any other."""
+    session_id = text(session, "id")
+    return (
+        Payment.objects.select_related("booking").filter(checkout_session_id=session_id).first() if session_id else None
     )
-    return payment
 
 
 def on_session_completed(session: dict) -> None:
-    if not (payment := _payment_for_session(session)):
-        return
     if session.get("payment_status") == "paid":
-        _payment_received(payment, text(session, "payment_intent"))
-    else:
+        _session_paid(session)
+        return
+    payment, _, refusal = _session_payment(session)
+    if payment and not refusal:
         # A delayed method: async_payment_succeeded or _failed will say how it went.
         Payment.objects.filter(pk=payment.pk, status=Payment.Status.OPEN).update(
             status=Payment.Status.PROCESSING, payment_intent_id=text(session, "payment_intent")
@@ -72,12 +101,11 @@ def on_session_completed(session: dict) -> None:
 
 
 def on_async_payment_succeeded(session: dict) -> None:
-    if payment := _payment_for_session(session):
-        _payment_received(payment, text(session, "payment_intent"))
+    _session_paid(session)
 
 
 def on_async_payment_failed(session: dict) -> None:
-    if payment := _payment_for_session(session):
+    if payment := _known_payment(session):
         booking_release_hold(booking=payment.booking)
         Payment.objects.filter(pk=payment.pk, status__in=[Payment.Status.OPEN, Payment.Status.PROCESSING]).update(
             status=Payment.Status.FAILED
@@ -85,9 +113,61 @@ def on_async_payment_failed(session: dict) -> None:
 
 
 def on_session_expired(session: dict) -> None:
-    if payment := _payment_for_session(session):
+    if payment := _known_payment(session):
         booking_release_hold(booking=payment.booking)
         Payment.objects.filter(pk=payment.pk, status=Payment.Status.OPEN).update(status=Payment.Status.EXPIRED)
+
+
+def _session_paid(session: dict) -> None:
+    payment, booking, refusal = _session_payment(session)
+    if booking is None:
+        return
+    if refusal:
+        _payment_refuse(session, payment=payment, booking=booking, reason=refusal)
+    else:
+        _payment_received(payment, text(session, "payment_intent"))
+
+
+def _payment_refuse(session: dict, *, payment: Payment | None, booking: Booking, reason: str) -> None:
+    """Money that confirms nothing: recorded, refunded in full, and reported to the clinic.
+
+    The booking is left as it is: a hold stays held until it lapses or is paid as asked, and a
+    confirmed visit stays confirmed. The refund's key is the session's, so the same session in
+    another event is refunded once.
+    """
+    session_id = text(session, "id")
+    key = f"refused-payment-{session_id}"
+    if Refund.objects.filter(idempotency_key=key).exists():
+        return
+    if payment is not None and payment.status in (Payment.Status.PAID, Payment.Status.REFUNDED):
+        # Kept (or given back) on an earlier event for this very session: staff decide.
+        logger.error("A later event for paid session of payment %s does not match it: %s", payment.pk, reason)
+        return
+    intent = text(session, "payment_intent")
+    if intent and Payment.objects.filter(payment_intent_id=intent).exclude(checkout_session_id=session_id).exists():
+        intent = None  # another payment's money: never refunded from here
+    refused = {
+        "status": Payment.Status.REFUSED,
+        "refusal_reason": reason[:200],
+        "amount_cents": cents(session, "amount_total") or 0,
+        "currency": (text(session, "currency", max_length=3) or "").lower(),
+        "payment_intent_id": intent,
+        "paid_at": timezone.now(),
+    }
+    if payment is None:
+        payment, _ = Payment.objects.get_or_create(
+            checkout_session_id=session_id, defaults={"booking": booking, **refused}
+        )
+    elif payment.status != Payment.Status.REFUSED:
+        Payment.objects.filter(pk=payment.pk).update(**refused)
+    payment = Payment.objects.select_related("booking").get(pk=payment.pk)
+    refund = None
+    try:
+        refund = refund_request(payment=payment, reason=f"Refused: {reason}"[:200], idempotency_key=key, notify=False)
+    except RefundError as exc:
+        # No readable amount, or no payment Stripe could refund: the clinic's email says to do it by hand.
+        logger.error("Could not refund refused payment %s automatically: %s", payment.pk, exc)
+    payment_refused.send(sender=Payment, payment=payment, refund=refund)
 
 
 def _payment_received(payment: Payment, payment_intent_id: str | None) -> None:
@@ -134,7 +214,8 @@ def on_charge_refunded(charge: dict) -> None:
     if payment is None:
         return
     payment.amount_refunded_cents = max(payment.amount_refunded_cents, refunded)
-    if payment.amount_refunded_cents >= payment.amount_cents:
+    # A refused payment stays refused: it never counted as paid, and its name already says refunded.
+    if payment.amount_refunded_cents >= payment.amount_cents and payment.status != Payment.Status.REFUSED:
         payment.status = Payment.Status.REFUNDED
     payment.save(update_fields=["amount_refunded_cents", "status", "updated_at"])
 

@@ -13,7 +13,7 @@ from django.utils import timezone
 from notifications.services import notify_refund
 
 from .. import stripe_gateway, tasks
-from ..models import Booking, Payment, Refund, format_cents
+from ..models import Booking, Payment, Refund, format_amount, format_cents
 
 logger = logging.getLogger(__name__)
 
@@ -61,6 +61,10 @@ def payment_summary(booking) -> dict:
     }
 
 
+# Money that reached the clinic: kept (paid), given back already, or refused (given back as it came).
+REFUNDABLE = (Payment.Status.PAID, Payment.Status.REFUNDED, Payment.Status.REFUSED)
+
+
 def refund_request(
     *,
     payment: Payment,
@@ -69,7 +73,7 @@ def refund_request(
     idempotency_key: str | None = None,
     notify: bool = True,
 ) -> Refund:
-    """Ask Stripe to refund a paid payment, in full or in part, and tell the patient.
+    """Ask Stripe to refund a paid (or refused) payment, in full or in part, and tell the patient.
 
     Stripe's answer comes back by webhook. The same idempotency key always means
     the same refund, here and at Stripe.
@@ -79,12 +83,14 @@ def refund_request(
         payment = Payment.objects.select_for_update().get(pk=payment.pk)
         if existing := Refund.objects.filter(idempotency_key=key).first():
             return existing
-        if payment.status not in (Payment.Status.PAID, Payment.Status.REFUNDED) or not payment.payment_intent_id:
+        if payment.status not in REFUNDABLE or not payment.payment_intent_id:
             raise RefundError("Only a completed payment can be refunded.")
         refundable = payment_refundable_cents(payment)
         amount = refundable if amount_cents is None else amount_cents
         if not 0 < amount <= refundable:
-            raise RefundError(f"At most {refundable / 100:.2f} USD of this payment can still be refunded.")
+            raise RefundError(
+                f"At most {format_amount(refundable, payment.currency)} of this payment can still be refunded."
+            )
         refund = Refund.objects.create(payment=payment, amount_cents=amount, reason=reason, idempotency_key=key)
         tasks.refund_submit.delay_on_commit(refund.pk)
         if notify:

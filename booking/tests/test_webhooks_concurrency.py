@@ -12,12 +12,13 @@ from django.db import connection, transaction
 from django.test import Client
 from django.utils import timezone
 
+from booking import stripe_gateway
 from booking.models import Booking, Payment, Refund, Slot, StripeEvent
 from booking.payments import checkout_hold, checkout_start
 from booking.rules import Patient
 from booking.services import booking_create, booking_hold
 from booking.tests.factories import ClinicFactory, PromotionFactory, ServiceFactory, SlotFactory
-from booking.tests.stripe_fakes import event, recorded, signature_header
+from booking.tests.stripe_fakes import StripeRecorder, event, recorded, signature_header
 from booking.tests.threads import race
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -40,6 +41,8 @@ def paid(payment: Payment) -> dict:
     session.update(
         id=payment.checkout_session_id,
         client_reference_id=payment.booking.reference,
+        metadata={"booking_reference": payment.booking.reference},
+        amount_total=payment.amount_cents,
         status="complete",
         payment_status="paid",
         payment_intent="pi_test_race",
@@ -151,3 +154,80 @@ def test_a_hold_lapsing_while_the_webhook_waits_for_the_lock_is_never_overbooked
     assert Booking.objects.filter(slot_id=slot_id, status="confirmed").count() == 1
     assert Booking.objects.get(pk=payment.booking_id).status == "cancelled"
     assert Refund.objects.count() == 1
+
+
+class SlowStripe(StripeRecorder):
+    """Stripe taking its time to create a Checkout Session: answers only once told to."""
+
+    def __init__(self):
+        super().__init__()
+        self.asked, self.answer = threading.Event(), threading.Event()
+
+    def request(self, method, url, headers, post_data=None, *, _usage=None):
+        if url.endswith("/v1/checkout/sessions"):
+            self.asked.set()
+            assert self.answer.wait(timeout=20)
+        return super().request(method, url, headers, post_data, _usage=_usage)
+
+
+def wait_until_a_query_waits_for_a_lock() -> None:
+    with connection.cursor() as cursor:
+        for _ in range(200):
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()"
+            )
+            if cursor.fetchone()[0]:
+                return
+            time.sleep(0.05)
+    raise AssertionError("nothing ever waited for a lock")
+
+
+def test_a_paid_event_arriving_before_checkout_start_records_its_session_waits_and_confirms(
+    stripe_recorder, monkeypatch
+):
+    """Stripe's event can beat the site's own record of a session only if checkout_start is slow to commit:
+    the webhook waits on the booking's lock for that record instead of refusing a session it thinks unknown."""
+    slow = SlowStripe()
+    monkeypatch.setattr(stripe_gateway, "HTTP_CLIENT", slow)
+    service = ServiceFactory(clinic=ClinicFactory())
+    slot = SlotFactory(service=service)
+    booking = booking_hold(slot_id=slot.pk, patient=PATIENT, quoted_price_cents=175_00, hold_for=checkout_hold())
+    session = recorded("checkout_session")
+    session.update(
+        id="cs_test_0001",  # the recorder's first session
+        client_reference_id=booking.reference,
+        metadata={"booking_reference": booking.reference},
+        amount_total=175_00,
+        status="complete",
+        payment_status="paid",
+        payment_intent="pi_test_race",
+    )
+    statuses = []
+
+    def start_checkout():
+        try:
+            checkout_start(booking=booking)
+        finally:
+            connection.close()
+
+    def stripe_delivers():
+        try:
+            statuses.append(deliver(event("checkout.session.completed", session)))
+        finally:
+            connection.close()
+
+    starting = threading.Thread(target=start_checkout)
+    starting.start()
+    assert slow.asked.wait(timeout=10)  # checkout_start holds the booking's lock, waiting for Stripe
+    webhook = threading.Thread(target=stripe_delivers)
+    webhook.start()
+    wait_until_a_query_waits_for_a_lock()
+    slow.answer.set()
+    starting.join(timeout=20)
+    webhook.join(timeout=20)
+
+    assert statuses == [200]
+    payment = Payment.objects.get()
+    assert (payment.checkout_session_id, payment.status) == ("cs_test_0001", Payment.Status.PAID)
+    assert Booking.objects.get().status == Booking.Status.CONFIRMED
+    assert not Refund.objects.exists()

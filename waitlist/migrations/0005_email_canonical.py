@@ -32,7 +32,7 @@ def fill_canonical_emails(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('booking', '0003_email_canonical_and_verified_phone'),
+        ('booking', '0004_email_canonical_and_verified_phone'),
         ('waitlist', '0004_claim_links_per_booking'),
     ]
 

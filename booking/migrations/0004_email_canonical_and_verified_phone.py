@@ -23,7 +23,7 @@ def fill_canonical_emails(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('booking', '0002_private_link_version_and_refund_permission'),
+        ('booking', '0003_payment_refusal'),
     ]
 
     operations = [
