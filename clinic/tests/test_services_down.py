@@ -175,3 +175,48 @@ def test_with_the_broker_down_a_cancellation_is_made_and_its_refund_and_messages
         "Your refund from Project Performance Physical Therapy",
         "Your visit on Wed Apr 8, 10:00 AM is cancelled",
     ]
+
+
+# The mail server and Twilio, run in-process --------------------------------------------------------
+
+
+def test_with_the_mail_server_down_a_booking_lands_on_its_page_and_its_emails_wait_for_a_retry(
+    client, service, promotion, settings, clock
+):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", closed_port(), 2
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+
+    booking = landed_on_its_page(client, book_on_the_pages(client, slot_at(service, PROMO_DAY, 10)))
+
+    emails = booking.messages.filter(channel=Channel.EMAIL)
+    for email in emails:
+        assert (email.status, email.attempts) == (Status.QUEUED, 1)
+        assert email.last_error == "Could not reach the mail server: ConnectionRefusedError"
+        assert NOW + timedelta(seconds=45) <= email.send_after <= NOW + timedelta(seconds=75)
+    assert booking.messages.get(channel=Channel.SMS).status == Status.SENT  # the text went its own way
+
+    # The mail server is back: the sweep sends them at their retry time.
+    settings.EMAIL_BACKEND = LOCMEM
+    clock.shift(timedelta(minutes=2))
+    assert messages_send_due() == 2
+    assert {(m.status, m.attempts) for m in emails.all()} == {(Status.SENT, 2)}
+    assert sorted(email.to[0] for email in mail.outbox) == ["admin@projectperformancept.com", "michael@example.com"]
+
+
+def test_with_twilio_answering_500_a_booking_lands_on_its_page_and_its_text_waits_for_a_retry(
+    client, service, promotion, twilio_recorder, clock
+):
+    twilio_recorder.fail_next(500, 20500, "Internal Server Error")
+
+    booking = landed_on_its_page(client, book_on_the_pages(client, slot_at(service, PROMO_DAY, 10)))
+
+    text = booking.messages.get(channel=Channel.SMS)
+    assert (text.status, text.attempts, text.last_error) == (Status.QUEUED, 1, "Twilio answered 500 (error 20500)")
+    assert {m.status for m in booking.messages.filter(channel=Channel.EMAIL)} == {Status.SENT}
+
+    clock.shift(timedelta(minutes=2))
+    assert messages_send_due() == 1
+    text.refresh_from_db()
+    assert (text.status, text.attempts) == (Status.SENT, 2)
+    assert [t.data["To"] for t in twilio_recorder.texts] == ["+16195550123", "+16195550123"]
