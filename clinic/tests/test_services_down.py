@@ -20,11 +20,14 @@ from celery import Celery
 from django.core import mail
 from django.test import Client
 
+from booking import stripe_gateway
 from booking.links import manage_path
-from booking.models import Booking, Refund
+from booking.models import Booking, Payment, Refund
 from booking.payments import refunds_resend_unsent
+from booking.selectors import availability_for_day
 from booking.tests.manage_helpers import DANA_P, fresh, paid_online, url
 from booking.tests.pages import NOW, PROMO_DAY, confirm, hidden_fields, review, says, slot_at
+from booking.tests.stripe_fakes import SECRET_KEY, WEBHOOK_SECRET
 from clinic.celery import app as celery_app
 from notifications.models import Message
 from notifications.services import messages_send_due
@@ -220,3 +223,33 @@ def test_with_twilio_answering_500_a_booking_lands_on_its_page_and_its_text_wait
     text.refresh_from_db()
     assert (text.status, text.attempts) == (Status.SENT, 2)
     assert [t.data["To"] for t in twilio_recorder.texts] == ["+16195550123", "+16195550123"]
+
+
+# Stripe --------------------------------------------------------------------------------------------
+
+
+def test_with_stripe_unreachable_the_hold_is_released_at_once_and_the_page_says_what_to_do(
+    client, service, promotion, settings, monkeypatch, caplog
+):
+    settings.STRIPE_SECRET_KEY, settings.STRIPE_WEBHOOK_SECRET = SECRET_KEY, WEBHOOK_SECRET
+    settings.STRIPE_API_BASE = f"http://127.0.0.1:{closed_port()}"
+    monkeypatch.setattr(stripe_gateway, "HTTP_CLIENT", None)  # the stripe library's own client, over the network
+    slot = slot_at(service, PROMO_DAY, 10)
+
+    with caplog.at_level(logging.WARNING, logger="booking.payments.checkout"):
+        response = book_on_the_pages(client, slot)
+
+    assert "failed: APIConnectionError" in caplog.text  # refused at the network, after the library's retries
+    says(response, "We could not reach our payment provider. Nothing was charged", status=503)
+    says(
+        response,
+        f"Please try again in a few minutes, or call or text {CLINIC_PHONE}: "
+        "we can book the time for you, and you pay at the visit.",
+        status=503,
+    )
+    assert Booking.objects.get().status == Booking.Status.EXPIRED
+    assert not Payment.objects.exists()
+    assert not Booking.objects.filter(status=Booking.Status.CONFIRMED).exists()
+    # Released at once: the time and its discounted price are offered again now, not when the hold would lapse.
+    [option] = availability_for_day(service=service, day=PROMO_DAY, now=NOW)
+    assert (option.slot, option.price_cents) == (slot, 99_00)
