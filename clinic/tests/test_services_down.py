@@ -18,6 +18,8 @@ import pytest
 import time_machine
 from celery import Celery
 from django.core import mail
+from django.db import DatabaseError, transaction
+from django.db.models.signals import post_save
 from django.test import Client
 
 from booking import stripe_gateway
@@ -26,7 +28,7 @@ from booking.models import Booking, Payment, Refund
 from booking.payments import refunds_resend_unsent
 from booking.selectors import availability_for_day
 from booking.tests.manage_helpers import DANA_P, fresh, paid_online, url
-from booking.tests.pages import NOW, PROMO_DAY, confirm, hidden_fields, review, says, slot_at
+from booking.tests.pages import NOW, PROMO_DAY, confirm, does_not_say, hidden_fields, review, says, slot_at
 from booking.tests.stripe_fakes import SECRET_KEY, WEBHOOK_SECRET
 from clinic.celery import app as celery_app
 from notifications.models import Message
@@ -253,3 +255,29 @@ def test_with_stripe_unreachable_the_hold_is_released_at_once_and_the_page_says_
     # Released at once: the time and its discounted price are offered again now, not when the hold would lapse.
     [option] = availability_for_day(service=service, day=PROMO_DAY, now=NOW)
     assert (option.slot, option.price_cents) == (slot, 99_00)
+
+
+# The error page ------------------------------------------------------------------------------------
+
+
+def test_an_error_after_the_booking_committed_shows_a_page_that_does_not_say_nothing_was_booked(service, promotion):
+    def after_commit():
+        raise DatabaseError("the connection went away after the commit")
+
+    def on_save(sender, instance, created, **kwargs):
+        if created:
+            transaction.on_commit(after_commit)
+
+    browser = Client(raise_request_exception=False)  # as a browser sees it: the 500 page
+    slot = slot_at(service, PROMO_DAY, 10)
+    post_save.connect(on_save, sender=Booking, dispatch_uid="test-after-commit")
+    try:
+        response = book_on_the_pages(browser, slot)
+    finally:
+        post_save.disconnect(dispatch_uid="test-after-commit", sender=Booking)
+
+    assert Booking.objects.get().status == Booking.Status.CONFIRMED
+    says(response, "Something went wrong on our side", status=500)
+    says(response, "If you were booking, your booking may have gone through", status=500)
+    says(response, f"call or text {CLINIC_PHONE} and we will check for you", status=500)
+    does_not_say(response, "othing was booked")
