@@ -37,10 +37,18 @@ def _local(slot: Slot):
     return timezone.localtime(slot.starts_at, slot.service.clinic.tz)
 
 
-def _unavailable(request, slot: Slot, message: str, *, status: int = 409, held: Booking | None = None):
+def _unavailable(
+    request,
+    slot: Slot,
+    message: str,
+    *,
+    status: int = 409,
+    held: Booking | None = None,
+    template: str = "booking/unavailable.html",
+):
     """Why the time cannot be booked; `held`: this browser's own hold elsewhere, to go back to."""
     context = {"message": message, "day": _local(slot).date(), "clinic": slot.service.clinic, "held": held}
-    return render(request, "booking/unavailable.html", context, status=status)
+    return render(request, template, context, status=status)
 
 
 def _details(request, slot: Slot, form: PatientDetailsForm, *, status: int | None = None):
@@ -157,7 +165,9 @@ def book_confirm(request, slot_id: int):
         else:
             response = redirect(manage_path(booking))
     except PaymentUnavailable as exc:
-        response = _unavailable(request, booking.slot, str(exc), status=503)
+        response = _unavailable(
+            request, booking.slot, str(exc), status=503, template="booking/payment_unavailable.html"
+        )
     remember_booked(request, response, booking)
     return response
 

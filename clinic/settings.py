@@ -258,6 +258,11 @@ CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_IGNORE_RESULT = True
+# With Redis down, a request that queues a task gives up on it within seconds and its rows wait for the periodic
+# sweeps (clinic/queue.py): a connection attempt waits 1 s, a publish is tried twice, a silent Redis is given 2 s
+# to answer (more than the 1 s a worker's wait for tasks takes).
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 1, "socket_timeout": 2}
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
     "expire-lapsed-holds": {"task": "booking.tasks.expire_lapsed_holds", "schedule": 60.0},

@@ -3,6 +3,8 @@ from django.urls import include, path
 
 from . import views
 
+handler500 = views.server_error
+
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),

@@ -3,10 +3,13 @@ import logging
 import redis
 from django.conf import settings
 from django.db import DatabaseError, connection
-from django.http import JsonResponse
+from django.http import HttpResponseServerError, JsonResponse
 from django.shortcuts import render
+from django.template import loader
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
+
+from .models import Clinic
 
 logger = logging.getLogger(__name__)
 
@@ -47,3 +50,15 @@ def csrf_failure(request, reason=""):
 def rate_limited(request, exception=None):
     """django-ratelimit's answer to one request too many (RATELIMIT_VIEW): what to do instead, and our phone."""
     return render(request, "429.html", status=429)
+
+
+def server_error(request):
+    """The 500 page (handler500), with the clinic's phone if the database answers: it may be what failed.
+
+    It claims nothing about what was saved: the error may have come after a booking committed.
+    """
+    try:
+        clinic = Clinic.current()
+    except DatabaseError:
+        clinic = None
+    return HttpResponseServerError(loader.render_to_string("500.html", {"clinic": clinic}))

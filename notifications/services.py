@@ -21,6 +21,7 @@ from django.utils import timezone
 from booking.links import Purpose, admin_link, placeholder
 from booking.models import Booking, BookingEvent, Payment, Refund, format_cents
 from clinic.contact import sms_allowed
+from clinic.queue import task_queue, task_queue_on_commit
 
 from . import tasks, transports
 from .gsm import to_gsm7
@@ -201,7 +202,7 @@ def messages_queue(messages: list[Message]) -> list[Message]:
     now = timezone.now()
     due = [row.pk for row in rows.values() if row.status == Status.QUEUED and row.send_after <= now]
     if due:
-        tasks.send_messages.delay_on_commit(due)
+        task_queue_on_commit(tasks.send_messages, due)
     return [rows[key] for key in keys]
 
 
@@ -508,8 +509,9 @@ def messages_send_due(*, now: datetime | None = None) -> int:
             status=Status.QUEUED, send_after__lte=now, created_at__lt=now - timedelta(seconds=30)
         ).values_list("pk", flat=True)[:500]
     )
-    for message_id in due:
-        tasks.send_message.delay(message_id)
+    for queued, message_id in enumerate(due):
+        if not task_queue(tasks.send_message, message_id):
+            return queued  # the broker is down: the next sweep tries again
     return len(due)
 
 

@@ -59,9 +59,9 @@ def checkout_start(*, booking: Booking) -> str:
             return payment.checkout_url
     logger.warning("Checkout for booking %s failed: %s", booking.reference, type(failure).__name__)
     booking_release_hold(booking=booking)
+    # The page says what to do next: try again later, or call the clinic to book and pay at the visit.
     raise PaymentUnavailable(
-        "We could not reach our payment provider. Nothing was charged and the time was released; "
-        "please try again in a minute."
+        "We could not reach our payment provider. Nothing was charged, and the time is no longer held for you."
     ) from failure
 
 

@@ -10,6 +10,7 @@ from django.db.models import Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from clinic.queue import task_queue, task_queue_on_commit
 from notifications.services import notify_refund
 
 from .. import stripe_gateway, tasks
@@ -92,7 +93,7 @@ def refund_request(
                 f"At most {format_amount(refundable, payment.currency)} of this payment can still be refunded."
             )
         refund = Refund.objects.create(payment=payment, amount_cents=amount, reason=reason, idempotency_key=key)
-        tasks.refund_submit.delay_on_commit(refund.pk)
+        task_queue_on_commit(tasks.refund_submit, refund.pk)
         if notify:
             notify_refund(refund)
         return refund
@@ -136,6 +137,7 @@ def refunds_resend_unsent(*, now: datetime | None = None, older_than: timedelta 
             "pk", flat=True
         )
     )
-    for refund_id in unsent:
-        tasks.refund_submit.delay(refund_id)
+    for queued, refund_id in enumerate(unsent):
+        if not task_queue(tasks.refund_submit, refund_id):
+            return queued  # the broker is down: the next sweep tries again
     return len(unsent)
