@@ -293,7 +293,15 @@ class BookingAdmin(admin.ModelAdmin):
     ]
     search_fields = ["reference", "patient_name", "email", "phone"]
     fields = ["reference", "status", "slot", "promotion", "price_cents", "patient_name", "email", "phone"]
-    fields += ["sms_consent", "sms_consent_at", "hold_expires_at", "confirmed_at", "cancelled_at", "cancel_reason"]
+    fields += [
+        "phone_verified_at",
+        "sms_consent",
+        "sms_consent_at",
+        "hold_expires_at",
+        "confirmed_at",
+        "cancelled_at",
+        "cancel_reason",
+    ]
     fields += ["review_before_visit", "intake_progress", "created_at", "updated_at"]
     # Seats, spots and prices change only through the booking services, which hold the locks.
     readonly_fields = [
@@ -302,6 +310,7 @@ class BookingAdmin(admin.ModelAdmin):
         "slot",
         "promotion",
         "price_cents",
+        "phone_verified_at",
         "sms_consent",
         "sms_consent_at",
         "hold_expires_at",
