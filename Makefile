@@ -35,6 +35,9 @@ node_modules/.package-lock.json: package.json package-lock.json
 var/static:
 	mkdir -p var/static
 
+# A developer's own site: DEBUG on, whatever the shell or .env says, so it needs no SECRET_KEY.
+run: export DEBUG = true
+
 # Without REDIS_URL, tasks run in-process and a scheduler beside the server fires the
 # periodic ones (reminders, retries, hold expiry); with it, run `make worker` and `make beat`.
 run: $(VENV)/.installed | var/static
