@@ -12,6 +12,8 @@ import environ
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
+from clinic.client import TrustedProxies
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -43,13 +45,15 @@ SECRET_KEY = secret_key
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
 CSRF_TRUSTED_ORIGINS = [PUBLIC_BASE_URL]
-# How many proxies of the clinic's own stand in front of the app, each appending to X-Forwarded-For
-# (clinic/client.py): the client's address, for rate limits, login lockouts and the access log.
-PROXY_COUNT = env.int("PROXY_COUNT", default=0)
+# The proxies of the clinic's own in front of the app, by count or address (clinic/client.py): their
+# X-Forwarded-For gives the client's address for login lockouts, rate limits and the access log, and their
+# X-Forwarded-Proto whether the client came over HTTPS. From anyone else both headers are ignored.
+TRUSTED_PROXIES = TrustedProxies.parse(env.str("TRUSTED_PROXIES", default=""))
+if TRUSTED_PROXIES:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 if not DEBUG:
-    # Behind an HTTPS proxy: trust its scheme header, send cookies only over HTTPS, ask browsers to stay on it.
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # Send cookies only over HTTPS, and ask browsers to stay on it.
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
     SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)
@@ -79,6 +83,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "clinic.client.ForwardedProtoFromTrustedProxies",  # before anything asks whether the request is secure
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

@@ -14,6 +14,7 @@ PRODUCTION = {
     "SECRET_KEY": secrets.token_urlsafe(50),
     "ALLOWED_HOSTS": "book.example.com",
     "PUBLIC_BASE_URL": "https://book.example.com",
+    "TRUSTED_PROXIES": "1",
 }
 HOW_TO_MAKE_ONE = 'python -c "import secrets; print(secrets.token_urlsafe(50))"'
 
@@ -83,3 +84,19 @@ def test_with_a_key_of_its_own_the_site_starts_with_debug_off():
 def test_with_debug_on_the_development_key_signs_a_developers_own_site():
     result = setting("SECRET_KEY", bare_env(DEBUG="true"))
     assert result.stdout == "'insecure-development-key-do-not-use-in-production'\n", result.stderr
+
+
+@pytest.mark.parametrize(
+    "trusted_proxies, header",
+    [("", None), ("1", ("HTTP_X_FORWARDED_PROTO", "https")), ("10.0.0.2", ("HTTP_X_FORWARDED_PROTO", "https"))],
+)
+def test_x_forwarded_proto_is_read_only_with_trusted_proxies(trusted_proxies, header):
+    result = setting("SECURE_PROXY_SSL_HEADER", production_env(TRUSTED_PROXIES=trusted_proxies))
+    assert result.stdout == f"{header!r}\n", result.stderr
+
+
+def test_trusted_proxies_that_are_not_addresses_stop_the_site_with_a_message_naming_the_setting():
+    result = manage("check", env=production_env(TRUSTED_PROXIES="proxy.internal"))
+
+    assert result.returncode != 0
+    assert "ImproperlyConfigured: TRUSTED_PROXIES='proxy.internal'" in result.stderr
