@@ -21,7 +21,7 @@ $(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
 
 # After changing a pin in requirements.in or requirements-dev.in: lock it and everything it needs, with hashes.
 # Other pins stay as they are; LOCK_ARGS="--upgrade-package NAME" (or --upgrade) moves them.
-PIP_COMPILE = $(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras \
+PIP_COMPILE = CUSTOM_COMPILE_COMMAND="make lock" $(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras \
 	--no-emit-index-url --no-emit-find-links $(LOCK_ARGS)
 lock: $(BIN)/python
 	$(BIN)/pip install --quiet pip-tools==7.7.0
