@@ -2,6 +2,8 @@
 import gc
 import os
 
+from clinic.client import TrustedProxies
+
 
 def _cores() -> int:
     """The cores this process may run on (a container's CPU set on Linux); a CPU quota needs WEB_CONCURRENCY."""
@@ -20,6 +22,10 @@ workers = int(os.environ.get("WEB_CONCURRENCY") or _cores())
 threads = int(os.environ.get("GUNICORN_THREADS") or 2)
 
 logger_class = "clinic.access_log.PrivateLinksMasked"
+
+# Whose X-Forwarded-Proto gunicorn believes: the proxies the app trusts (clinic/client.py), read like the app reads
+# them but from the process environment only (as WEB_CONCURRENCY is), never a platform's FORWARDED_ALLOW_IPS.
+forwarded_allow_ips = TrustedProxies.parse(os.environ.get("TRUSTED_PROXIES", "")).forwarded_allow_ips()
 
 
 def post_worker_init(worker):

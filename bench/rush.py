@@ -101,6 +101,8 @@ def app_environment(args) -> dict:
         "SECRET_KEY": "bench-only-" + "x" * 50,
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "PUBLIC_BASE_URL": origin,
+        # The load client stands in for the HTTPS proxy on this machine: its X-Forwarded-Proto counts.
+        "TRUSTED_PROXIES": "127.0.0.1",
         "DATABASE_URL": f"{args.pg.rstrip('/')}/{args.database}",
         "REDIS_URL": args.redis,
         "CONN_MAX_AGE": os.environ.get("CONN_MAX_AGE", "60"),

@@ -1,8 +1,9 @@
 """Settings for the clinic's booking site, read from the environment.
 
 Every variable is listed with its default in `.env.example` and the README.
-With no environment at all this runs the embedded default: SQLite under
-`var/`, Celery tasks in-process, email to the console.
+With `DEBUG=true` and nothing else (as `make run` sets it) this runs the
+embedded default: SQLite under `var/`, Celery tasks in-process, email to the
+console. With DEBUG off it refuses to start without a SECRET_KEY of its own.
 """
 
 from pathlib import Path
@@ -11,29 +12,48 @@ import environ
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
+from clinic.client import TrustedProxies
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
-DEBUG = env.bool("DEBUG", default=True)
+# Off unless said: `make run` and the test suite turn it on for themselves.
+DEBUG = env.bool("DEBUG", default=False)
 
-SECRET_KEY = env.str("SECRET_KEY", default="")
-if not SECRET_KEY:
-    if not DEBUG:
-        raise ImproperlyConfigured("Set SECRET_KEY when DEBUG is off.")
-    SECRET_KEY = "insecure-development-key-do-not-use-in-production"
+# Published with the code, so it may sign nothing but a developer's own links and sessions.
+development_key = "insecure-development-key-do-not-use-in-production"
+secret_key = env.str("SECRET_KEY", default="") or (development_key if DEBUG else "")
+if not DEBUG:
+    # It signs the patients' private links and the staff's sessions: whoever knows it can make either.
+    if not secret_key:
+        problem = "SECRET_KEY is not set"
+    elif secret_key == development_key:
+        problem = "SECRET_KEY is the development key published with the code"
+    elif len(secret_key) < 50:
+        problem = f"SECRET_KEY has {len(secret_key)} characters"
+    else:
+        problem = ""
+    if problem:
+        raise ImproperlyConfigured(
+            f"{problem}. With DEBUG off, set SECRET_KEY to a secret of at least 50 characters of this site's own, "
+            'made with: python -c "import secrets; print(secrets.token_urlsafe(50))"'
+        )
+SECRET_KEY = secret_key
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
 CSRF_TRUSTED_ORIGINS = [PUBLIC_BASE_URL]
-# How many proxies of the clinic's own stand in front of the app, each appending to X-Forwarded-For
-# (clinic/client.py): the client's address, for rate limits, login lockouts and the access log.
-PROXY_COUNT = env.int("PROXY_COUNT", default=0)
+# The proxies of the clinic's own in front of the app, by count or address (clinic/client.py): their
+# X-Forwarded-For gives the client's address for login lockouts, rate limits and the access log, and their
+# X-Forwarded-Proto whether the client came over HTTPS. From anyone else both headers are ignored.
+TRUSTED_PROXIES = TrustedProxies.parse(env.str("TRUSTED_PROXIES", default=""))
+if TRUSTED_PROXIES:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 if not DEBUG:
-    # Behind an HTTPS proxy: trust its scheme header, send cookies only over HTTPS, ask browsers to stay on it.
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # Send cookies only over HTTPS, and ask browsers to stay on it.
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
     SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)
@@ -63,6 +83,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "clinic.client.ForwardedProtoFromTrustedProxies",  # before anything asks whether the request is secure
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

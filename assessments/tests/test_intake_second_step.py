@@ -18,6 +18,7 @@ from booking.models import Booking
 from booking.rules import Patient
 from booking.services import booking_change_contact, booking_create
 from booking.tests.factories import SlotFactory, local
+from clinic.client import TrustedProxies
 from notifications.models import Message, OptOut
 from notifications.services import message_send
 
@@ -152,7 +153,7 @@ def test_the_browser_that_answered_keeps_them_while_in_use_and_not_after_fifteen
 
 
 def test_a_code_by_email_lets_this_browser_open_and_change_the_answers(ask, answered, settings):
-    settings.PROXY_COUNT = 1
+    settings.TRUSTED_PROXIES = TrustedProxies(count=1)
     laptop = Client(HTTP_USER_AGENT="Laptop browser", REMOTE_ADDR="10.0.0.2")
     proxied = {"HTTP_X_FORWARDED_FOR": "6.6.6.6, 198.51.100.7"}  # the proxy appended the real address
     mail.outbox.clear()

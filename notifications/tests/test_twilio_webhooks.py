@@ -21,6 +21,7 @@ from booking.models import Booking
 from booking.rules import Patient
 from booking.services import booking_create
 from booking.tests.factories import BookingFactory, SlotFactory, local
+from clinic.client import TrustedProxies
 from notifications.gsm import is_gsm7
 from notifications.models import InboundText, Message, OptOut
 from notifications.services import booking_context, message_queue, sms_opt_out
@@ -262,6 +263,34 @@ def test_status_report_is_refused_when_no_auth_token_is_configured(client, text,
 
     assert response.status_code == 403
     assert snapshot() == before
+
+
+def test_the_signature_counts_only_over_the_public_address_whatever_the_request_says_its_address_was(
+    client, text, settings
+):
+    """Behind the clinic's proxy the request reaches the app over plain HTTP under another name, and its Host and
+    X-Forwarded-* headers (the proxy's, or anyone's) may say anything: Twilio signed the public address."""
+    settings.TRUSTED_PROXIES = TrustedProxies.parse("1")
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    params = status_params(text.provider_id, "delivered")
+    claims = {"HTTP_HOST": "localhost", "HTTP_X_FORWARDED_PROTO": "https", "HTTP_X_FORWARDED_HOST": "evil.example"}
+
+    def signed_over(url):
+        signature = sign_for(url, params)
+        body = urlencode(params)
+        return client.post(
+            STATUS, body, "application/x-www-form-urlencoded", HTTP_X_TWILIO_SIGNATURE=signature, **claims
+        )
+
+    before = snapshot()
+    # The address as the request describes itself (request.build_absolute_uri()), and as the headers claim it.
+    for claimed in ("https://localhost", "http://localhost", "https://evil.example"):
+        assert signed_over(claimed + STATUS).status_code == 403
+    assert snapshot() == before
+
+    assert signed_over(BASE + STATUS).status_code == 200
+    text.refresh_from_db()
+    assert text.status == Message.Status.DELIVERED
 
 
 @pytest.mark.parametrize("path", [STATUS, INBOUND])
