@@ -317,3 +317,24 @@ def test_the_texted_code_never_sits_in_the_outbox_or_the_page(client, service, p
     assert code not in verify_page.content.decode()
     for message in Message.objects.all():
         assert not re.search(r"\d{6}", message.body)
+
+
+@pytest.mark.parametrize("typed", ["١٢٣٤٥٦", "12345６", "1" * 13, "12 34 5"])
+def test_codes_in_other_scripts_or_lengths_are_a_field_error(client, service, promotion, typed):
+    booking = hold(client, slot_at(service, PROMO_DAY, 10))
+
+    response = type_code(client, booking, typed)
+
+    assert response.status_code == 400
+    assert 'id="id_code_error"' in response.content.decode()
+    booking.refresh_from_db()
+    assert booking.status == Booking.Status.HELD
+
+
+def test_the_code_pages_of_an_unknown_booking_are_404_and_a_get_cannot_send_a_code(client, service, promotion):
+    booking = hold(client, slot_at(service, PROMO_DAY, 10))
+
+    assert client.get("/booking/NOSUCHREFERENCE2/verify/").status_code == 404
+    assert client.post("/booking/NOSUCHREFERENCE2/verify/new-code/").status_code == 404
+    assert client.get(f"/booking/{booking.reference}/verify/new-code/").status_code == 405
+    assert len(codes_texted(booking)) == 1
