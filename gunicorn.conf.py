@@ -1,39 +1,33 @@
-# Read by gunicorn from the directory it starts in (the Procfile's web process, and bench/rush.py).
-import gc
+# Read by gunicorn from the directory it starts in (the Procfile's web process, and bench/). Stock settings only:
+# speed comes from doing less per request, never from gunicorn's internals.
 import os
 
 from clinic.client import TrustedProxies
 
 
-def _cores() -> int:
+def cores() -> int:
     """The cores this process may run on (a container's CPU set on Linux); a CPU quota needs WEB_CONCURRENCY."""
     if hasattr(os, "sched_getaffinity"):
         return len(os.sched_getaffinity(0))
     return os.cpu_count() or 2
 
 
-# A process per core, each with two threads: the second serves while a request waits on the network
-# (Stripe's API); while requests are quick they run one at a time, as they would only share the core
-# (the GIL). More processes keep more copies of the availability pages (booking/page_cache.py) to
-# render afresh. Waiting requests are taken bookings first (clinic/web_worker.py): under a rush a
-# patient confirming a booking is not queued behind everyone browsing the times.
-worker_class = "clinic.web_worker.BookingsFirstWorker"
-workers = int(os.environ.get("WEB_CONCURRENCY") or _cores())
+# Threads, not only processes: a booking that goes on to payment waits on Stripe's API, and a message sent
+# in-process (no Redis) on Twilio or the mail server; meanwhile another thread of the same process serves.
+# gunicorn's own rule of thumb for the processes: two per core and one more.
+worker_class = "gthread"
+workers = int(os.environ.get("WEB_CONCURRENCY") or 2 * cores() + 1)
 threads = int(os.environ.get("GUNICORN_THREADS") or 2)
+
+# Each process is replaced after about this many requests (staggered, so they do not all restart at once):
+# whatever a process slowly gathers (memory, a leak in a library) is let go.
+max_requests = 1200
+max_requests_jitter = 120
+# A process silent for this long (a request stuck past any of its own timeouts) is killed and replaced.
+timeout = 30
 
 logger_class = "clinic.access_log.PrivateLinksMasked"
 
 # Whose X-Forwarded-Proto gunicorn believes: the proxies the app trusts (clinic/client.py), read like the app reads
 # them but from the process environment only (as WEB_CONCURRENCY is), never a platform's FORWARDED_ALLOW_IPS.
 forwarded_allow_ips = TrustedProxies.parse(os.environ.get("TRUSTED_PROXIES", "")).forwarded_allow_ips()
-
-
-def post_worker_init(worker):
-    """The app is loaded: do now what its first requests would do once (clinic/warm.py). What is left then
-    lasts as long as the worker, so the garbage collector's full passes leave it out: each would otherwise
-    stop every thread for up to 90 ms, a few times a rush."""
-    from clinic.warm import warm_up
-
-    warm_up()
-    gc.collect()
-    gc.freeze()
