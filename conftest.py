@@ -8,7 +8,7 @@ from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from booking import page_cache, stripe_gateway
+from booking import stripe_gateway
 from booking.rules import Patient
 from booking.tests.factories import ClinicFactory, PromotionFactory, ServiceFactory
 from booking.tests.stripe_fakes import SECRET_KEY, WEBHOOK_SECRET, NoStripeNetwork, StripeRecorder
@@ -47,12 +47,6 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip_redis)
 
 
-@pytest.fixture(autouse=True)
-def fresh_pages():
-    """No test sees an availability page another test rendered (they are kept for a moment: booking/page_cache.py)."""
-    page_cache.forget_pages()
-
-
 _force_login = Client.force_login
 
 
@@ -77,7 +71,8 @@ def verified_force_login():
 
 @pytest.fixture(autouse=True)
 def fresh_cache():
-    """Rate-limit counts start from nothing in every test (they are kept in Django's cache: Redis in CI)."""
+    """Rate-limit counts and kept availability pages (booking/page_cache.py) start from nothing in every test (they
+    are kept in Django's cache: Redis in CI)."""
     cache.clear()
 
 

@@ -12,7 +12,7 @@ class BookingConfig(AppConfig):
         from .page_cache import forget_pages
         from .signals import capacity_freed
 
-        # What the availability pages show changed: they are rendered afresh.
+        # What the availability pages show changed: every process renders them afresh once it commits.
         for model in (Booking, Slot, Promotion, Service, Clinic, OpeningHours, Closure):
             post_save.connect(forget_pages, sender=model, dispatch_uid=f"forget_pages_on_save_{model.__name__}")
             post_delete.connect(forget_pages, sender=model, dispatch_uid=f"forget_pages_on_delete_{model.__name__}")

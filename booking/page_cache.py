@@ -1,41 +1,50 @@
-"""The public availability pages (the offer, the days, a day's times), kept for a moment under a rush.
+"""The public availability pages (the offer, the days, a day's times), kept for a moment in Django's cache.
 
-Each process keeps a rendered page for PAGE_CACHE_SECONDS and forgets them all
-the moment it changes a booking, a slot or an offer; so a count or a free time
-may lag a change made in another process by that long (twice that for a visitor
-shown the previous copy while it is rendered afresh), never more. The booking
-itself always counts again under its row locks.
+Under a rush the same few pages are asked for hundreds of times a second. Each is kept
+rendered in the cache (Redis in production, shared by every process on every machine; local
+memory without Redis) for PAGE_CACHE_SECONDS, beside the version of the availability it was
+rendered at. Anything that changes what they show (a booking made, cancelled or moved, a hold
+released or lapsed, slots, offers, opening hours or closures changed by staff) raises that
+version once its transaction commits: from then on every process renders the pages afresh, so
+a count is never behind a committed change, and a change rolled back costs nothing. The version
+is read before the page is rendered, so a page rendered from data older than a change is always
+kept under an older version than the one that change sets.
 
-One thread at a time renders a page. Meanwhile the others are shown the copy
-it replaces if that has only just expired, or else wait for its render instead
-of repeating it: a crowd arriving at once costs one render per process, not
-one each. Only a page that is the same for every visitor is kept (no cookie
-set, no session read), and browsers are told not to keep any, so a patient's
-own reload is as fresh as the server's.
+A hold also lapses by the clock, with no write: the pages show that within PAGE_CACHE_SECONDS, by this
+process's clock (a kept page carries the time it is fresh until; the cache's own expiry only frees memory).
+The booking itself always counts again under its row locks (booking/services.py): a page is
+only ever shown, never trusted.
+
+Only a page that is the same for every visitor is kept (no cookie set, no session read, no CSRF
+token), and browsers are told not to keep any, so a patient's own reload is as fresh as the
+server's. With the cache unreachable the pages are rendered for each visitor, and a warning
+logged: slower, never down.
 """
 
-import threading
+import logging
 import time
 from functools import wraps
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpResponse
 from django.utils.cache import add_never_cache_headers
+from redis.exceptions import RedisError
 
-MAX_PAGES = 500  # a bound on memory: day pages are one per date asked for
-RENDER_WAIT_SECONDS = 5  # how long a visitor waits for another thread's render before rendering too
+from .stripe_gateway import payments_online
 
-_kept: dict[str, tuple[float, bytes, dict]] = {}  # path -> (fresh until, content, headers)
-_rendering: dict[str, threading.Event] = {}  # path -> set when the thread rendering it afresh is done
-_lock = threading.Lock()
+logger = logging.getLogger(__name__)
+
+VERSION_KEY = "availability-pages:version"
+CACHE_ERRORS = (RedisError, OSError)
 
 
 def availability_page(view):
     @wraps(view)
     def page(request, *args, **kwargs):
-        if request.method == "GET":
-            response = _kept_or_rendered(request, lambda: view(request, *args, **kwargs))
+        if request.method == "GET" and settings.PAGE_CACHE_SECONDS > 0:
+            response = kept_or_rendered(request, lambda: view(request, *args, **kwargs))
         else:
             response = view(request, *args, **kwargs)
         add_never_cache_headers(response)
@@ -44,37 +53,34 @@ def availability_page(view):
     return page
 
 
-def _kept_or_rendered(request, render) -> HttpResponse:
-    path = request.path  # the pages read no query string: a tracking parameter is the same page
-    for waited in (False, True):
-        with _lock:
-            kept = _kept.get(path)
-            if kept and kept[0] > time.time():
-                return HttpResponse(kept[1], headers=kept[2])
-            rendering = _rendering.get(path)
-            if rendering is None:
-                _rendering[path] = done = threading.Event()
-                break
-        if kept and kept[0] + settings.PAGE_CACHE_SECONDS > time.time():
-            return HttpResponse(kept[1], headers=kept[2])  # only just expired: shown while it is rendered afresh
-        if waited or not rendering.wait(RENDER_WAIT_SECONDS):
-            return render()  # its render was not one to keep, or is slow: render this one too
-    started = time.time()
+def kept_or_rendered(request, render) -> HttpResponse:
+    # The pages read no query string (a tracking parameter is the same page); what else changes them is
+    # the payment mode (online or at the visit), which a deploy may switch.
+    key = f"availability-page:{'online' if payments_online() else 'at-visit'}:{request.path}"
     try:
-        response = render()
-        if _same_for_everyone(request, response):
-            with _lock:
-                if len(_kept) >= MAX_PAGES:
-                    _kept.clear()
-                _kept[path] = (started + settings.PAGE_CACHE_SECONDS, response.content, dict(response.items()))
-    finally:
-        with _lock:
-            del _rendering[path]
-        done.set()
+        kept = cache.get_many([VERSION_KEY, key])
+        version = kept.get(VERSION_KEY)
+        if version is None:
+            # First page since the cache was emptied: a version no page was ever kept under.
+            version = cache.get_or_set(VERSION_KEY, time.time_ns, timeout=None)
+    except CACHE_ERRORS as exc:
+        logger.warning("Availability page rendered uncached (the cache is unreachable): %s", type(exc).__name__)
+        return render()
+    page = kept.get(key)
+    if page is not None and page[0] == version and page[1] > time.time():
+        return HttpResponse(page[2], headers=page[3])
+    fresh_until = time.time() + settings.PAGE_CACHE_SECONDS
+    response = render()
+    if same_for_everyone(request, response):
+        try:
+            page = (version, fresh_until, response.content, dict(response.items()))
+            cache.set(key, page, settings.PAGE_CACHE_SECONDS)
+        except CACHE_ERRORS as exc:
+            logger.warning("Availability page not kept (the cache is unreachable): %s", type(exc).__name__)
     return response
 
 
-def _same_for_everyone(request, response) -> bool:
+def same_for_everyone(request, response) -> bool:
     session = getattr(request, "session", None)
     return (
         response.status_code == 200
@@ -87,12 +93,18 @@ def _same_for_everyone(request, response) -> bool:
 
 
 def forget_pages(**kwargs) -> None:
-    """Forget the kept pages now, and again once the change is visible (a read in between may have kept one)."""
-    _forget()
-    if transaction.get_connection().in_atomic_block:
-        transaction.on_commit(_forget)
+    """A change to what the pages show: every process renders them afresh once it is committed (at once
+    outside a transaction; never, if it is rolled back). Connected to the models' saves and deletes and to
+    capacity_freed (booking/apps.py)."""
+    transaction.on_commit(version_raise)
 
 
-def _forget() -> None:
-    with _lock:
-        _kept.clear()
+def version_raise() -> None:
+    try:
+        try:
+            cache.incr(VERSION_KEY)
+        except ValueError:  # no version yet (an emptied cache): any new one leaves every kept page behind
+            cache.set(VERSION_KEY, time.time_ns(), timeout=None)
+    except CACHE_ERRORS as exc:
+        # Pages kept until now may be shown until they expire, PAGE_CACHE_SECONDS at most.
+        logger.warning("Availability pages not renewed (the cache is unreachable): %s", type(exc).__name__)

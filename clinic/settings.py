@@ -178,12 +178,14 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="")
+# Django's cache: Redis when REDIS_URL is set, else Django's default, each process's own memory (make run's one).
 if REDIS_URL:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
-            # Redis unreachable: give up within a second or two (rate limits then count nothing) rather than hang.
+            # Redis unreachable: give up within a second or two (rate limits then count nothing, availability pages are
+            # rendered for each visitor) rather than hang.
             "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
         }
     }
@@ -199,8 +201,9 @@ if not REDIS_URL:
     # make run's single process: its memory is the shared cache.
     SILENCED_SYSTEM_CHECKS.append("django_ratelimit.E003")
 
-# The public availability pages (offer, days, times) are kept by each process for this long under a rush:
-# what they show may lag a booking made elsewhere by that much; the booking itself always counts under lock.
+# The public availability pages (offer, days, times) are kept in Django's cache (Redis: shared by every process and
+# machine; local memory without it) for at most this long: renewed everywhere as soon as a booking, slot or offer
+# change commits, they lag only what changes by the clock (a hold lapsing). The booking always counts under lock.
 PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=2)
 
 AUTH_PASSWORD_VALIDATORS = [

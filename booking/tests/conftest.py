@@ -1,3 +1,5 @@
+import socket
+
 import pytest
 import time_machine
 
@@ -9,3 +11,19 @@ def clock():
     """The clock stopped at NOW (a Monday morning in San Diego); tests may move it."""
     with time_machine.travel(NOW, tick=False) as traveller:
         yield traveller
+
+
+@pytest.fixture
+def cache_down(settings):
+    """Django's cache is Redis, unreachable: the real failure, a closed port on this machine."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]  # closed once the probe is: nothing listens there
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{port}/0",
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
+    settings.RATELIMIT_ENABLE = True

@@ -1,9 +1,5 @@
-"""Redis (Django's cache) unreachable: the rate limits count nothing and the patient still books.
-
-The real failure: the cache points at a closed port on this machine.
-"""
-
-import socket
+"""Redis (Django's cache) unreachable (the `cache_down` fixture): the rate limits count nothing and the patient still
+books."""
 
 import pytest
 from django.test import Client
@@ -14,21 +10,6 @@ from booking.tests.pages import PROMO_DAY, REGULAR_DAY, confirm, hidden_fields, 
 from notifications.models import Message
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock")]
-
-
-@pytest.fixture
-def cache_down(settings):
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]  # closed once the probe is: nothing listens there
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": f"redis://127.0.0.1:{port}/0",
-            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
-        }
-    }
-    settings.RATELIMIT_ENABLE = True
 
 
 def test_with_the_cache_down_a_regular_visit_is_booked_and_lands_on_its_page(cache_down, service, promotion):
