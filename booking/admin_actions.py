@@ -9,7 +9,8 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 
 from notifications.models import Message
-from notifications.services import message_resend, notify_booking_confirmed
+from notifications.notices import notify_booking_confirmed
+from notifications.outbox import message_resend
 
 from .models import Booking, Payment
 from .payments import RefundError, checkout_close, refund_request
