@@ -53,9 +53,11 @@ test: $(VENV)/.installed-dev node_modules/.package-lock.json | var/static
 	$(BIN)/python -m pytest
 
 # pip-audit asks PyPI about each locked package; one PyPI has no answer for is listed as skipped.
+# lint-imports: each app imports only the apps below it (.importlinter; README, "Layers").
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-logo
 	$(BIN)/pip-audit --disable-pip --require-hashes --progress-spinner off -r requirements-dev.txt
 
 # With REDIS_URL set: the background worker and the scheduler.

@@ -6,19 +6,13 @@ from django.utils import timezone
 from booking.models import Booking
 from clinic.client import Visitor
 from clinic.codes import Check, code_check, code_issue
-from notifications.models import Message
-from notifications.services import clinic_context, message_queue, notify_access_code
 
 from .forms import STEPS, StepForm
 from .models import Intake, IntakeAccess
+from .signals import intake_code_issued, intake_flagged
 
 # The bookings whose questionnaire link works (until INTAKE_LINK_DAYS after the visit, booking/links.py).
 OPEN_STATUSES = [Booking.Status.HELD, Booking.Status.CONFIRMED, Booking.Status.ATTENDED]
-
-
-def intake_is_open(booking: Booking) -> bool:
-    """Patients may change their answers until the visit starts."""
-    return timezone.now() < booking.slot.starts_at and booking.status in (Booking.Status.HELD, Booking.Status.CONFIRMED)
 
 
 def next_step(intake: Intake | None) -> str | None:
@@ -49,15 +43,7 @@ def intake_save_step(*, booking: Booking, step: str, form: StepForm, visitor: Vi
 
 def _flag_for_review(booking: Booking) -> None:
     Booking.objects.filter(pk=booking.pk).update(review_before_visit=True)
-    # The alert names the booking and links to it in the admin; the answers stay behind the clinicians' login.
-    message_queue(
-        kind=Message.Kind.CLINIC_INTAKE_REVIEW,
-        channel=Message.Channel.EMAIL,
-        recipient=booking.slot.service.clinic.email,
-        dedupe_key=f"booking:{booking.pk}:intake_review:email",
-        context=clinic_context(booking),
-        booking=booking,
-    )
+    intake_flagged.send(sender=Intake, booking=booking)
 
 
 def intake_access_log(
@@ -79,6 +65,7 @@ def intake_access_log(
 # Opening saved answers from another browser: a code sent to the booking's own email or mobile.
 
 CODE_PURPOSE = "intake"
+EMAIL, SMS = "email", "sms"  # where a code goes: the outbox's channels (notifications.models.Message.Channel)
 
 
 def _code_subject(booking: Booking) -> str:
@@ -88,22 +75,28 @@ def _code_subject(booking: Booking) -> str:
 def code_channels(booking: Booking) -> list[str]:
     """Where a code that opens saved answers may go: the email and mobile the patient typed themselves (the
     mobile if they agreed to texts). Whoever typed one for them, at the desk, could read what is sent there."""
-    channels = [] if booking.email_by_staff else [Message.Channel.EMAIL]
+    channels = [] if booking.email_by_staff else [EMAIL]
     if booking.sms_consent and not booking.phone_by_staff:
-        channels.append(Message.Channel.SMS)
+        channels.append(SMS)
     return channels
 
 
-def intake_code_send(*, booking: Booking, channel: str, visitor: Visitor) -> Message:
-    """Send a one-time code to the email or mobile on the booking, at once. Raises CodeLocked after too many
-    wrong codes. The message is suppressed if the mobile texted STOP."""
+def intake_code_send(*, booking: Booking, channel: str, visitor: Visitor) -> bool:
+    """Send a one-time code to the email or mobile on the booking, at once; False if it cannot go (the mobile
+    texted STOP). Raises CodeLocked after too many wrong codes.
+
+    The outbox is above this app: the code goes through `intake_code_issued`, whose receiver (notifications)
+    queues it in this transaction and answers whether it will go out. No receiver, no code sent.
+    """
     if channel not in code_channels(booking):
         raise ValueError(f"No code goes to this booking's {channel}.")
     with transaction.atomic():  # a code replaces the last one only if its message is in the outbox too
         issued = code_issue(purpose=CODE_PURPOSE, subject=_code_subject(booking))
-        message = notify_access_code(booking, channel=channel, code=issued.code, key=str(issued.key))
+        answers = intake_code_issued.send(
+            sender=Intake, booking=booking, channel=channel, code=issued.code, key=str(issued.key)
+        )
         intake_access_log(visitor, booking=booking, action=IntakeAccess.Action.CODE_SENT, detail=channel)
-    return message
+    return bool(answers) and all(sent for _, sent in answers)
 
 
 def intake_code_check(*, booking: Booking, code: str, visitor: Visitor) -> Check:

@@ -9,24 +9,25 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from booking.links import Purpose, manage_path, opens
 from booking.models import Booking
+from booking.rules import intake_is_open
 from clinic.client import Visitor
 from clinic.codes import Check, CodeLocked
 from clinic.forms import CodeForm
 from clinic.limits import public_post
 from clinic.privacy import mask_email, mask_phone
-from notifications.models import Message
 
 from . import access
 from .forms import STEPS
 from .models import Intake, IntakeAccess
 from .roles import READ_ANSWERS
 from .services import (
+    EMAIL,
     OPEN_STATUSES,
+    SMS,
     code_channels,
     intake_access_log,
     intake_code_check,
     intake_code_send,
-    intake_is_open,
     intake_save_step,
     next_step,
 )
@@ -132,8 +133,8 @@ class CodeRequestForm(forms.Form):
     def __init__(self, *args, booking: Booking, **kwargs):
         super().__init__(*args, **kwargs)
         labels = {
-            Message.Channel.EMAIL: f"Email to {mask_email(booking.email)}",
-            Message.Channel.SMS: f"Text to my mobile, {mask_phone(booking.phone)}",
+            EMAIL: f"Email to {mask_email(booking.email)}",
+            SMS: f"Text to my mobile, {mask_phone(booking.phone)}",
         }
         self.fields["channel"].choices = [(channel, labels[channel]) for channel in code_channels(booking)]
 
@@ -179,10 +180,10 @@ def send_code(request, booking: Booking, token: str):
     if not form.is_valid():
         return _status(request, booking, token, intake, code_request=form, status=400)
     try:
-        message = intake_code_send(booking=booking, channel=form.cleaned_data["channel"], visitor=Visitor.of(request))
+        sent = intake_code_send(booking=booking, channel=form.cleaned_data["channel"], visitor=Visitor.of(request))
     except CodeLocked:
         return _locked(request, booking, token)
-    if message.status == Message.Status.SUPPRESSED:
+    if not sent:
         form.add_error("channel", "This mobile number asked us to stop texting it (STOP). Choose email instead.")
         return _status(request, booking, token, intake, code_request=form, status=409)
     return redirect("assessments:intake_code", token=token)

@@ -8,8 +8,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
-from assessments.services import intake_is_open
-
 from .browser import remember_booked
 from .calendar import booking_ics
 from .forms import MoveForm
@@ -17,7 +15,7 @@ from .links import Purpose, manage_path, opens, private_path
 from .manage import can_change, changes_close_at, patient_cancel, patient_reschedule
 from .models import Booking, Slot
 from .payments import RefundError, payment_summary
-from .rules import quote_move, slot_unavailable_reason
+from .rules import intake_is_open, quote_move, slot_unavailable_reason
 from .selectors import availability_for_day, bookable_days
 from .services import BookingError, PriceChanged
 

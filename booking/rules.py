@@ -130,3 +130,14 @@ def patient_has_discount(patient: Patient, *, service_id: int, now: datetime) ->
         .filter(Q(email_canonical=canonical_email(patient.email)) | Q(phone=patient.phone))
         .exists()
     )
+
+
+def intake_is_open(booking: Booking, *, now: datetime | None = None) -> bool:
+    """Patients may change their intake answers until the visit starts.
+
+    A rule about the booking's own time and status, kept here rather than in assessments (the intake app) so
+    the booking's manage page can offer the questionnaire link without importing the app above it; the link
+    itself is one of the booking's private links (links.py).
+    """
+    now = now or timezone.now()
+    return now < booking.slot.starts_at and booking.status in (Booking.Status.HELD, Booking.Status.CONFIRMED)

@@ -21,7 +21,6 @@ from clinic.codes import LIFETIME as CODE_LIFETIME
 from clinic.contact import canonical_email
 from clinic.models import Practitioner
 from clinic.privacy import mask_email, mask_phone
-from notifications.services import notify_booking_cancelled, notify_booking_confirmed, notify_booking_rescheduled
 
 from .models import Booking, BookingEvent, Promotion, Service, Slot
 from .rules import (
@@ -34,7 +33,14 @@ from .rules import (
     quote_slot,
     slot_unavailable_reason,
 )
-from .signals import capacity_freed, contact_changed, links_replaced
+from .signals import (
+    booking_cancelled,
+    booking_confirmed,
+    booking_rescheduled,
+    capacity_freed,
+    contact_changed,
+    links_replaced,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -187,7 +193,7 @@ def _book(
         )
         _record(booking, "", user=user)
         if confirm:
-            notify_booking_confirmed(booking)
+            booking_confirmed.send(sender=Booking, booking=booking)
         return booking
 
 
@@ -232,7 +238,7 @@ def booking_confirm(*, booking: Booking, user=None, now: datetime | None = None)
         booking.confirmed_at = now
         booking.save(update_fields=["status", "confirmed_at", "updated_at"])
         _record(booking, previous, user=user)
-        notify_booking_confirmed(booking)
+        booking_confirmed.send(sender=Booking, booking=booking)
         return booking
 
 
@@ -301,7 +307,7 @@ def booking_reschedule(
         booking.save(update_fields=["slot", "promotion", "price_cents", "updated_at"])
         local = timezone.localtime(previous.starts_at, slot.service.clinic.tz)
         move = _record(booking, booking.status, user=user, note=f"Moved from {local:%a %b %-d, %-I:%M %p}")
-        notify_booking_rescheduled(booking, previous_starts_at=previous.starts_at, move=move)
+        booking_rescheduled.send(sender=Booking, booking=booking, previous_starts_at=previous.starts_at, move=move)
         capacity_freed.send(sender=Booking, booking=booking)
         return booking
 
@@ -364,8 +370,7 @@ def booking_cancel(
         booking.cancel_reason = reason
         booking.save(update_fields=["status", "cancelled_at", "cancel_reason", "updated_at"])
         _record(booking, previous, user=user, note=reason)
-        if notify and previous == Booking.Status.CONFIRMED:
-            notify_booking_cancelled(booking)
+        booking_cancelled.send(sender=Booking, booking=booking, notify=notify and previous == Booking.Status.CONFIRMED)
         capacity_freed.send(sender=Booking, booking=booking)
         return booking
 

@@ -20,3 +20,24 @@ mobile_code_issued = Signal()
 # (not a session this site made for it, or the wrong amount or currency), with `payment` (refused, with its
 # reason) and `refund` (None when it could not be asked for automatically): the clinic is to be told.
 payment_refused = Signal()
+
+# Sent inside the transaction that booked a seat (a confirmed booking, or a hold confirmed), with `booking`:
+# the patient and the clinic are to be told. Receivers queue in the same transaction, so the messages commit
+# with the booking or not at all.
+booking_confirmed = Signal()
+
+# Sent inside the transaction that cancelled a booking, with `booking` and `notify`: whether the patient is to
+# be told (a confirmed booking, unless the caller sends its own, more specific notice).
+booking_cancelled = Signal()
+
+# Sent inside the transaction that moved a booking, with `booking`, `previous_starts_at` and `move` (the history
+# row of this move, so each move is told once).
+booking_rescheduled = Signal()
+
+# Sent inside the transaction that asked Stripe for a refund, with `refund` and `notify`: whether the patient is
+# to be told of it (not when the caller sends its own notice, or the money was refused).
+refund_requested = Signal()
+
+# Sent inside the transaction that cancelled a booking whose payment came after its hold lapsed and was
+# refunded, with `booking`: the patient is to get a refund notice instead of a confirmation.
+late_payment_refunded = Signal()

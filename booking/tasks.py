@@ -1,18 +1,23 @@
+"""Thin tasks: each takes ids, and imports the service it calls in its body (payments imports this module
+to queue tasks, and Celery loads this module on its own).
+"""
+
 import random
 
 from celery import shared_task
 
-from . import payments
-from .services import bookings_expire_lapsed_holds
-
 
 @shared_task
 def expire_lapsed_holds() -> int:
+    from .services import bookings_expire_lapsed_holds
+
     return bookings_expire_lapsed_holds()
 
 
 @shared_task(bind=True, acks_late=True, max_retries=5)
 def refund_submit(self, refund_id: int) -> None:
+    from . import payments
+
     try:
         payments.refund_send(refund_id=refund_id)
     except payments.TRANSIENT_STRIPE_ERRORS as exc:
@@ -23,4 +28,6 @@ def refund_submit(self, refund_id: int) -> None:
 
 @shared_task
 def resend_unsent_refunds() -> int:
+    from . import payments
+
     return payments.refunds_resend_unsent()

@@ -1,14 +1,11 @@
-from datetime import time, timedelta
-
 from axes.admin import AccessAttemptAdmin, AccessFailureLogAdmin, AccessLogAdmin
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
-from django.utils import timezone
 
 from . import two_factor
-from .models import Clinic, Closure, OpeningHours, Practitioner
+from .models import Clinic, OpeningHours, Practitioner
 
 User = get_user_model()
 
@@ -22,28 +19,6 @@ class OpeningHoursInline(admin.TabularInline):
 class ClinicAdmin(admin.ModelAdmin):
     list_display = ["name", "phone", "email", "city", "time_zone"]
     inlines = [OpeningHoursInline]
-
-
-@admin.register(Closure)
-class ClosureAdmin(admin.ModelAdmin):
-    list_display = ["starts_on", "ends_on", "reason", "clinic"]
-    list_filter = ["clinic"]
-    date_hierarchy = "starts_on"
-
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        # Closed days take no new bookings at once; visits already booked on them need a call.
-        from booking.models import Booking
-
-        start = obj.clinic.local_datetime(obj.starts_on, time.min)
-        end = obj.clinic.local_datetime(obj.ends_on + timedelta(days=1), time.min)
-        booked = Booking.objects.active(timezone.now()).filter(slot__starts_at__gte=start, slot__starts_at__lt=end)
-        if count := booked.count():
-            self.message_user(
-                request,
-                f"{count} booking(s) fall on these days: move or cancel them (Bookings, filtered by visit date).",
-                messages.WARNING,
-            )
 
 
 @admin.register(Practitioner)

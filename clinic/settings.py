@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "assessments",
     "notifications",
     "waitlist",
+    "frontdesk",  # admin screens that span the apps above: registered last
 ]
 
 MIDDLEWARE = [

@@ -4,7 +4,7 @@ from clinic.admin_mixins import ReadOnlyAdminMixin, ReadOnlyInline
 from clinic.privacy import mask_private_links
 
 from .models import InboundText, Message, OptOut
-from .services import CannotResend, message_resend
+from .outbox import CannotResend, message_resend
 from .transports import text_for_staff
 
 

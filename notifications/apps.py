@@ -6,11 +6,26 @@ class NotificationsConfig(AppConfig):
     verbose_name = "Messages"
 
     def ready(self):
-        from booking.signals import contact_changed, links_replaced, mobile_code_issued, payment_refused
+        """Connect the notices to what the apps below announce: they never import this app (README, "Layers")."""
+        from assessments import signals as intake
+        from booking import signals as booking
+        from waitlist import signals as waitlist
 
-        from . import services
+        from . import notices
 
-        links_replaced.connect(services.on_links_replaced, dispatch_uid="notifications.new_link", weak=False)
-        contact_changed.connect(services.on_contact_changed, dispatch_uid="notifications.contact_changed", weak=False)
-        mobile_code_issued.connect(services.on_mobile_code_issued, dispatch_uid="notifications.mobile_code", weak=False)
-        payment_refused.connect(services.on_payment_refused, dispatch_uid="notifications.payment_refused", weak=False)
+        receivers = {
+            "notifications.new_link": (booking.links_replaced, notices.on_links_replaced),
+            "notifications.contact_changed": (booking.contact_changed, notices.on_contact_changed),
+            "notifications.mobile_code": (booking.mobile_code_issued, notices.on_mobile_code_issued),
+            "notifications.payment_refused": (booking.payment_refused, notices.on_payment_refused),
+            "notifications.booking_confirmed": (booking.booking_confirmed, notices.on_booking_confirmed),
+            "notifications.booking_cancelled": (booking.booking_cancelled, notices.on_booking_cancelled),
+            "notifications.booking_rescheduled": (booking.booking_rescheduled, notices.on_booking_rescheduled),
+            "notifications.refund_requested": (booking.refund_requested, notices.on_refund_requested),
+            "notifications.late_payment_refunded": (booking.late_payment_refunded, notices.on_late_payment_refunded),
+            "notifications.waitlist_offer": (waitlist.offer_made, notices.on_offer_made),
+            "notifications.intake_flagged": (intake.intake_flagged, notices.on_intake_flagged),
+            "notifications.intake_code": (intake.intake_code_issued, notices.on_intake_code_issued),
+        }
+        for dispatch_uid, (signal, receiver) in receivers.items():
+            signal.connect(receiver, dispatch_uid=dispatch_uid, weak=False)

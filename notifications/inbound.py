@@ -11,7 +11,7 @@ from booking.selectors import featured_offer
 from clinic.models import Clinic
 
 from .models import InboundText, Message
-from .services import message_queue, sms_opt_in, sms_opt_out
+from .outbox import message_queue, sms_opt_in, sms_opt_out
 
 STOP_WORDS = {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT"}
 START_WORDS = {"START", "UNSTOP"}

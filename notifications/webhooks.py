@@ -5,7 +5,7 @@ from twilio.twiml.messaging_response import MessagingResponse
 
 from .gsm import to_gsm7
 from .inbound import inbound_text_handle
-from .services import delivery_status_record
+from .outbox import delivery_status_record
 from .twilio_gateway import request_is_from_twilio
 
 

@@ -30,9 +30,10 @@ from booking.services import (
     booking_release_hold,
 )
 from booking.stripe_gateway import payments_online
-from notifications.services import in_quiet_hours, notify_waitlist_offer
+from clinic.quiet_hours import in_quiet_hours
 
 from .models import WaitlistEntry
+from .signals import offer_made
 
 logger = logging.getLogger(__name__)
 
@@ -170,7 +171,7 @@ def _offer_next(list_filter: dict, now: datetime) -> str | None:
             return SKIPPED if entry.status == Status.REMOVED else None  # go on if this one left the list
         entry.status, entry.booking = Status.OFFERED, booking
         entry.save(update_fields=["status", "booking", "updated_at"])
-        notify_waitlist_offer(booking, expires_at=booking.hold_expires_at)
+        offer_made.send(sender=WaitlistEntry, booking=booking, expires_at=booking.hold_expires_at)
         return OFFERED
 
 

@@ -15,7 +15,7 @@ from booking.stripe_gateway import payments_online
 from booking.verification import CodeLocked, awaits_mobile_code, mobile_code_send
 from clinic import cookies
 from clinic.limits import public_post
-from notifications.services import QUIET_END, QUIET_START
+from clinic.quiet_hours import QUIET_END, QUIET_START
 
 from .forms import JoinForm
 from .models import WaitlistEntry

@@ -13,7 +13,7 @@ from booking.models import Booking
 from booking.services import booking_create
 from booking.tests.factories import SlotFactory
 from notifications.models import Message
-from notifications.services import reminders_queue
+from notifications.reminders import reminders_queue
 
 from .helpers import ANSWERS, PAIN, SECRETS, STEP_NAMES, VISIT, email_text, links
 

@@ -20,7 +20,7 @@ from booking.services import booking_change_contact, booking_create
 from booking.tests.factories import SlotFactory, local
 from clinic.client import TrustedProxies
 from notifications.models import Message, OptOut
-from notifications.services import message_send
+from notifications.outbox import message_send
 
 from .helpers import (
     ABOUT,

@@ -14,11 +14,9 @@ import logging
 from django.db import transaction
 from django.utils import timezone
 
-from notifications.services import notify_late_payment_refunded
-
 from ..models import Booking, Payment, Refund, StripeEvent, format_amount
 from ..services import BookingBusy, BookingError, booking_cancel, booking_confirm, booking_release_hold
-from ..signals import payment_refused
+from ..signals import late_payment_refunded, payment_refused
 from .fields import MAX_ID, MalformedEvent, cents, mapping, text
 from .refunds import RefundError, paid_online_cents, refund_request
 
@@ -203,7 +201,7 @@ def _payment_received(payment: Payment, payment_intent_id: str | None) -> None:
         return
     if refusal == LATE_PAYMENT_REASON:
         booking = booking_cancel(booking=payment.booking, reason=refusal, notify=False)
-        notify_late_payment_refunded(booking)
+        late_payment_refunded.send(sender=Booking, booking=booking)
 
 
 def on_charge_refunded(charge: dict) -> None:

@@ -11,10 +11,10 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from clinic.queue import task_queue, task_queue_on_commit
-from notifications.services import notify_refund
 
 from .. import stripe_gateway, tasks
 from ..models import Booking, Payment, Refund, format_amount, format_cents
+from ..signals import refund_requested
 
 logger = logging.getLogger(__name__)
 
@@ -94,8 +94,7 @@ def refund_request(
             )
         refund = Refund.objects.create(payment=payment, amount_cents=amount, reason=reason, idempotency_key=key)
         task_queue_on_commit(tasks.refund_submit, refund.pk)
-        if notify:
-            notify_refund(refund)
+        refund_requested.send(sender=Refund, refund=refund, notify=notify)
         return refund
 
 

@@ -20,7 +20,8 @@ from booking.rules import Patient
 from booking.tests.manage_helpers import booked, fresh
 from booking.tests.pages import PROMO_DAY, does_not_say, says
 from notifications.models import Message
-from notifications.services import message_resend, notify_access_code
+from notifications.notices import notify_access_code
+from notifications.outbox import message_resend
 from notifications.transports import text_as_sent
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock")]

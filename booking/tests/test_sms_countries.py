@@ -13,7 +13,7 @@ from booking.rules import Patient
 from booking.services import booking_create
 from booking.tests.pages import MICHAEL, REGULAR_DAY, confirm, hidden_fields, page, post_details, slot_at
 from notifications.models import Message
-from notifications.services import message_send
+from notifications.outbox import message_send
 from waitlist.models import WaitlistEntry
 from waitlist.tests.offers import fill
 

@@ -32,7 +32,7 @@ from booking.tests.pages import NOW, PROMO_DAY, REGULAR_DAY, confirm, does_not_s
 from booking.tests.stripe_fakes import SECRET_KEY, WEBHOOK_SECRET
 from clinic.celery import app as celery_app
 from notifications.models import Message
-from notifications.services import messages_send_due
+from notifications.outbox import messages_send_due
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

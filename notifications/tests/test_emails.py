@@ -26,7 +26,9 @@ from booking.tests.stripe_fakes import event, paid_checkout_session, post_events
 from notifications import tasks
 from notifications.inbound import inbound_text_handle
 from notifications.models import InboundText, Message
-from notifications.services import messages_queue, messages_send_due, notify_booking_confirmed, reminders_queue
+from notifications.notices import notify_booking_confirmed
+from notifications.outbox import messages_queue, messages_send_due
+from notifications.reminders import reminders_queue
 
 pytestmark = pytest.mark.django_db
 

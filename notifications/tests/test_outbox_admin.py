@@ -12,7 +12,8 @@ from django.test.utils import CaptureQueriesContext
 from booking.services import booking_create
 from booking.tests.factories import BookingFactory, SlotFactory, local
 from notifications.models import Message, OptOut
-from notifications.services import messages_send_due, reminders_queue
+from notifications.outbox import messages_send_due
+from notifications.reminders import reminders_queue
 from notifications.transports import text_as_sent
 
 pytestmark = pytest.mark.django_db

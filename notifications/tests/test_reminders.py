@@ -19,15 +19,10 @@ from booking.models import Booking
 from booking.rules import Patient
 from booking.services import booking_cancel, booking_create
 from booking.tests.factories import SlotFactory, local
+from clinic.quiet_hours import after_quiet_hours, before_quiet_hours, in_quiet_hours
 from notifications.models import Message
-from notifications.services import (
-    after_quiet_hours,
-    before_quiet_hours,
-    in_quiet_hours,
-    messages_send_due,
-    reminder_send_at,
-    reminders_queue,
-)
+from notifications.outbox import messages_send_due
+from notifications.reminders import reminder_send_at, reminders_queue
 
 pytestmark = pytest.mark.django_db
 

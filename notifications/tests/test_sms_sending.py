@@ -22,15 +22,14 @@ from booking.tests.factories import BookingFactory, SlotFactory, local
 from notifications import tasks
 from notifications.gsm import is_gsm7, segments
 from notifications.models import Message, OptOut
-from notifications.services import (
-    messages_send_due,
+from notifications.notices import (
     notify_booking_confirmed,
     notify_booking_rescheduled,
     notify_late_payment_refunded,
     notify_refund,
-    reminders_queue,
-    sms_opt_out,
 )
+from notifications.outbox import messages_send_due, sms_opt_out
+from notifications.reminders import reminders_queue
 from notifications.tests.twilio_fakes import ACCOUNT_SID, FROM_NUMBER
 from notifications.transports import text_as_sent
 

@@ -24,7 +24,7 @@ from booking.tests.factories import BookingFactory, SlotFactory, local
 from clinic.client import TrustedProxies
 from notifications.gsm import is_gsm7
 from notifications.models import InboundText, Message, OptOut
-from notifications.services import booking_context, message_queue, sms_opt_out
+from notifications.outbox import booking_context, message_queue, sms_opt_out
 from notifications.tests.twilio_fakes import ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER, twilio_post
 
 pytestmark = pytest.mark.django_db

@@ -19,9 +19,9 @@ from booking.rules import Patient
 from booking.services import BookingError, booking_cancel, booking_create
 from booking.tests.factories import ClinicFactory, PromotionFactory, ServiceFactory, SlotFactory, local
 from booking.tests.threads import race
-from waitlist import services as waitlist_services
 from waitlist.models import WaitlistEntry
 from waitlist.services import AlreadyWaiting, OfferClosed, offer_claim, offers_make, waitlist_join
+from waitlist.signals import offer_made
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -218,7 +218,7 @@ def wait_until_a_backend_waits_on_a_lock(timeout=10.0) -> None:
 
 
 def test_a_claim_waiting_behind_the_sweep_that_gave_its_lapsed_place_away_is_refused(
-    service, promotion, sold_out, clock, monkeypatch
+    service, promotion, sold_out, clock
 ):
     """The claim is sent a moment before the offer ends and waits for the slot's lock; meanwhile the offer
     ends and a sweep gives the place to the next person. The claim must not book it as well."""
@@ -241,14 +241,11 @@ def test_a_claim_waiting_behind_the_sweep_that_gave_its_lapsed_place_away_is_ref
         finally:
             connection.close()
 
-    real_notify = waitlist_services.notify_waitlist_offer
-
-    def notify_then_wait(*args, **kwargs):  # inside the sweep's transaction, its hold and locks taken
-        real_notify(*args, **kwargs)
-        sweep_holds_slot.set()
+    def wait_after_the_notice(sender, **kwargs):  # inside the sweep's transaction, its hold and locks taken
+        sweep_holds_slot.set()  # connected after notifications' receiver: the notice is queued by now
         sweep_release.wait(timeout=20)
 
-    monkeypatch.setattr(waitlist_services, "notify_waitlist_offer", notify_then_wait)
+    offer_made.connect(wait_after_the_notice, dispatch_uid="test.wait_after_the_notice", weak=False)
 
     def run(name, work):
         try:
@@ -272,6 +269,7 @@ def test_a_claim_waiting_behind_the_sweep_that_gave_its_lapsed_place_away_is_ref
         wait_until_a_backend_waits_on_a_lock()  # the claim waits for the slot the sweep holds
         clock.move_to(expiry + timedelta(seconds=1))  # the wait outlasts the offer
     finally:
+        offer_made.disconnect(dispatch_uid="test.wait_after_the_notice")
         entry_release.set()
         sweep_release.set()
         for thread in (holder, sweep, claim):

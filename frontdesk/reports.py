@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from django.db.models import Sum
 from django.utils import timezone
 
-from .models import Booking, Payment, Promotion
+from booking.models import Booking, Payment, Promotion
 
 CHART_WIDTH, CHART_HEIGHT = 480, 160
 

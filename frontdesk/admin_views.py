@@ -17,10 +17,9 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 
+from booking.models import Booking, Payment, Service, Slot, active_q
+from booking.services import SlotPlan, slots_generate, slots_plan
 from clinic.models import EARLIEST_DAY, LATEST_DAY, Clinic, Practitioner
-
-from .models import Booking, Payment, Service, Slot, active_q
-from .services import SlotPlan, slots_generate, slots_plan
 
 MAX_DAYS = 92  # about three months of opening hours at a time
 DAY_FORMAT = "%Y-%m-%d"

@@ -8,12 +8,10 @@ from django.http import HttpResponse
 from django.template.response import TemplateResponse
 from django.utils import timezone
 
-from notifications.models import Message
-from notifications.services import message_resend, notify_booking_confirmed
-
-from .models import Booking, Payment
-from .payments import RefundError, checkout_close, refund_request
-from .services import (
+from booking.admin import REFUND_PERMISSION
+from booking.models import Booking, Payment
+from booking.payments import RefundError, checkout_close, refund_request
+from booking.services import (
     BookingError,
     booking_cancel,
     booking_confirm,
@@ -21,8 +19,9 @@ from .services import (
     booking_mark_attended,
     booking_mark_no_show,
 )
-
-REFUND_PERMISSION = "booking.refund_payment"
+from notifications.models import Message
+from notifications.notices import notify_booking_confirmed
+from notifications.outbox import message_resend
 
 
 def _each(modeladmin, request, queryset, service, done: str) -> None:

@@ -1,25 +1,25 @@
-"""The outbox: what patients and the clinic are told, each message queued once and sent once.
+"""The outbox: each message queued once, in the same transaction as the change it reports, and sent once.
 
-A message is a row first (in the same transaction as the change it reports),
-and is sent after commit by a task that claims the row with a conditional
-UPDATE. A failed send is tried again by the periodic sweep with exponential
-backoff; a row claimed by a worker that died stays claimed and is never sent
-twice.
+A message is a row first, and is sent after commit by a task that claims the
+row with a conditional UPDATE. A failed send is tried again by the periodic
+sweep with exponential backoff; a row claimed by a worker that died stays
+claimed and is never sent twice. What the messages say, and when, is in
+notices.py and reminders.py.
 """
 
 import logging
 import random
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import transaction
 from django.db.models import F
 from django.template.loader import render_to_string
 from django.utils import timezone
 
 from booking.links import Purpose, admin_link, placeholder
-from booking.models import Booking, BookingEvent, Payment, Refund, format_cents
+from booking.models import Booking, format_cents
+from booking.payments import paid_and_due
 from clinic.contact import sms_allowed
 from clinic.queue import task_queue, task_queue_on_commit
 
@@ -31,12 +31,11 @@ logger = logging.getLogger(__name__)
 
 Kind, Channel, Status = Message.Kind, Message.Channel, Message.Status
 
-QUIET_START = time(21)  # no texts from 21:00 ...
-QUIET_END = time(8)  # ... to 08:00, clinic time
-LAST_CALL = time(20, 45)  # a reminder moved before quiet hours goes out at this time
 MAX_ATTEMPTS = 5
 SENDING_TIMEOUT = timedelta(minutes=10)
 NOT_TEXTED = "Not a mobile in a country the clinic texts (SMS_ALLOWED_COUNTRIES)."
+# Reminders (reminders.py) are sent only while their visit is still on, at the same time.
+REMINDER_KINDS = (Kind.REMINDER_24H, Kind.REMINDER_2H)
 
 SUBJECTS = {
     Kind.CONFIRMATION: "You're booked: {when}",
@@ -55,32 +54,6 @@ SUBJECTS = {
     Kind.CLINIC_INTAKE_REVIEW: "Review before the visit: {when}",
     Kind.CLINIC_PAYMENT_REFUSED: "A payment was refused: visit {when}",
 }
-
-
-# Quiet hours -------------------------------------------------------------------------------------
-
-
-def in_quiet_hours(moment: datetime, tz: ZoneInfo) -> bool:
-    local = timezone.localtime(moment, tz).time()
-    return local >= QUIET_START or local < QUIET_END
-
-
-def after_quiet_hours(moment: datetime, tz: ZoneInfo) -> datetime:
-    """`moment`, or the end of the quiet hours it falls in (08:00 clinic time)."""
-    if not in_quiet_hours(moment, tz):
-        return moment
-    local = timezone.localtime(moment, tz)
-    day = local.date() if local.time() < QUIET_END else local.date() + timedelta(days=1)
-    return datetime.combine(day, QUIET_END, tzinfo=tz)
-
-
-def before_quiet_hours(moment: datetime, tz: ZoneInfo) -> datetime:
-    """`moment`, or the evening before the quiet hours it falls in (20:45 clinic time)."""
-    if not in_quiet_hours(moment, tz):
-        return moment
-    local = timezone.localtime(moment, tz)
-    day = local.date() if local.time() >= QUIET_START else local.date() - timedelta(days=1)
-    return datetime.combine(day, LAST_CALL, tzinfo=tz)
 
 
 # Queueing --------------------------------------------------------------------------------------
@@ -126,8 +99,6 @@ def clinic_context(booking: Booking, visit: dict | None = None) -> dict:
 
 def _paid_online(booking: Booking) -> dict:
     """Whether the visit is paid for online, and what is left to pay at the visit after a move to a dearer time."""
-    from booking.payments import paid_and_due  # payments send notices: imported late
-
     paid, balance = paid_and_due(booking)
     return {"paid_online": bool(paid) and not balance, "balance": format_cents(balance) if balance else ""}
 
@@ -206,235 +177,6 @@ def messages_queue(messages: list[Message]) -> list[Message]:
     return [rows[key] for key in keys]
 
 
-def _patient_messages(booking: Booking, kind: str, key: str, context: dict, *, urgent=False) -> list[Message]:
-    """An email to the patient, and a text too when they agreed to texts (never in quiet hours unless urgent)."""
-    channels = [(Channel.EMAIL, booking.email, None)]
-    if booking.sms_consent:
-        now = timezone.now()
-        channels.append((Channel.SMS, booking.phone, now if urgent else after_quiet_hours(now, context["clinic"].tz)))
-    return [
-        outbox_message(
-            kind=kind,
-            channel=channel,
-            recipient=recipient,
-            dedupe_key=f"{key}:{channel}",
-            context=context,
-            booking=booking,
-            send_after=send_after,
-        )
-        for channel, recipient, send_after in channels
-    ]
-
-
-def _notify_patient(booking: Booking, kind: str, key: str, *, context: dict | None = None, urgent=False) -> None:
-    messages_queue(_patient_messages(booking, kind, key, context or booking_context(booking), urgent=urgent))
-
-
-def notify_booking_confirmed(booking: Booking) -> None:
-    visit = visit_context(booking)
-    # The patient has just booked and is waiting for it: no quiet-hours delay.
-    key = f"booking:{booking.pk}:confirmation"
-    patient = _patient_messages(booking, Kind.CONFIRMATION, key, {**visit, **PATIENT_LINKS}, urgent=True)
-    clinic = outbox_message(
-        kind=Kind.CLINIC_NEW_BOOKING,
-        channel=Channel.EMAIL,
-        recipient=visit["clinic"].email,
-        dedupe_key=f"booking:{booking.pk}:clinic_new_booking:email",
-        context=clinic_context(booking, visit),
-        booking=booking,
-    )
-    messages_queue([*patient, clinic])
-
-
-def on_links_replaced(sender, booking: Booking, event: BookingEvent, **kwargs) -> None:
-    notify_new_link(booking, event=event)
-
-
-def on_contact_changed(sender, booking: Booking, event: BookingEvent, old_email: str, old_phone: str, **kwargs) -> None:
-    notify_contact_changed(booking, event=event, old_email=old_email, old_phone=old_phone)
-
-
-def notify_new_link(booking: Booking, *, event: BookingEvent) -> None:
-    """The patient's links were replaced (`event` records it): the new one, at once, as staff are often on the
-    phone with them."""
-    _notify_patient(booking, Kind.NEW_LINK, f"booking:{booking.pk}:new_link:{event.pk}", urgent=True)
-
-
-def notify_contact_changed(booking: Booking, *, event: BookingEvent, old_email: str, old_phone: str) -> None:
-    """Tell the email and number the clinic had before that they changed: nothing more, and no link.
-
-    What was still waiting to go to them about this booking (a reminder kept for after quiet hours, a retry)
-    goes to the new ones instead, with the links as they are when it leaves.
-    """
-    waiting = Message.objects.filter(booking=booking, status=Status.QUEUED, kind__in=Kind.with_private_links())
-    waiting.filter(channel=Channel.EMAIL, recipient=old_email).update(recipient=booking.email)
-    waiting.filter(channel=Channel.SMS, recipient=old_phone).update(recipient=booking.phone)
-    context = visit_context(booking)
-    told = []
-    if old_email != booking.email:
-        told.append((Channel.EMAIL, old_email, None))
-    if old_phone != booking.phone and booking.sms_consent:
-        told.append((Channel.SMS, old_phone, after_quiet_hours(timezone.now(), context["clinic"].tz)))
-    messages = [
-        outbox_message(
-            kind=Kind.CONTACT_CHANGED,
-            channel=channel,
-            recipient=recipient,
-            dedupe_key=f"booking:{booking.pk}:contact_changed:{event.pk}:{channel}",
-            context=context,
-            booking=booking,
-            send_after=send_after,
-        )
-        for channel, recipient, send_after in told
-    ]
-    if messages:
-        messages_queue(messages)
-
-
-def notify_access_code(booking: Booking, *, channel: str, code: str, key: str) -> Message:
-    """A one-time code the patient asked for, to their email or mobile on the booking: sent at once, whatever
-    the hour. `key` names this code (one message each)."""
-    recipient = booking.phone if channel == Channel.SMS else booking.email
-    with transaction.atomic():  # sent on commit: only once the code waits beside it
-        message = message_queue(
-            kind=Kind.ACCESS_CODE,
-            channel=channel,
-            recipient=recipient,
-            dedupe_key=f"booking:{booking.pk}:access_code:{key}:{channel}",
-            context={**visit_context(booking), "code": transports.CODE},  # the code itself is not kept here
-            booking=booking,
-        )
-        transports.keep_code(message, code)
-    return message
-
-
-def on_mobile_code_issued(sender, *, booking: Booking, code: str, key: str, **kwargs) -> None:
-    """A code proving the booking's mobile (booking/verification.py): texted at once, whether or not the
-    patient asked for reminders by text, since they asked for this one."""
-    notify_access_code(booking, channel=Channel.SMS, code=code, key=f"mobile-{key}")
-
-
-def notify_booking_cancelled(booking: Booking) -> None:
-    _notify_patient(booking, Kind.CANCELLATION, f"booking:{booking.pk}:cancellation")
-
-
-def notify_booking_rescheduled(booking: Booking, *, previous_starts_at: datetime, move: BookingEvent) -> None:
-    """The visit's new time; `move` is the history row of this move, so each move (back and forth too) is told once."""
-    context = booking_context(booking)
-    context["previous_starts_at"] = timezone.localtime(previous_starts_at, context["clinic"].tz)
-    _notify_patient(booking, Kind.RESCHEDULE, f"booking:{booking.pk}:reschedule:{move.pk}", context=context)
-
-
-def notify_waitlist_offer(booking: Booking, *, expires_at: datetime) -> None:
-    """A place freed for someone waiting: held for them until `expires_at`. Offers are only made outside quiet hours."""
-    context = booking_context(booking)
-    context.update(
-        claim_link=placeholder(Purpose.CLAIM), expires_at=timezone.localtime(expires_at, context["clinic"].tz)
-    )
-    _notify_patient(booking, Kind.WAITLIST_OFFER, f"booking:{booking.pk}:waitlist_offer", context=context, urgent=True)
-
-
-def notify_refund(refund: Refund) -> None:
-    booking = refund.payment.booking
-    context = {**booking_context(booking), "refund": refund}
-    _notify_patient(booking, Kind.REFUND, f"refund:{refund.pk}", context=context)
-
-
-def notify_late_payment_refunded(booking: Booking) -> None:
-    _notify_patient(booking, Kind.LATE_PAYMENT, f"booking:{booking.pk}:late_payment")
-
-
-def on_payment_refused(sender, payment: Payment, refund: Refund | None, **kwargs) -> None:
-    notify_payment_refused(payment, refund=refund)
-
-
-def notify_payment_refused(payment: Payment, *, refund: Refund | None) -> None:
-    """Tell the clinic that money for a booking was refused and (if `refund`) is on its way back.
-
-    Staff follow the admin link; the email names the booking and why, nothing about the patient's health,
-    and no link of the patient's. The patient is not told: the payment may not have been theirs.
-    """
-    booking = payment.booking
-    message_queue(
-        kind=Kind.CLINIC_PAYMENT_REFUSED,
-        channel=Channel.EMAIL,
-        recipient=booking.slot.service.clinic.email,
-        dedupe_key=f"payment:{payment.pk}:refused:email",
-        context={**clinic_context(booking), "payment": payment, "refund": refund},
-        booking=booking,
-    )
-
-
-# Reminders -------------------------------------------------------------------------------------
-
-REMINDERS = {
-    # kind: (how long before the visit, how late it may still go out)
-    Kind.REMINDER_24H: (timedelta(hours=24), timedelta(hours=3)),
-    Kind.REMINDER_2H: (timedelta(hours=2), timedelta(minutes=30)),
-}
-
-
-def reminder_send_at(kind: str, channel: str, starts_at: datetime, tz: ZoneInfo) -> datetime | None:
-    """When a reminder goes out: texts keep out of quiet hours, the day-before one by going earlier."""
-    lead, last_chance = REMINDERS[kind]
-    due = starts_at - lead
-    if channel == Channel.EMAIL or not in_quiet_hours(due, tz):
-        return due
-    if kind == Kind.REMINDER_24H:
-        return before_quiet_hours(due, tz)
-    later = after_quiet_hours(due, tz)
-    return later if later <= starts_at - last_chance else None
-
-
-def _reminder_channels(booking: Booking, kind: str) -> list[str]:
-    channels = [Channel.SMS] if booking.sms_consent else []
-    return [*channels, Channel.EMAIL] if kind == Kind.REMINDER_24H else channels
-
-
-def reminders_queue(*, now: datetime | None = None) -> int:
-    """Queue the reminders whose time has come. Run every minute; a reminder is queued once per visit time."""
-    now = now or timezone.now()
-    bookings = list(
-        Booking.objects.filter(
-            status=Booking.Status.CONFIRMED,
-            slot__starts_at__gt=now,
-            slot__starts_at__lte=now + timedelta(hours=48),
-        ).select_related("slot__service__clinic")
-    )
-    queued_before = set(
-        Message.objects.filter(booking__in=bookings, kind__in=REMINDERS).values_list("dedupe_key", flat=True)
-    )
-    due = []
-    for booking in bookings:
-        starts_at, tz = booking.slot.starts_at, booking.slot.service.clinic.tz
-        context = None  # built once per booking, and only when a reminder is due
-        for kind, (_, last_chance) in REMINDERS.items():
-            if now >= starts_at - last_chance:
-                continue
-            for channel in _reminder_channels(booking, kind):
-                key = f"booking:{booking.pk}:{kind}:{starts_at:%Y%m%dT%H%MZ}:{channel}"
-                send_at = reminder_send_at(kind, channel, starts_at, tz)
-                if key in queued_before or send_at is None or send_at > now:
-                    continue
-                if booking.confirmed_at and send_at < booking.confirmed_at - timedelta(minutes=1):
-                    continue  # it was due before the patient booked
-                recipient = booking.phone if channel == Channel.SMS else booking.email
-                context = context or booking_context(booking)
-                due.append(
-                    outbox_message(
-                        kind=kind,
-                        channel=channel,
-                        recipient=recipient,
-                        dedupe_key=key,
-                        context=context,
-                        booking=booking,
-                    )
-                )
-    if due:
-        messages_queue(due)
-    return len(due)
-
-
 # Sending ---------------------------------------------------------------------------------------
 
 
@@ -458,7 +200,7 @@ def message_send(*, message_id: int) -> None:
     if message.channel == Channel.SMS and not sms_allowed(message.recipient):
         _finish(message, Status.SUPPRESSED, error=NOT_TEXTED)
         return
-    if message.kind in REMINDERS and not _reminder_still_true(message):
+    if message.kind in REMINDER_KINDS and not _reminder_still_true(message):
         _finish(message, Status.SUPPRESSED, error="The visit was cancelled or moved.")
         return
     try:

@@ -11,10 +11,10 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 
-from .forms import PatientDetailsForm, PhoneNumberField
-from .models import Slot, bookings_taken
-from .rules import quote_slot
-from .services import BookingError, booking_create
+from booking.forms import PatientDetailsForm, PhoneNumberField
+from booking.models import Slot, bookings_taken
+from booking.rules import quote_slot
+from booking.services import BookingError, booking_create
 
 
 class SlotChoiceField(forms.ModelChoiceField):

@@ -1,0 +1,279 @@
+"""The front desk's screens that span apps: bookings with their payments, history, messages and intake
+progress (and the actions on them), slots with the agenda, opening slots and booking a caller, promotions with
+their dashboard. Registered on the clinic's admin site like any other (clinic/admin_site.py), under booking's
+models, so their admin URLs and names are booking's.
+"""
+
+from functools import partial
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Q
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+
+from assessments.admin import intake_status
+from booking.admin import PaymentInline
+from booking.forms import PhoneNumberField
+from booking.models import Booking, BookingEvent, Payment, Promotion, Slot
+from booking.services import FINISHED, booking_change_contact
+from clinic.admin_mixins import ReadOnlyInline
+from notifications.admin import MessageInline
+
+from . import admin_actions, admin_phone, admin_views
+from .reports import CHART_HEIGHT, CHART_WIDTH, promotion_report
+
+
+@admin.register(Promotion)
+class PromotionAdmin(admin.ModelAdmin):
+    list_display = ["name", "price", "spots", "visit_starts_on", "visit_ends_on", "closes_at", "is_active", "dashboard"]
+    list_filter = ["is_active"]
+    list_select_related = ["service"]
+
+    @admin.display(description="how it sold")
+    def dashboard(self, promotion):
+        return format_html(
+            '<a href="{}">Dashboard</a>', reverse("admin:booking_promotion_dashboard", args=[promotion.pk])
+        )
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:pk>/dashboard/",
+                self.admin_site.admin_view(self.dashboard_view),
+                name="booking_promotion_dashboard",
+            ),
+            *super().get_urls(),
+        ]
+
+    def dashboard_view(self, request, pk: int):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        promotion = get_object_or_404(Promotion, pk=pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"How “{promotion}” sold",
+            "report": promotion_report(promotion=promotion),
+            "width": CHART_WIDTH,
+            "height": CHART_HEIGHT,
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/booking/promotion_dashboard.html", context)
+
+
+class SlotAdminForm(forms.ModelForm):
+    class Meta:
+        model = Slot
+        fields = ["service", "practitioner", "starts_at", "ends_at", "capacity", "is_blocked"]
+
+    def clean(self):
+        data = super().clean()
+        if self.instance.pk:
+            # The admin saves inside one transaction: this lock holds until the change is saved,
+            # so no booking slips in between the count and the save.
+            slot = Slot.objects.select_for_update().get(pk=self.instance.pk)
+            booked = slot.bookings.active(timezone.now()).count()
+            if data.get("is_blocked") and booked:
+                raise forms.ValidationError(
+                    f"{booked} active booking(s) on this slot: move or cancel them before blocking it."
+                )
+            if data.get("capacity") is not None and data["capacity"] < booked:
+                self.add_error("capacity", f"{booked} active bookings: capacity cannot be lower.")
+        return data
+
+
+@admin.action(description="Block the selected slots", permissions=["change"])
+def block_slots(modeladmin, request, queryset):
+    blocked = 0
+    for slot_id in queryset.values_list("pk", flat=True):
+        with transaction.atomic():
+            slot = Slot.objects.select_for_update().get(pk=slot_id)  # the same lock a booking takes
+            if slot.bookings.active(timezone.now()).exists():
+                modeladmin.message_user(request, f"{slot}: has bookings; move or cancel them first.", messages.ERROR)
+                continue
+            slot.is_blocked = True
+            slot.save(update_fields=["is_blocked"])
+            blocked += 1
+    if blocked:
+        modeladmin.message_user(request, f"{blocked} slot(s) blocked.", messages.SUCCESS)
+
+
+@admin.action(description="Unblock the selected slots", permissions=["change"])
+def unblock_slots(modeladmin, request, queryset):
+    modeladmin.message_user(request, f"{queryset.update(is_blocked=False)} slot(s) open again.", messages.SUCCESS)
+
+
+@admin.register(Slot)
+class SlotAdmin(admin.ModelAdmin):
+    form = SlotAdminForm
+    actions = [block_slots, unblock_slots]
+    list_display = ["starts_at", "service", "practitioner", "capacity", "is_blocked"]
+    list_filter = ["is_blocked", "service", "practitioner"]
+    list_select_related = ["service__clinic", "practitioner"]
+    date_hierarchy = "starts_at"
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj and obj.bookings.active(timezone.now()).exists():
+            # Moving a booked slot would move its patients without a word: cancel or rebook them instead.
+            return ["service", "practitioner", "starts_at", "ends_at"]
+        return []
+
+    def get_urls(self):
+        generate = self.admin_site.admin_view(partial(admin_views.generate_slots, self))
+        agenda = self.admin_site.admin_view(partial(admin_views.agenda, self))
+        return [
+            path("generate/", generate, name="booking_slot_generate"),
+            path("agenda/", agenda, name="booking_slot_agenda"),
+            *super().get_urls(),
+        ]
+
+
+class PaidFilter(admin.SimpleListFilter):
+    title = "paid online"
+    parameter_name = "paid"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Paid online"), ("no", "Due at the visit")]
+
+    def queryset(self, request, queryset):
+        paid = Payment.objects.filter(booking=OuterRef("pk"), status=Payment.Status.PAID)
+        if self.value() == "yes":
+            return queryset.filter(Exists(paid))
+        if self.value() == "no":
+            return queryset.exclude(Exists(paid))
+        return queryset
+
+
+class IntakeDoneFilter(admin.SimpleListFilter):
+    title = "intake"
+    parameter_name = "intake"
+
+    def lookups(self, request, model_admin):
+        return [("done", "Done"), ("not_done", "Not done")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "done":
+            return queryset.filter(intake__completed_at__isnull=False)
+        if self.value() == "not_done":
+            return queryset.filter(Q(intake__isnull=True) | Q(intake__completed_at__isnull=True))
+        return queryset
+
+
+class BookingEventInline(ReadOnlyInline):
+    model = BookingEvent
+    fields = ["at", "from_status", "to_status", "user", "note"]
+    readonly_fields = fields
+    show_change_link = False
+    verbose_name_plural = "history"
+
+
+class BookingAdminForm(forms.ModelForm):
+    phone = PhoneNumberField(label="Mobile phone")
+
+    class Meta:
+        model = Booking
+        fields = ["patient_name", "email", "phone"]
+
+
+@admin.register(Booking)
+class BookingAdmin(admin.ModelAdmin):
+    form = BookingAdminForm
+    view_on_site = False  # the patient's page leads to their intake answers
+    list_display = [
+        "reference",
+        "patient_name",
+        "visit",
+        "status",
+        "price",
+        "promotion",
+        "intake_progress",
+        "created_at",
+    ]
+    list_filter = [
+        ("slot__starts_at", admin.DateFieldListFilter),
+        "status",
+        "promotion",
+        PaidFilter,
+        IntakeDoneFilter,
+        "review_before_visit",
+    ]
+    list_select_related = ["slot__service__clinic", "promotion", "intake"]
+    actions = [
+        admin_actions.confirm_holds,
+        admin_actions.cancel_bookings,
+        admin_actions.mark_attended,
+        admin_actions.mark_no_show,
+        admin_actions.resend_confirmation,
+        admin_actions.send_new_link,
+        admin_actions.export_csv,
+    ]
+    search_fields = ["reference", "patient_name", "email", "phone"]
+    fields = ["reference", "status", "slot", "promotion", "price_cents", "patient_name", "email", "phone"]
+    fields += [
+        "phone_verified_at",
+        "sms_consent",
+        "sms_consent_at",
+        "hold_expires_at",
+        "confirmed_at",
+        "cancelled_at",
+        "cancel_reason",
+    ]
+    fields += ["review_before_visit", "intake_progress", "created_at", "updated_at"]
+    # Seats, spots and prices change only through the booking services, which hold the locks.
+    readonly_fields = [
+        "reference",
+        "status",
+        "slot",
+        "promotion",
+        "price_cents",
+        "phone_verified_at",
+        "sms_consent",
+        "sms_consent_at",
+        "hold_expires_at",
+        "confirmed_at",
+        "cancelled_at",
+        "cancel_reason",
+        "review_before_visit",
+        "intake_progress",
+        "created_at",
+        "updated_at",
+    ]
+    inlines = [BookingEventInline, PaymentInline, MessageInline]
+
+    def get_urls(self):
+        book_a_caller = self.admin_site.admin_view(partial(admin_phone.phone_booking, self))
+        return [path("phone/", book_a_caller, name="booking_booking_phone"), *super().get_urls()]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        """Only the patient's name, email and mobile are edited here; a new email or mobile ends the links sent
+        before, tells the old ones (with no link), and sends the new link to the new ones."""
+        data = form.cleaned_data
+        before = obj.link_version
+        booking = booking_change_contact(
+            booking=obj, name=data["patient_name"], email=data["email"], phone=data["phone"], user=request.user
+        )
+        if booking.link_version != before:
+            told = "" if booking.status in FINISHED else ", the old ones were told, and the new link was sent"
+            self.message_user(
+                request, f"The email or mobile changed: earlier links no longer work{told}.", messages.INFO
+            )
+
+    @admin.display(description="intake")
+    def intake_progress(self, booking):
+        return intake_status(booking)
+
+    @admin.display(description="visit", ordering="slot__starts_at")
+    def visit(self, booking):
+        local = timezone.localtime(booking.slot.starts_at, booking.slot.service.clinic.tz)
+        return f"{local:%a %b %-d, %-I:%M %p}"
