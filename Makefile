@@ -44,7 +44,7 @@ run: $(VENV)/.installed | var/static
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
 	@if [ -z "$$REDIS_URL" ]; then \
-		$(BIN)/celery -A clinic beat --loglevel=WARNING --schedule var/celerybeat-schedule & \
+		$(BIN)/celery -A config beat --loglevel=WARNING --schedule var/celerybeat-schedule & \
 		trap "kill $$! 2>/dev/null" EXIT INT TERM; \
 	fi; \
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
@@ -62,10 +62,10 @@ lint: $(VENV)/.installed-dev
 
 # With REDIS_URL set: the background worker and the scheduler.
 worker: $(VENV)/.installed
-	$(BIN)/celery -A clinic worker --loglevel=INFO --concurrency=2
+	$(BIN)/celery -A config worker --loglevel=INFO --concurrency=2
 
 beat: $(VENV)/.installed
-	$(BIN)/celery -A clinic beat --loglevel=INFO
+	$(BIN)/celery -A config beat --loglevel=INFO
 
 # The booking-rush benchmark (README: "Booking-rush benchmark"): needs PostgreSQL and Redis on 127.0.0.1.
 # Options through ARGS, e.g. make bench ARGS="--trials 10".

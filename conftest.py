@@ -12,9 +12,9 @@ from booking import stripe_gateway
 from booking.rules import Patient
 from booking.tests.factories import ClinicFactory, PromotionFactory, ServiceFactory
 from booking.tests.stripe_fakes import SECRET_KEY, WEBHOOK_SECRET, NoStripeNetwork, StripeRecorder
-from clinic.celery import app as celery_app
 from clinic.tests.staff import staff_user
 from clinic.two_factor import two_factor_required
+from config.celery import app as celery_app
 from notifications import twilio_gateway
 from notifications.tests.twilio_fakes import ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER, NoTwilioNetwork, TwilioRecorder
 

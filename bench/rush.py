@@ -277,7 +277,7 @@ class Server:
         overrides = {"--worker-class": a.worker_class, "--workers": a.workers, "--threads": threads}
         return [
             str(VENV_BIN / "gunicorn"),
-            "clinic.wsgi",
+            "config.wsgi",
             "--bind",
             f"127.0.0.1:{a.port}",
             *(item for option, value in overrides.items() if value is not None for item in (option, str(value))),

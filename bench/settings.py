@@ -1,6 +1,6 @@
 """Production settings plus one bare view, for the booking-rush benchmark (bench/rush.py).
 
-Everything the app does comes from clinic.settings, read from the environment that
+Everything the app does comes from config.settings, read from the environment that
 rush.py sets (DEBUG=false, PostgreSQL, Redis). Only three things differ, none of
 them in the app's request path:
 - the URLconf adds /bench/bare/, the yardstick the pages are compared with;
@@ -10,8 +10,8 @@ them in the app's request path:
 
 import os
 
-from clinic.settings import *  # noqa: F403
-from clinic.settings import BASE_DIR, MIDDLEWARE
+from config.settings import *  # noqa: F403
+from config.settings import BASE_DIR, MIDDLEWARE
 
 ROOT_URLCONF = "bench.urls"
 STATIC_ROOT = BASE_DIR / "bench" / "var" / "static"

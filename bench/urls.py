@@ -9,5 +9,5 @@ def bare(request):
 
 urlpatterns = [
     path("bench/bare/", bare, name="bench_bare"),
-    path("", include("clinic.urls")),
+    path("", include("config.urls")),
 ]

@@ -39,7 +39,7 @@ def test_check_deploy_is_clean_with_the_documented_production_settings():
 
 def bare_env(**variables) -> dict:
     """A shell with none of the site's settings but these (the test run's own DEBUG=true included)."""
-    return {"PATH": os.environ["PATH"], "DJANGO_SETTINGS_MODULE": "clinic.settings", **variables}
+    return {"PATH": os.environ["PATH"], "DJANGO_SETTINGS_MODULE": "config.settings", **variables}
 
 
 def setting(name: str, env: dict) -> subprocess.CompletedProcess:

@@ -70,7 +70,7 @@ def test_gunicorn_believes_scheme_headers_from_the_proxies_the_app_trusts(monkey
 def test_gunicorn_itself_takes_it_over_a_platforms_forwarded_allow_ips():
     environ = {**os.environ, "TRUSTED_PROXIES": "10.0.0.2", "FORWARDED_ALLOW_IPS": "*"}
     result = subprocess.run(
-        [sys.executable, "-m", "gunicorn", "--print-config", "clinic.wsgi"],
+        [sys.executable, "-m", "gunicorn", "--print-config", "config.wsgi"],
         cwd=settings.BASE_DIR,
         env=environ,
         capture_output=True,

@@ -30,7 +30,7 @@ from booking.selectors import availability_for_day
 from booking.tests.manage_helpers import DANA_P, fresh, paid_online, url
 from booking.tests.pages import NOW, PROMO_DAY, REGULAR_DAY, confirm, does_not_say, hidden_fields, review, says, slot_at
 from booking.tests.stripe_fakes import SECRET_KEY, WEBHOOK_SECRET
-from clinic.celery import app as celery_app
+from config.celery import app as celery_app
 from notifications.models import Message
 from notifications.outbox import messages_send_due
 

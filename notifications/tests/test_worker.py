@@ -11,7 +11,7 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
-from clinic.celery import app as celery_app
+from config.celery import app as celery_app
 from notifications.models import Message
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
@@ -38,7 +38,7 @@ def worker(tmp_path):
         "TWILIO_AUTH_TOKEN": "",
         "PYTHONUNBUFFERED": "1",
     }
-    command = [sys.executable, "-m", "celery", "-A", "clinic", "worker", "--pool=solo", "-Q", queue, "-l", "INFO"]
+    command = [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo", "-Q", queue, "-l", "INFO"]
     with log.open("w") as out:
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
     eager = celery_app.conf.task_always_eager

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from . import views
+from clinic import views
 
 handler500 = views.server_error
 

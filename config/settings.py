@@ -135,8 +135,8 @@ TWO_FACTOR_REQUIRED_PERMISSIONS = ["assessments.view_intake_answers"]
 OTP_TOTP_ISSUER = "Project Performance PT"  # the name authenticator apps show beside the code
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True  # the device admins never show a secret key or a backup code
 
-ROOT_URLCONF = "clinic.urls"
-WSGI_APPLICATION = "clinic.wsgi.application"
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
 
 TEMPLATES = [
     {
