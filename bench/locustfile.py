@@ -26,8 +26,6 @@ from collections import Counter
 
 import gevent
 from locust import HttpUser, between, events, task
-from requests.adapters import HTTPAdapter
-from urllib3.util.retry import Retry
 
 HOSTS = os.environ.get("BENCH_HOSTS", "http://127.0.0.1:8765").split(",")
 PATIENTS = int(os.environ.get("BENCH_PATIENTS", "1000"))
@@ -83,11 +81,15 @@ class Patient(HttpUser):
         self.rng = random.Random(TRIAL * 100_003 + self.serial)
         self.client.base_url = HOSTS[self.serial % len(HOSTS)]
         self.origin = "https://" + urllib.parse.urlsplit(self.client.base_url).netloc
-        # A connection gunicorn closed while the patient read the page is retried once, as browsers do; a GET
-        # only (a POST that may have reached the server is never sent twice).
-        self.client.mount("http://", HTTPAdapter(max_retries=Retry(total=1, status=0, redirect=0)))
         self.client.headers.update(
-            {"User-Agent": USER_AGENT, "Accept": "text/html", "X-Forwarded-Proto": "https"}  # as the proxy adds
+            {
+                "User-Agent": USER_AGENT,
+                "Accept": "text/html",
+                "X-Forwarded-Proto": "https",  # what the HTTPS proxy adds
+                # A connection a request, as the proxy opens to gunicorn (nginx's default): one kept open over a
+                # patient's pause would be closed by gunicorn (keepalive, 2 s) and could lose the next request.
+                "Connection": "close",
+            }
         )
         self.finished = False
 
@@ -104,7 +106,7 @@ class Patient(HttpUser):
             if response.status_code in expect:
                 response.success()
             else:
-                response.failure(f"{response.status_code}")
+                response.failure(repr(getattr(response, "error", None) or response.status_code))
             return response
 
     @task
@@ -188,7 +190,7 @@ class Patient(HttpUser):
 @events.request.add_listener
 def count_status(response=None, exception=None, **kwargs):
     status = getattr(response, "status_code", 0)  # 0: no answer
-    statuses[str(status) if status else f"connection error: {exception!r}"[:100]] += 1
+    statuses[str(status) if status else f"connection error: {exception}"[:100]] += 1
 
 
 @events.quitting.add_listener
