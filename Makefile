@@ -67,10 +67,11 @@ worker: $(VENV)/.installed
 beat: $(VENV)/.installed
 	$(BIN)/celery -A config beat --loglevel=INFO
 
-# The booking-rush benchmark (README: "Booking-rush benchmark"): needs PostgreSQL and Redis on 127.0.0.1.
-# Options through ARGS, e.g. make bench ARGS="--trials 10".
-bench: $(VENV)/.installed
-	$(BIN)/python bench/rush.py $(ARGS)
+# The booking-rush benchmark (bench/README.md): needs PostgreSQL and Redis on 127.0.0.1, Locust (in the
+# test tools) and wrk (Debian's package) for page throughput. Options through ARGS, e.g. ARGS="--trials 10".
+bench: $(VENV)/.installed-dev
+	@command -v wrk >/dev/null || echo "wrk is not installed: no page throughput (apt-get install -y wrk)"
+	$(BIN)/python bench/run.py $(ARGS)
 
 clean:
 	rm -rf $(VENV) node_modules var/db.sqlite3* var/static
