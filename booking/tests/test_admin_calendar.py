@@ -15,15 +15,9 @@ from django.test.utils import CaptureQueriesContext
 
 from assessments.models import Intake
 from booking.models import Booking, Payment, Slot
-from booking.tests.factories import (
-    BookingFactory,
-    ClosureFactory,
-    PractitionerFactory,
-    ServiceFactory,
-    SlotFactory,
-    local,
-)
+from booking.tests.factories import BookingFactory, ServiceFactory, SlotFactory, local
 from booking.tests.pages import Page, hidden_fields, page
+from clinic.tests.factories import ClosureFactory, PractitionerFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -29,9 +29,10 @@ from booking.services import (
     booking_release_hold,
     booking_reschedule,
 )
-from booking.tests.factories import BookingFactory, ClosureFactory, PromotionFactory, ServiceFactory, SlotFactory, local
+from booking.tests.factories import BookingFactory, PromotionFactory, ServiceFactory, SlotFactory, local
 from booking.tests.pages import does_not_say, hrefs, page, says, type_code
 from clinic import cookies
+from clinic.tests.factories import ClosureFactory
 from notifications.models import Message
 from notifications.transports import text_as_sent
 from waitlist import tasks

@@ -17,8 +17,9 @@ from django.utils import timezone
 from booking.models import Booking, Slot
 from booking.rules import Patient
 from booking.services import BookingError, booking_cancel, booking_create
-from booking.tests.factories import ClinicFactory, PromotionFactory, ServiceFactory, SlotFactory, local
+from booking.tests.factories import PromotionFactory, ServiceFactory, SlotFactory, local
 from booking.tests.threads import race
+from clinic.tests.factories import ClinicFactory
 from waitlist.models import WaitlistEntry
 from waitlist.services import AlreadyWaiting, OfferClosed, offer_claim, offers_make, waitlist_join
 from waitlist.signals import offer_made
