@@ -58,7 +58,7 @@ def promotion(service):
 
 def join(promotion, count: int, first: int = 1) -> list[WaitlistEntry]:
     """Callers the front desk put on the list: a claim books at once, with no code texted to the mobile
-    (test_waitlist.py follows a patient who joined online through the code)."""
+    (test_waitlist_claim.py follows a patient who joined online through the code)."""
     entries = [
         waitlist_join(service=promotion.service, patient=runner(n, sms_consent=True), promotion=promotion)
         for n in range(first, first + count)
