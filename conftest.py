@@ -10,8 +10,9 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from booking import stripe_gateway
 from booking.rules import Patient
-from booking.tests.factories import ClinicFactory, PromotionFactory, ServiceFactory
+from booking.tests.factories import PromotionFactory, ServiceFactory
 from booking.tests.stripe_fakes import SECRET_KEY, WEBHOOK_SECRET, NoStripeNetwork, StripeRecorder
+from clinic.tests.factories import ClinicFactory
 from clinic.tests.staff import staff_user
 from clinic.two_factor import two_factor_required
 from config.celery import app as celery_app

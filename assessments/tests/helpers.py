@@ -6,7 +6,6 @@ open until then and its link works until Thursday 2026-04-16, 11:00 AM.
 """
 
 from datetime import date
-from html.parser import HTMLParser
 
 from django.forms.models import model_to_dict
 
@@ -14,6 +13,7 @@ from assessments.models import Intake
 from booking.links import Purpose, private_token
 from booking.models import Booking
 from booking.tests.factories import BookingFactory, SlotFactory, local
+from clinic.tests.html import html
 
 TODAY = date(2026, 4, 6)  # a Monday
 NOW = local(TODAY, 8)
@@ -132,83 +132,6 @@ def intake_row(booking) -> dict:
 
 
 # Reading pages ------------------------------------------------------------------------------------
-
-VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
-
-
-class Element:
-    def __init__(self, tag: str, attrs: dict, parent: "Element | None"):
-        self.tag, self.attrs, self.parent = tag, attrs, parent
-        self.children: list[Element | str] = []
-
-    @property
-    def text(self) -> str:
-        parts = []
-        for child in self.children:
-            parts.append(child if isinstance(child, str) else f" {child.text} ")
-        return " ".join("".join(parts).split())
-
-    def iter(self):
-        for child in self.children:
-            if isinstance(child, Element):
-                yield child
-                yield from child.iter()
-
-    def find_all(self, tag: str | None = None, **attrs) -> list["Element"]:
-        return [
-            el
-            for el in self.iter()
-            if (tag is None or el.tag == tag) and all(el.attrs.get(k) == v for k, v in attrs.items())
-        ]
-
-    def find(self, tag: str | None = None, **attrs) -> "Element | None":
-        return next(iter(self.find_all(tag, **attrs)), None)
-
-    def by_id(self, element_id: str) -> "Element | None":
-        return next((el for el in self.iter() if el.attrs.get("id") == element_id), None)
-
-    def ancestors(self):
-        node = self.parent
-        while node is not None:
-            yield node
-            node = node.parent
-
-    def has_class(self, name: str) -> bool:
-        return name in (self.attrs.get("class") or "").split()
-
-
-class _TreeBuilder(HTMLParser):
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.root = Element("#document", {}, None)
-        self.current = self.root
-
-    def handle_starttag(self, tag, attrs):
-        element = Element(tag, {k: v if v is not None else "" for k, v in attrs}, self.current)
-        self.current.children.append(element)
-        if tag not in VOID:
-            self.current = element
-
-    def handle_startendtag(self, tag, attrs):
-        self.current.children.append(Element(tag, {k: v if v is not None else "" for k, v in attrs}, self.current))
-
-    def handle_endtag(self, tag):
-        node = self.current
-        while node is not self.root and node.tag != tag:
-            node = node.parent
-        if node is not self.root:
-            self.current = node.parent
-
-    def handle_data(self, data):
-        self.current.children.append(data)
-
-
-def html(response_or_markup) -> Element:
-    markup = response_or_markup if isinstance(response_or_markup, str) else response_or_markup.content.decode()
-    builder = _TreeBuilder()
-    builder.feed(markup)
-    builder.close()
-    return builder.root
 
 
 def email_text(email) -> str:

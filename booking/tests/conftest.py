@@ -14,6 +14,12 @@ def clock():
 
 
 @pytest.fixture
+def offer(clock, promotion):
+    """The conftest promotion, made once the clock is frozen: $99 for visits April 7 to 16."""
+    return promotion
+
+
+@pytest.fixture
 def cache_down(settings):
     """Django's cache is Redis, unreachable: the real failure, a closed port on this machine."""
     with socket.socket() as probe:

@@ -1,5 +1,7 @@
-"""Helpers for the private-link tests: bookings made as patients make them, links, and Stripe paying for them."""
+"""Helpers for the private-link tests: bookings made as patients make them, links, Stripe paying for them, and
+what a change leaves behind."""
 
+from datetime import date
 from urllib.parse import quote
 
 from django.utils import timezone
@@ -11,9 +13,45 @@ from booking.rules import Patient, quote_slot
 from booking.services import booking_create, booking_hold
 from booking.tests.pages import PROMO_DAY, code_typed, slot_at
 from booking.tests.stripe_fakes import event, paid_checkout_session, post_events
+from notifications.models import Message
 
 INTENT = "pi_test_first"
 DANA_P = Patient(name="Dana Cruz", email="dana@example.com", phone="+18585550199")
+
+REFUNDS = ("POST", "/v1/refunds")
+PHONE = "(619) 268-1397"  # the clinic's, as patients see it
+OTHER_DAY = date(2026, 4, 9)  # Thursday, inside the promotion's visit window
+# The private link's pages that change the visit.
+CHANGE_PAGES = [
+    ("cancel/", "get"),
+    ("cancel/", "post"),
+    ("move/", "get"),
+    (f"move/{OTHER_DAY}/", "get"),
+    ("move/time/{slot}/", "get"),
+    ("move/time/{slot}/", "post"),
+]
+Kind = Message.Kind
+
+
+def kinds(booking: Booking) -> list[str]:
+    return sorted(Message.objects.filter(booking=booking).values_list("kind", flat=True))
+
+
+def moved_events(booking: Booking) -> list[str]:
+    return list(booking.events.filter(note__startswith="Moved").values_list("note", flat=True))
+
+
+def unchanged(booking: Booking, before: Booking) -> None:
+    """Nothing about the booking changed: same slot, price, discount and status; no new event or message."""
+    now = fresh(booking)
+    assert (now.slot_id, now.price_cents, now.promotion_id, now.status) == (
+        before.slot_id,
+        before.price_cents,
+        before.promotion_id,
+        before.status,
+    )
+    assert moved_events(booking) == []
+    assert not Message.objects.filter(booking=booking, kind__in=[Kind.RESCHEDULE, Kind.CANCELLATION]).exists()
 
 
 def booked(service, day=PROMO_DAY, hour=10, patient: Patient = DANA_P, **slot_fields) -> Booking:

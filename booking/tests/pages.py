@@ -8,7 +8,6 @@ Each view test module freezes it with its own autouse `clock` fixture, travellin
 
 import re
 from datetime import date
-from html.parser import HTMLParser
 
 from django.core.cache import cache
 
@@ -16,6 +15,7 @@ from booking.links import Purpose, booking_for_token
 from booking.models import Booking, Slot
 from booking.tests.factories import SlotFactory, local
 from booking.verification import Check, awaits_mobile_code, mobile_code_send, mobile_verify
+from clinic.tests.html import Page
 from notifications import transports
 from notifications.models import Message
 
@@ -30,68 +30,6 @@ DANA = {"name": "Dana Cruz", "email": "dana@example.com", "phone": "(858) 555-01
 SLOT_UNAVAILABLE = "Sorry, that time can no longer be booked online. Please choose another."
 SLOT_TAKEN = "Sorry, someone has just booked that time. Please choose another."
 FRIENDLY_404 = "We can’t find that page"
-
-
-VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
-BLOCK = {"br", "button", "caption", "dd", "div", "dl", "dt", "form", "h1", "h2", "h3", "label", "li", "ol", "p"}
-BLOCK |= {"section", "table", "td", "th", "tr", "ul", "header", "footer", "main"}
-
-
-class Page(HTMLParser):
-    """What a patient sees and can use on a page: its text, form controls, labels, links and timestamps."""
-
-    def __init__(self, html: str):
-        super().__init__()
-        self.controls: list[dict] = []
-        self.label_for: list[str] = []
-        self.links: list[tuple[str, str]] = []  # (href, visible text)
-        self.times: list[tuple[str, str]] = []  # (datetime attribute, visible text)
-        self.by_id: dict[str, str] = {}  # element id -> its visible text
-        self._open: list[tuple[str, dict, list[str]]] = []
-        self._all: list[str] = []
-        self.feed(html)
-        self.close()
-        self.text = _squash("".join(self._all))
-
-    def _add(self, data: str):
-        self._all.append(data)
-        for _, _, parts in self._open:
-            parts.append(data)
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        if tag in ("input", "select", "textarea"):
-            self.controls.append({"tag": tag, **attrs})
-        elif tag == "label":
-            self.label_for.append(attrs.get("for"))
-        if tag in BLOCK:
-            self._add(" ")
-        if tag not in VOID:
-            self._open.append((tag, attrs, []))
-
-    def handle_endtag(self, tag):
-        if tag in BLOCK:
-            self._add(" ")
-        if tag not in [t for t, _, _ in self._open]:
-            return
-        while True:
-            open_tag, attrs, parts = self._open.pop()
-            text = _squash("".join(parts))
-            if "id" in attrs:
-                self.by_id[attrs["id"]] = text
-            if open_tag == "a":
-                self.links.append((attrs.get("href"), text))
-            if open_tag == "time":
-                self.times.append((attrs.get("datetime"), text))
-            if open_tag == tag:
-                return
-
-    def handle_data(self, data):
-        self._add(data)
-
-
-def _squash(text: str) -> str:
-    return " ".join(text.split())
 
 
 def page(response) -> Page:

@@ -15,15 +15,10 @@ from django.test.utils import CaptureQueriesContext
 
 from assessments.models import Intake
 from booking.models import Booking, Payment, Slot
-from booking.tests.factories import (
-    BookingFactory,
-    ClosureFactory,
-    PractitionerFactory,
-    ServiceFactory,
-    SlotFactory,
-    local,
-)
-from booking.tests.pages import Page, hidden_fields, page
+from booking.tests.factories import BookingFactory, ServiceFactory, SlotFactory, local
+from booking.tests.pages import hidden_fields, page
+from clinic.tests.factories import ClosureFactory, PractitionerFactory
+from clinic.tests.html import Page
 
 pytestmark = pytest.mark.django_db
 

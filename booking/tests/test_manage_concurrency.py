@@ -12,8 +12,9 @@ from booking.manage import Move, patient_cancel, patient_reschedule
 from booking.models import Booking, Slot
 from booking.rules import SLOT_TAKEN, Patient
 from booking.services import BookingError, booking_create
-from booking.tests.factories import BookingFactory, ClinicFactory, ServiceFactory, SlotFactory
+from booking.tests.factories import BookingFactory, ServiceFactory, SlotFactory
 from booking.tests.threads import race
+from clinic.tests.factories import ClinicFactory
 from notifications.models import Message
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]

@@ -37,7 +37,7 @@ from notifications.transports import text_as_sent
 from waitlist.models import WaitlistEntry
 from waitlist.services import offers_make, waitlist_join
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock")]
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock", "offer")]
 
 Kind = Message.Kind
 WaitStatus = WaitlistEntry.Status
@@ -49,12 +49,6 @@ LAST_PROMO_DAY = date(2026, 4, 16)  # Thursday, the visit window's last day
 DANA = DANA_P
 ANN = Patient(name="Ann Lee", email="ann@example.com", phone="+16195550101", sms_consent=True)
 REFUNDED_IN_FULL = "What you paid online is refunded in full"
-
-
-@pytest.fixture(autouse=True)
-def offer(clock, promotion):
-    """The conftest promotion, made once the clock is frozen: $99 for visits April 7 to 16."""
-    return promotion
 
 
 # Helpers ---------------------------------------------------------------------------------------------

@@ -4,7 +4,8 @@ import pytest
 import time_machine
 
 from booking.selectors import availability_for_day, bookable_days, featured_offer
-from booking.tests.factories import BookingFactory, ClosureFactory, PromotionFactory, SlotFactory, local
+from booking.tests.factories import BookingFactory, PromotionFactory, SlotFactory, local
+from clinic.tests.factories import ClosureFactory
 
 pytestmark = pytest.mark.django_db
 

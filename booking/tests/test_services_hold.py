@@ -10,7 +10,8 @@ from booking.models import Booking
 from booking.rules import Patient
 from booking.services import BookingError, PriceChanged, booking_create, booking_hold, booking_release_hold
 from booking.signals import capacity_freed
-from booking.tests.factories import BookingFactory, ClosureFactory, PromotionFactory, SlotFactory
+from booking.tests.factories import BookingFactory, PromotionFactory, SlotFactory
+from clinic.tests.factories import ClosureFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -4,7 +4,8 @@ import pytest
 
 from booking.models import Slot
 from booking.services import slots_generate, slots_plan
-from booking.tests.factories import ClosureFactory, PractitionerFactory, local
+from booking.tests.factories import local
+from clinic.tests.factories import ClosureFactory, PractitionerFactory
 
 pytestmark = pytest.mark.django_db
 

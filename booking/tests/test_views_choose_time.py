@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 
 from booking.models import Slot
 from booking.services import slots_generate
-from booking.tests.factories import BookingFactory, ClinicFactory, ClosureFactory, ServiceFactory, SlotFactory, local
+from booking.tests.factories import BookingFactory, ServiceFactory, SlotFactory, local
 from booking.tests.pages import (
     FRIENDLY_404,
     PROMO_DAY,
@@ -24,6 +24,7 @@ from booking.tests.pages import (
     slot_at,
     time_choices,
 )
+from clinic.tests.factories import ClinicFactory, ClosureFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock")]
 

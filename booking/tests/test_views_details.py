@@ -9,7 +9,7 @@ import pytest
 from django.test import Client
 
 from booking.models import Booking
-from booking.tests.factories import BookingFactory, ClosureFactory, PromotionFactory, SlotFactory
+from booking.tests.factories import BookingFactory, PromotionFactory, SlotFactory
 from booking.tests.pages import (
     DANA,
     FRIENDLY_404,
@@ -29,6 +29,7 @@ from booking.tests.pages import (
     says,
     slot_at,
 )
+from clinic.tests.factories import ClosureFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock")]
 

@@ -17,9 +17,10 @@ from booking.models import Booking, Payment, Refund, Slot, StripeEvent
 from booking.payments import checkout_hold, checkout_start
 from booking.rules import Patient
 from booking.services import booking_create, booking_hold
-from booking.tests.factories import ClinicFactory, PromotionFactory, ServiceFactory, SlotFactory
+from booking.tests.factories import PromotionFactory, ServiceFactory, SlotFactory
 from booking.tests.stripe_fakes import StripeRecorder, event, recorded, signature_header
 from booking.tests.threads import race
+from clinic.tests.factories import ClinicFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

@@ -20,9 +20,10 @@ from booking.models import Booking, Payment
 from booking.payments import checkout_hold, checkout_start, refund_request
 from booking.rules import Patient
 from booking.services import booking_cancel, booking_create, booking_hold
-from booking.tests.factories import ClinicFactory, PromotionFactory, ServiceFactory, SlotFactory, local
+from booking.tests.factories import PromotionFactory, ServiceFactory, SlotFactory, local
 from booking.tests.pages import code_typed
 from booking.tests.stripe_fakes import event, paid_checkout_session, post_events
+from clinic.tests.factories import ClinicFactory
 from notifications import tasks
 from notifications.inbound import inbound_text_handle
 from notifications.models import InboundText, Message

@@ -17,8 +17,9 @@ from django.utils import timezone
 from booking.models import Booking, Slot
 from booking.rules import Patient
 from booking.services import BookingError, booking_cancel, booking_create
-from booking.tests.factories import ClinicFactory, PromotionFactory, ServiceFactory, SlotFactory, local
+from booking.tests.factories import PromotionFactory, ServiceFactory, SlotFactory, local
 from booking.tests.threads import race
+from clinic.tests.factories import ClinicFactory
 from waitlist.models import WaitlistEntry
 from waitlist.services import AlreadyWaiting, OfferClosed, offer_claim, offers_make, waitlist_join
 from waitlist.signals import offer_made
@@ -57,7 +58,7 @@ def promotion(service):
 
 def join(promotion, count: int, first: int = 1) -> list[WaitlistEntry]:
     """Callers the front desk put on the list: a claim books at once, with no code texted to the mobile
-    (test_waitlist.py follows a patient who joined online through the code)."""
+    (test_waitlist_claim.py follows a patient who joined online through the code)."""
     entries = [
         waitlist_join(service=promotion.service, patient=runner(n, sms_consent=True), promotion=promotion)
         for n in range(first, first + count)

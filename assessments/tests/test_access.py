@@ -7,9 +7,10 @@ from django.contrib.auth.models import Group
 
 from assessments.models import Intake, IntakeAccess
 from booking.links import Purpose, private_token
+from clinic.tests.html import html
 from notifications.models import Message
 
-from .helpers import NOW, SCREEN, SECRETS, STEP_NAMES, answer_steps, html, post_step, text
+from .helpers import NOW, SCREEN, SECRETS, STEP_NAMES, answer_steps, post_step, text
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock")]
 

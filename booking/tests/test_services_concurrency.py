@@ -10,8 +10,9 @@ from django.utils import timezone
 from booking.models import Booking, Slot
 from booking.rules import SLOT_TAKEN, Patient
 from booking.services import BookingError, PriceChanged, booking_create
-from booking.tests.factories import BookingFactory, ClinicFactory, PromotionFactory, ServiceFactory, SlotFactory
+from booking.tests.factories import BookingFactory, PromotionFactory, ServiceFactory, SlotFactory
 from booking.tests.threads import race
+from clinic.tests.factories import ClinicFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
