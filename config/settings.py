@@ -3,14 +3,14 @@
 Every variable is listed with its default in `.env.example` and the README.
 With `DEBUG=true` and nothing else (as `make run` sets it) this runs the
 embedded default: SQLite under `var/`, Celery tasks in-process, email to the
-console. With DEBUG off it refuses to start without a SECRET_KEY of its own.
+console. With DEBUG off the site refuses to start without a SECRET_KEY of its own
+(config/startup.py).
 """
 
 from pathlib import Path
 
 import environ
 from csp.constants import NONE, SELF
-from django.core.exceptions import ImproperlyConfigured
 
 from clinic.client import TrustedProxies
 
@@ -25,22 +25,19 @@ DEBUG = env.bool("DEBUG", default=False)
 # Published with the code, so it may sign nothing but a developer's own links and sessions.
 development_key = "insecure-development-key-do-not-use-in-production"
 secret_key = env.str("SECRET_KEY", default="") or (development_key if DEBUG else "")
+# It signs the patients' private links and the staff's sessions: whoever knows it can make either. With DEBUG
+# off, a key that is not the site's own is left out: Django refuses anything that signs, and the web app and
+# the Celery workers refuse to start (config/startup.py). Commands that sign nothing (migrate, collectstatic,
+# makemigrations) still run, as Django intends them to without a key.
+SECRET_KEY_PROBLEM = ""
 if not DEBUG:
-    # It signs the patients' private links and the staff's sessions: whoever knows it can make either.
     if not secret_key:
-        problem = "SECRET_KEY is not set"
+        SECRET_KEY_PROBLEM = "SECRET_KEY is not set"
     elif secret_key == development_key:
-        problem = "SECRET_KEY is the development key published with the code"
+        SECRET_KEY_PROBLEM = "SECRET_KEY is the development key published with the code"
     elif len(secret_key) < 50:
-        problem = f"SECRET_KEY has {len(secret_key)} characters"
-    else:
-        problem = ""
-    if problem:
-        raise ImproperlyConfigured(
-            f"{problem}. With DEBUG off, set SECRET_KEY to a secret of at least 50 characters of this site's own, "
-            'made with: python -c "import secrets; print(secrets.token_urlsafe(50))"'
-        )
-SECRET_KEY = secret_key
+        SECRET_KEY_PROBLEM = f"SECRET_KEY has {len(secret_key)} characters"
+SECRET_KEY = "" if SECRET_KEY_PROBLEM else secret_key
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")

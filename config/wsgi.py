@@ -1,16 +1,12 @@
-"""
-WSGI config for the clinic's booking site.
-
-It exposes the WSGI callable as a module-level variable named ``application``.
-
-For more information on this file, see
-https://docs.djangoproject.com/en/5.2/howto/deployment/wsgi/
-"""
+"""The web app, as gunicorn loads it (Procfile): it does not start without a SECRET_KEY of its own."""
 
 import os
 
 from django.core.wsgi import get_wsgi_application
 
+from .startup import refuse_without_a_secret_key
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 application = get_wsgi_application()
+refuse_without_a_secret_key()

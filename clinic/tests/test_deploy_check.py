@@ -37,6 +37,13 @@ def test_check_deploy_is_clean_with_the_documented_production_settings():
     assert "System check identified no issues" in result.stdout
 
 
+def start_web_app(env: dict) -> subprocess.CompletedProcess:
+    """Load the web app as gunicorn does (Procfile: config.wsgi)."""
+    return subprocess.run(
+        [sys.executable, "-c", "import config.wsgi"], cwd=settings.BASE_DIR, env=env, capture_output=True, text=True
+    )
+
+
 def bare_env(**variables) -> dict:
     """A shell with none of the site's settings but these (the test run's own DEBUG=true included)."""
     return {"PATH": os.environ["PATH"], "DJANGO_SETTINGS_MODULE": "config.settings", **variables}
@@ -50,7 +57,7 @@ def setting(name: str, env: dict) -> subprocess.CompletedProcess:
 
 
 def test_with_debug_unset_and_no_secret_key_the_site_does_not_start_and_says_how_to_make_one():
-    result = manage("check", env=bare_env())
+    result = start_web_app(bare_env())
 
     assert result.returncode != 0
     assert "ImproperlyConfigured: SECRET_KEY is not set. With DEBUG off, set SECRET_KEY" in result.stderr
@@ -67,11 +74,35 @@ def test_with_debug_unset_and_no_secret_key_the_site_does_not_start_and_says_how
     ids=["the-published-development-key", "too-short", "empty"],
 )
 def test_production_refuses_to_start_on_a_key_that_is_not_its_own(key, problem):
-    result = manage("check", env=production_env(SECRET_KEY=key))
+    result = start_web_app(production_env(SECRET_KEY=key))
 
     assert result.returncode != 0
     assert problem in result.stderr
     assert HOW_TO_MAKE_ONE in result.stderr
+
+
+def test_without_a_key_the_celery_worker_does_not_start_either():
+    result = subprocess.run(
+        [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo"],
+        cwd=settings.BASE_DIR,
+        env=bare_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert result.returncode != 0
+    assert "ImproperlyConfigured: SECRET_KEY is not set. With DEBUG off, set SECRET_KEY" in result.stderr
+
+
+def test_without_a_key_commands_that_sign_nothing_still_run_and_nothing_can_sign():
+    """Django validates SECRET_KEY when something signs: checking for missing migrations needs no key."""
+    assert manage("makemigrations", "--check", "--dry-run", env=bare_env()).stdout == "No changes detected\n"
+    signing = "import django; django.setup(); from django.core import signing; signing.dumps(1)"
+    result = subprocess.run(
+        [sys.executable, "-c", signing], cwd=settings.BASE_DIR, env=bare_env(), capture_output=True, text=True
+    )
+    assert "ImproperlyConfigured: The SECRET_KEY setting must not be empty." in result.stderr
 
 
 def test_with_a_key_of_its_own_the_site_starts_with_debug_off():
