@@ -30,14 +30,14 @@ from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpResponse
 from django.utils.cache import add_never_cache_headers
-from redis.exceptions import RedisError
+
+from clinic.cache import CACHE_DOWN
 
 from .stripe_gateway import payments_online
 
 logger = logging.getLogger(__name__)
 
 VERSION_KEY = "availability-pages:version"
-CACHE_ERRORS = (RedisError, OSError)
 
 
 def availability_page(view):
@@ -63,7 +63,7 @@ def kept_or_rendered(request, render) -> HttpResponse:
         if version is None:
             # First page since the cache was emptied: a version no page was ever kept under.
             version = cache.get_or_set(VERSION_KEY, time.time_ns, timeout=None)
-    except CACHE_ERRORS as exc:
+    except CACHE_DOWN as exc:
         logger.warning("Availability page rendered uncached (the cache is unreachable): %s", type(exc).__name__)
         return render()
     page = kept.get(key)
@@ -75,7 +75,7 @@ def kept_or_rendered(request, render) -> HttpResponse:
         try:
             page = (version, fresh_until, response.content, dict(response.items()))
             cache.set(key, page, settings.PAGE_CACHE_SECONDS)
-        except CACHE_ERRORS as exc:
+        except CACHE_DOWN as exc:
             logger.warning("Availability page not kept (the cache is unreachable): %s", type(exc).__name__)
     return response
 
@@ -105,6 +105,6 @@ def version_raise() -> None:
             cache.incr(VERSION_KEY)
         except ValueError:  # no version yet (an emptied cache): any new one leaves every kept page behind
             cache.set(VERSION_KEY, time.time_ns(), timeout=None)
-    except CACHE_ERRORS as exc:
+    except CACHE_DOWN as exc:
         # Pages kept until now may be shown until they expire, PAGE_CACHE_SECONDS at most.
         logger.warning("Availability pages not renewed (the cache is unreachable): %s", type(exc).__name__)

@@ -14,8 +14,8 @@ import phonenumbers
 from django_ratelimit import UNSAFE
 from django_ratelimit.core import is_ratelimited
 from django_ratelimit.exceptions import Ratelimited
-from redis.exceptions import RedisError
 
+from .cache import CACHE_DOWN
 from .contact import canonical_email
 
 logger = logging.getLogger(__name__)
@@ -51,7 +51,7 @@ def _over_a_limit(request, group: str, limits: list) -> bool:
             is_ratelimited(request, group=group, key=key, rate=rate, method=UNSAFE, increment=True)
             for key, rate in limits
         ]
-    except (RedisError, OSError) as exc:
+    except CACHE_DOWN as exc:
         logger.warning("Rate limits not counted (the cache is unreachable): %s", type(exc).__name__)
         return False
     return any(over)

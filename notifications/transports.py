@@ -15,12 +15,12 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
-from redis.exceptions import RedisError
 from twilio.base.exceptions import TwilioRestException
 
 from booking.calendar import booking_ics
 from booking.links import links_expand, links_withheld
 from clinic import codes
+from clinic.cache import CACHE_DOWN
 from clinic.models import Clinic
 
 from . import twilio_gateway
@@ -59,7 +59,7 @@ def keep_code(message: Message, code: str) -> None:
     expires = timezone.now() + codes.LIFETIME
     try:
         cache.set(code_cache_key(message.pk), (code, expires.timestamp()), timeout=int(codes.LIFETIME.total_seconds()))
-    except (RedisError, OSError) as exc:
+    except CACHE_DOWN as exc:
         logger.warning("Message %s: its code could not be kept (the cache is unreachable): %s", message.pk, exc)
 
 
