@@ -19,6 +19,8 @@ FRONT_DESK_GRANTS = {
         "view_promotion",
         "view_payment",
         "view_refund",
+        "view_deskpayment",
+        "add_deskpayment",  # money taken at the desk
     ],
     "clinic": [
         "view_clinic",

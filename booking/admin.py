@@ -14,9 +14,7 @@ from clinic.models import Closure
 
 from . import stripe_gateway
 from .models import Booking, Payment, Refund, Service, StripeEvent
-from .payments import RefundError, refund_request
-
-REFUND_PERMISSION = "booking.refund_payment"
+from .payments import REFUND_PERMISSION, RefundError, refund_request
 
 
 def _stripe_link(kind: str, object_id: str | None):

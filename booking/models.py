@@ -83,6 +83,7 @@ class Slot(models.Model):
     ends_at = models.DateTimeField()
     capacity = models.PositiveSmallIntegerField(default=1)
     is_blocked = models.BooleanField("blocked", default=False, help_text="Blocked slots cannot be booked.")
+    block_reason = models.CharField("why blocked", max_length=200, blank=True)
 
     class Meta:
         ordering = ["starts_at"]
@@ -358,6 +359,34 @@ class Refund(models.Model):
     @property
     def amount(self) -> str:
         return self.payment.in_currency(self.amount_cents)  # in the payment's currency
+
+
+class DeskPayment(models.Model):
+    """Money the front desk took for a visit: cash, the card terminal or another way. Never refunded here."""
+
+    class Method(models.TextChoices):
+        CASH = "cash", "Cash"
+        CARD = "card", "Card terminal"
+        OTHER = "other", "Other"
+
+    booking = models.ForeignKey(Booking, on_delete=models.PROTECT, related_name="desk_payments")
+    method = models.CharField(max_length=8, choices=Method.choices)
+    amount_cents = models.PositiveIntegerField(validators=[MinValueValidator(1)])
+    taken_at = models.DateTimeField(default=timezone.now, db_index=True)
+    taken_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["taken_at", "pk"]
+        constraints = [models.CheckConstraint(condition=Q(amount_cents__gt=0), name="desk_payment_positive")]
+
+    def __str__(self):
+        return f"{self.amount} · {self.get_method_display()}"
+
+    @property
+    def amount(self) -> str:
+        return format_cents(self.amount_cents)
 
 
 class StripeEvent(models.Model):

@@ -46,6 +46,9 @@ logger = logging.getLogger(__name__)
 
 FINISHED = (Booking.Status.CANCELLED, Booking.Status.EXPIRED)  # nothing left to open or to tell
 BUSY = "We are very busy right now and could not finish your booking. Please try again."
+NO_SHOW_TOO_SOON = "A no-show can be marked from the visit's start time on."
+ARRIVED_TOO_SOON = "The patient can be checked in on the day of the visit."
+MOVED_MEANWHILE = "This visit has just been moved by someone else. Check its new time before moving it again."
 CHANGES_CLOSED = "Online changes to this visit have closed. Please call the clinic."
 ONE_HOLD = (
     "You already have a time on hold. Finish that booking (type the code we texted you, or pay), "
@@ -277,13 +280,16 @@ def booking_reschedule(
     user=None,
     now: datetime | None = None,
     until: datetime | None = None,
+    online: bool = True,
+    from_slot_id: int | None = None,
 ) -> Booking:
     """Move a confirmed booking to another slot at the price the patient was shown, in one transaction.
 
-    The new slot is locked and checked as for a new booking; the old seat, and a
-    discounted spot the move gives up, are free again when this commits. Raises
-    PriceChanged when the move's price is not the quoted one, and BookingError at or
-    after `until` (a patient's cut-off).
+    The new slot is locked and checked as for a new booking (online, or at the desk: `online=False` lifts
+    the notice and the horizon, as for booking a caller); the old seat, and a discounted spot the move gives
+    up, are free again when this commits. Raises PriceChanged when the move's price is not the quoted one,
+    and BookingError at or after `until` (a patient's cut-off), or when the booking is no longer in
+    `from_slot_id`, the time whoever moves it was looking at (someone else moved it first).
     """
     with _capacity_transaction():
         slot = _lock_slot(slot_id)
@@ -291,13 +297,15 @@ def booking_reschedule(
         booking = Booking.objects.select_for_update(of=("self",)).select_related("slot", "promotion").get(pk=booking.pk)
         if booking.status != Booking.Status.CONFIRMED:
             raise BookingError("Only a confirmed booking can be moved.")
+        if from_slot_id is not None and booking.slot_id != from_slot_id:
+            raise BookingError(MOVED_MEANWHILE)
         if until and now >= until:
             raise BookingError(CHANGES_CLOSED)
         if booking.slot_id == slot.pk:
             raise BookingError("Your visit is already at this time.")
         if slot.service_id != booking.slot.service_id:
             raise BookingError(SLOT_UNAVAILABLE)  # a move keeps the visit; another service is a new booking
-        if reason := slot_unavailable_reason(slot, now):
+        if reason := slot_unavailable_reason(slot, now, online=online):
             raise BookingError(reason)
         quote = quote_move(booking=booking, slot=slot)
         if quote.price_cents != quoted_price_cents:
@@ -442,13 +450,18 @@ def bookings_expire_lapsed_holds(*, now: datetime | None = None) -> int:
 
 def _visit_outcome(*, booking: Booking, to_status: str, user) -> Booking:
     with transaction.atomic():
-        booking = Booking.objects.select_for_update().select_related("slot").get(pk=booking.pk)
+        booking = (
+            Booking.objects.select_for_update(of=("self",)).select_related("slot__service__clinic").get(pk=booking.pk)
+        )
         if booking.status == to_status:
             return booking
         if booking.status != Booking.Status.CONFIRMED:
             raise BookingError(f"Only a confirmed booking can be marked {Booking.Status(to_status).label.lower()}.")
-        if booking.slot.starts_at > timezone.now():
-            raise BookingError("The visit has not started yet.")
+        now, tz = timezone.now(), booking.slot.service.clinic.tz
+        if to_status == Booking.Status.NO_SHOW and booking.slot.starts_at > now:
+            raise BookingError(NO_SHOW_TOO_SOON)
+        if timezone.localdate(now, tz) < timezone.localdate(booking.slot.starts_at, tz):
+            raise BookingError(ARRIVED_TOO_SOON)  # a patient arrives early, not on another day
         booking.status = to_status
         booking.save(update_fields=["status", "updated_at"])
         _record(booking, Booking.Status.CONFIRMED, user=user)
@@ -461,6 +474,33 @@ def booking_mark_attended(*, booking: Booking, user=None) -> Booking:
 
 def booking_mark_no_show(*, booking: Booking, user=None) -> Booking:
     return _visit_outcome(booking=booking, to_status=Booking.Status.NO_SHOW, user=user)
+
+
+def slot_block(*, slot: Slot, reason: str, now: datetime | None = None) -> Slot:
+    """Close an open time (a meeting, a training). A time with visits booked in it is moved or cancelled first."""
+    if not reason.strip():
+        raise BookingError("Say why the time is blocked.")
+    with transaction.atomic():
+        slot = _lock_slot(slot.pk)
+        booked = slot.bookings.active(now or timezone.now()).count()
+        if booked:
+            raise BookingError(
+                f"This time has {booked} visit{'s' if booked > 1 else ''} booked: move or cancel them first."
+            )
+        slot.is_blocked, slot.block_reason = True, reason.strip()
+        slot.save(update_fields=["is_blocked", "block_reason"])
+        return slot
+
+
+def slot_unblock(*, slot: Slot) -> Slot:
+    """Open a blocked time again; waiting patients may now be offered it."""
+    with transaction.atomic():
+        slot = _lock_slot(slot.pk)
+        if slot.is_blocked:
+            slot.is_blocked, slot.block_reason = False, ""
+            slot.save(update_fields=["is_blocked", "block_reason"])
+            capacity_freed.send(sender=Slot, booking=None)
+        return slot
 
 
 @dataclass

@@ -1,7 +1,7 @@
 from django.dispatch import Signal
 
 # Sent inside the transaction that frees a seat or a discounted spot (a cancellation,
-# a move, a released hold), with `booking`. Receivers act on commit.
+# a move, a released hold), with `booking`; or opens a blocked time, with `booking` None. Receivers act on commit.
 capacity_freed = Signal()
 
 # Sent inside the transaction that ended a booking's private links (staff sent a new one, or changed the

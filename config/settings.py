@@ -60,7 +60,7 @@ if not DEBUG:
     CSRF_COOKIE_SECURE = True
 
 INSTALLED_APPS = [
-    "clinic.apps.ClinicAdminConfig",  # Django's admin on the clinic's site
+    "frontdesk.apps.FrontDeskAdminConfig",  # Django's admin, on the front desk's site (Today is its home)
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -8,9 +8,8 @@ from django.http import HttpResponse
 from django.template.response import TemplateResponse
 from django.utils import timezone
 
-from booking.admin import REFUND_PERMISSION
 from booking.models import Booking, Payment
-from booking.payments import RefundError, checkout_close, refund_request
+from booking.payments import REFUND_PERMISSION, RefundError, checkout_close, refund_request
 from booking.services import (
     BookingError,
     booking_cancel,
@@ -91,6 +90,28 @@ class CancelForm(forms.Form):
             del self.fields["refund"]  # refunds are a manager's: they can refund from Payments afterwards
 
 
+def cancel_and_refund(booking: Booking, *, reason: str, refund: bool, user) -> list[tuple[int, str]]:
+    """Cancel a booking (the patient is told) and, when asked, refund what was paid online: what happened, as
+    messages for the page."""
+    if booking.status == Booking.Status.CANCELLED:
+        return [(messages.WARNING, "was already cancelled.")]
+    try:
+        booking_cancel(booking=booking, reason=reason, user=user)
+        checkout_close(booking=booking)  # nothing is left to pay on a cancelled visit
+    except BookingError as exc:
+        return [(messages.ERROR, str(exc))]
+    done = [(messages.SUCCESS, "cancelled; the patient is told.")]
+    if not refund:
+        return done
+    for payment in booking.payments.filter(status=Payment.Status.PAID):
+        try:
+            refunded = refund_request(payment=payment, reason=f"Cancelled: {reason}"[:200])
+            done.append((messages.SUCCESS, f"refund of {refunded.amount} requested."))
+        except RefundError as exc:
+            done.append((messages.WARNING, str(exc)))
+    return done
+
+
 @admin.action(description="Cancel the selected bookings…", permissions=["change"])
 def cancel_bookings(modeladmin, request, queryset):
     """Asks for a reason (and whether to refund) on a page of its own, then cancels and tells each patient."""
@@ -111,31 +132,15 @@ def cancel_bookings(modeladmin, request, queryset):
         return TemplateResponse(request, "admin/booking/cancel_bookings.html", context)
     reason, refund = form.cleaned_data["reason"], form.cleaned_data.get("refund", False)
     for booking in queryset:
-        if booking.status == Booking.Status.CANCELLED:
-            modeladmin.message_user(request, f"{booking}: was already cancelled.", messages.WARNING)
-            continue
-        try:
-            booking_cancel(booking=booking, reason=reason, user=request.user)
-            checkout_close(booking=booking)  # nothing is left to pay on a cancelled visit
-        except BookingError as exc:
-            modeladmin.message_user(request, f"{booking}: {exc}", messages.ERROR)
-            continue
-        modeladmin.message_user(request, f"{booking}: cancelled; the patient is told.", messages.SUCCESS)
-        if not refund:
-            continue
-        for payment in booking.payments.filter(status=Payment.Status.PAID):
-            try:
-                refunded = refund_request(payment=payment, reason=f"Cancelled: {reason}"[:200])
-                modeladmin.message_user(request, f"{booking}: refund of {refunded.amount} requested.", messages.SUCCESS)
-            except RefundError as exc:
-                modeladmin.message_user(request, f"{booking}: {exc}", messages.WARNING)
+        for level, text in cancel_and_refund(booking, reason=reason, refund=refund, user=request.user):
+            modeladmin.message_user(request, f"{booking}: {text}", level)
     return None
 
 
 CSV_COLUMNS = ["reference", "patient", "email", "mobile", "visit", "status", "price", "discounted", "paid", "intake"]
 
 
-def _cell(value: str) -> str:
+def spreadsheet_cell(value: str) -> str:
     """Text a spreadsheet will not run as a formula."""
     return f"'{value}" if value[:1] in ("=", "+", "-", "@") else value
 
@@ -155,8 +160,8 @@ def export_csv(modeladmin, request, queryset):
         writer.writerow(
             [
                 booking.reference,
-                _cell(booking.patient_name),
-                _cell(booking.email),
+                spreadsheet_cell(booking.patient_name),
+                spreadsheet_cell(booking.email),
                 booking.phone,
                 local.strftime("%Y-%m-%d %H:%M"),
                 booking.get_status_display(),

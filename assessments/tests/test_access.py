@@ -72,7 +72,10 @@ def test_the_front_desk_is_refused_the_intake_page_and_the_printable_summary(cli
 def test_the_front_desk_does_not_see_intakes_in_the_admin_index(client, intake, front_desk):
     client.force_login(front_desk)
 
-    response = client.get("/admin/")
+    today = client.get("/admin/")
+    assert today.status_code == 200
+    assert not [a for a in html(today).find_all("a") if a.attrs.get("href", "").startswith("/admin/assessments/")]
+    response = client.get("/admin/sections/")
 
     assert response.status_code == 200
     hrefs = [a.attrs.get("href", "") for a in html(response).find_all("a")]
@@ -172,8 +175,10 @@ def test_clinicians_and_superusers_open_the_printable_summary(client, intake, ro
 def test_a_clinician_sees_intakes_in_the_admin_index(client, intake, clinician):
     client.force_login(clinician)
 
-    hrefs = [a.attrs.get("href", "") for a in html(client.get("/admin/")).find_all("a")]
+    today = [a.attrs.get("href", "") for a in html(client.get("/admin/")).find_all("a")]
+    hrefs = [a.attrs.get("href", "") for a in html(client.get("/admin/sections/")).find_all("a")]
 
+    assert "/admin/assessments/intake/" in today
     assert "/admin/assessments/intake/" in hrefs
     assert "/admin/assessments/intakeaccess/" in hrefs
 

@@ -8,8 +8,10 @@ from .checkout import (
     checkout_hold,
     checkout_start,
 )
+from .desk import DeskPaymentError, Takings, desk_payment_record, due_cents, takings_for_day, with_paid_cents
 from .events import MalformedEvent, stripe_event_process
 from .refunds import (
+    REFUND_PERMISSION,
     TRANSIENT_STRIPE_ERRORS,
     RefundError,
     paid_and_due,
@@ -22,15 +24,20 @@ from .refunds import (
 )
 
 __all__ = [
+    "REFUND_PERMISSION",
     "TRANSIENT_STRIPE_ERRORS",
+    "DeskPaymentError",
     "MalformedEvent",
     "PaymentUnavailable",
     "RefundError",
+    "Takings",
     "checkout_balance",
     "checkout_cancel",
     "checkout_close",
     "checkout_hold",
     "checkout_start",
+    "desk_payment_record",
+    "due_cents",
     "paid_and_due",
     "paid_online_cents",
     "payment_refundable_cents",
@@ -39,4 +46,6 @@ __all__ = [
     "refund_send",
     "refunds_resend_unsent",
     "stripe_event_process",
+    "takings_for_day",
+    "with_paid_cents",
 ]

@@ -19,6 +19,9 @@ from ..signals import refund_requested
 logger = logging.getLogger(__name__)
 
 
+REFUND_PERMISSION = "booking.refund_payment"  # money back is the manager's alone (assessments/roles.py)
+
+
 class RefundError(Exception):
     """A refund the front desk asked for cannot be made; the message says why."""
 

@@ -172,7 +172,9 @@ def test_confirming_a_hold_by_phone(desk, service):
 def test_attended_and_no_show_only_once_the_visit_has_started(desk, front_desk, service):
     booking = book(service, starts_at=timezone.now() + timedelta(days=1))
     early = act(desk, "mark_attended", [booking])
-    assert f"{booking}: The visit has not started yet." in notices(early)
+    assert f"{booking}: The patient can be checked in on the day of the visit." in notices(early)
+    too_soon = act(desk, "mark_no_show", [booking])
+    assert f"{booking}: A no-show can be marked from the visit's start time on." in notices(too_soon)
     with time_machine.travel(booking.slot.starts_at + timedelta(minutes=5)):
         desk.force_login(front_desk)  # a new day, a new session
         response = act(desk, "mark_no_show", [booking])

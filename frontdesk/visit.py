@@ -1,0 +1,386 @@
+"""What a click on Today opens: a visit's panel (arrived, no-show, move, cancel, payment, a new link), a time's
+page (block, unblock, book a caller into it), and the day's takings.
+
+Every action is a plain form posted back to its page, so each works without scripts; each calls a booking
+service, and a refusal becomes a message on the page with nothing changed.
+"""
+
+import csv
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import F
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import timezone
+
+from booking.models import Booking, DeskPayment, Slot, bookings_taken, format_cents
+from booking.payments import (
+    REFUND_PERMISSION,
+    DeskPaymentError,
+    desk_payment_record,
+    due_cents,
+    payment_summary,
+    takings_for_day,
+)
+from booking.rules import quote_move
+from booking.services import (
+    BookingError,
+    PriceChanged,
+    booking_links_replace,
+    booking_mark_attended,
+    booking_mark_no_show,
+    booking_reschedule,
+    slot_block,
+    slot_unblock,
+)
+from clinic.models import Clinic
+
+from .admin_actions import CancelForm, cancel_and_refund, spreadsheet_cell
+from .today import clinic_tz, parse_day, today_url
+
+CHANGE_BOOKING = "booking.change_booking"
+TAKE_PAYMENT = "booking.add_deskpayment"
+MOVE_WEEKS = 8  # how far ahead the move form offers times
+
+
+def _back(site, booking: Booking) -> str:
+    return reverse(f"{site.name}:frontdesk_visit", args=[booking.pk])
+
+
+def _local(moment: datetime, tz) -> str:
+    local = timezone.localtime(moment, tz)
+    return f"{local:%a %b} {local.day}, {local:%-I:%M %p}"
+
+
+# The visit's panel -------------------------------------------------------------------------------------
+
+
+class DeskPaymentForm(forms.Form):
+    method = forms.ChoiceField(label="How the patient paid", choices=DeskPayment.Method.choices)
+    amount = forms.DecimalField(
+        label="Amount ($)",
+        min_value=Decimal("0.01"),
+        max_digits=8,
+        decimal_places=2,
+        error_messages={"required": "Enter the amount the patient paid.", "invalid": "Enter an amount like 99.00."},
+    )
+
+    def amount_cents(self) -> int:
+        return int(self.cleaned_data["amount"] * 100)
+
+
+class MoveTimeField(forms.ModelChoiceField):
+    def __init__(self, *, booking: Booking, **kwargs):
+        self.booking = booking
+        super().__init__(**kwargs)
+
+    def label_from_instance(self, slot):
+        tz = slot.service.clinic.tz
+        who = f" · {slot.practitioner}" if slot.practitioner else ""
+        return f"{_local(slot.starts_at, tz)}{who} · {quote_move(booking=self.booking, slot=slot).price}"
+
+
+class MoveForm(forms.Form):
+    """The open times of the same service from now on (the desk keeps no notice or horizon), with the price each
+    would be at. `from_slot` is the time the visit was at when the form was drawn."""
+
+    from_slot = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, booking: Booking, now: datetime, **kwargs):
+        super().__init__(*args, **kwargs)
+        times = (
+            Slot.objects.filter(
+                service_id=booking.slot.service_id,
+                is_blocked=False,
+                starts_at__gt=now,
+                starts_at__lt=now + timedelta(weeks=MOVE_WEEKS),
+            )
+            .exclude(pk=booking.slot_id)
+            .annotate(taken=bookings_taken(now))
+            .filter(taken__lt=F("capacity"))
+            .select_related("service__clinic", "practitioner")
+            .order_by("starts_at", "pk")
+        )
+        self.fields["slot"] = MoveTimeField(
+            booking=booking,
+            queryset=times,
+            label="New time",
+            empty_label="Choose a time",
+            error_messages={"required": "Choose the new time.", "invalid_choice": "That time is no longer open."},
+        )
+
+
+def _visit_context(site, request, booking: Booking, **forms_) -> dict:
+    tz = booking.slot.service.clinic.tz
+    now = timezone.now()
+    user = request.user
+    may_change = user.has_perm(CHANGE_BOOKING)
+    may_refund = user.has_perm(REFUND_PERMISSION)
+    return {
+        **site.each_context(request),
+        "title": f"{booking.patient_name} · {_local(booking.slot.starts_at, tz)}",
+        "booking": booking,
+        "clinic_tz": tz,
+        "started": booking.slot.starts_at <= now,
+        "due": format_cents(due_cents(booking)),
+        "money": payment_summary(booking),
+        "desk_payments": booking.desk_payments.select_related("taken_by"),
+        "intake": getattr(booking, "intake", None),
+        "may_change": may_change,
+        "may_take_payment": user.has_perm(TAKE_PAYMENT),
+        "is_on": booking.status in (Booking.Status.HELD, Booking.Status.CONFIRMED),
+        "takes_payment": booking.status not in (Booking.Status.CANCELLED, Booking.Status.EXPIRED),
+        "payment_form": forms_.get("payment_form") or DeskPaymentForm(initial={"amount": due_cents(booking) / 100}),
+        "move_form": forms_.get("move_form")
+        or MoveForm(booking=booking, now=now, initial={"from_slot": booking.slot_id}),
+        "cancel_form": forms_.get("cancel_form") or CancelForm(may_refund=may_refund),
+        "today_url": today_url(site.name, timezone.localtime(booking.slot.starts_at, tz).date(), "day"),
+        "change_url": reverse(f"{site.name}:booking_booking_change", args=[booking.pk]),
+    }
+
+
+def visit(site, request, pk: int):
+    """A visit's panel: who, when, what is paid and due, and what the front desk can do about it."""
+    if not request.user.has_perm("booking.view_booking"):
+        raise PermissionDenied
+    booking = get_object_or_404(
+        Booking.objects.select_related("slot__service__clinic", "slot__practitioner", "promotion", "intake"), pk=pk
+    )
+    if request.method != "POST":
+        return TemplateResponse(request, "admin/frontdesk/visit.html", _visit_context(site, request, booking))
+    action = request.POST.get("action", "")
+    handler = ACTIONS.get(action)
+    if handler is None:
+        messages.error(request, "That is not something this page can do.")
+        return redirect(_back(site, booking))
+    permission = TAKE_PAYMENT if action == "payment" else CHANGE_BOOKING
+    if not request.user.has_perm(permission):
+        raise PermissionDenied
+    return handler(site, request, booking)
+
+
+def _arrived(site, request, booking):
+    try:
+        booking_mark_attended(booking=booking, user=request.user)
+    except BookingError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"{booking.patient_name} has arrived.")
+    return redirect(_back(site, booking))
+
+
+def _no_show(site, request, booking):
+    try:
+        booking_mark_no_show(booking=booking, user=request.user)
+    except BookingError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"{booking.patient_name} is marked as a no-show.")
+    return redirect(_back(site, booking))
+
+
+def _new_link(site, request, booking):
+    try:
+        booking_links_replace(booking=booking, user=request.user)
+    except BookingError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, "A new private link is on its way to the patient; the earlier ones no longer work.")
+    return redirect(_back(site, booking))
+
+
+def _payment(site, request, booking):
+    form = DeskPaymentForm(request.POST)
+    if form.is_valid():
+        try:
+            payment = desk_payment_record(
+                booking=booking, method=form.cleaned_data["method"], amount_cents=form.amount_cents(), user=request.user
+            )
+        except DeskPaymentError as exc:
+            form.add_error("amount", str(exc))
+        else:
+            messages.success(request, f"Recorded {payment.amount} by {payment.get_method_display().lower()}.")
+            return redirect(_back(site, booking))
+    context = _visit_context(site, request, booking, payment_form=form)
+    return TemplateResponse(request, "admin/frontdesk/visit.html", context, status=400)
+
+
+def _move(site, request, booking):
+    form = MoveForm(request.POST, booking=booking, now=timezone.now())
+    if form.is_valid():
+        slot = form.cleaned_data["slot"]
+        quote = quote_move(booking=booking, slot=slot)
+        try:
+            moved = booking_reschedule(
+                booking=booking,
+                slot_id=slot.pk,
+                quoted_price_cents=quote.price_cents,
+                user=request.user,
+                online=False,
+                from_slot_id=form.cleaned_data["from_slot"],
+            )
+        except PriceChanged as exc:
+            form.add_error("slot", f"The price of that time is now {exc.quote.price}. Choose it again to confirm.")
+        except BookingError as exc:
+            form.add_error("slot", str(exc))
+        else:
+            tz = moved.slot.service.clinic.tz
+            messages.success(
+                request, f"Moved to {_local(moved.slot.starts_at, tz)} at {moved.price}; the patient is told."
+            )
+            return redirect(_back(site, booking))
+    context = _visit_context(site, request, booking, move_form=form)
+    return TemplateResponse(request, "admin/frontdesk/visit.html", context, status=400)
+
+
+def _cancel(site, request, booking):
+    form = CancelForm(request.POST, may_refund=request.user.has_perm(REFUND_PERMISSION))
+    if not form.is_valid():
+        context = _visit_context(site, request, booking, cancel_form=form)
+        return TemplateResponse(request, "admin/frontdesk/visit.html", context, status=400)
+    for level, text in cancel_and_refund(
+        booking, reason=form.cleaned_data["reason"], refund=form.cleaned_data.get("refund", False), user=request.user
+    ):
+        messages.add_message(request, level, text)
+    return redirect(_back(site, booking))
+
+
+ACTIONS = {
+    "arrived": _arrived,
+    "no_show": _no_show,
+    "new_link": _new_link,
+    "payment": _payment,
+    "move": _move,
+    "cancel": _cancel,
+}
+
+
+# A time ------------------------------------------------------------------------------------------------
+
+
+class BlockForm(forms.Form):
+    reason = forms.CharField(
+        label="Why (for the staff: a meeting, a training)",
+        max_length=200,
+        error_messages={"required": "Say why the time is blocked."},
+    )
+
+
+def time_page(site, request, pk: int):
+    """A time on Today: who is booked in it, and block it, open it again, or book a caller into it."""
+    if not request.user.has_perm("booking.view_slot"):
+        raise PermissionDenied
+    slot = get_object_or_404(Slot.objects.select_related("service__clinic", "practitioner"), pk=pk)
+    tz = slot.service.clinic.tz
+    form = BlockForm()
+    if request.method == "POST":
+        if not request.user.has_perm("booking.change_slot"):
+            raise PermissionDenied
+        if request.POST.get("action") == "unblock":
+            slot_unblock(slot=slot)
+            messages.success(request, "The time is open again.")
+            return redirect(request.path)
+        form = BlockForm(request.POST)
+        if form.is_valid():
+            try:
+                slot_block(slot=slot, reason=form.cleaned_data["reason"])
+            except BookingError as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(request, "The time is blocked: patients cannot book it.")
+                return redirect(request.path)
+    now = timezone.now()
+    bookings = slot.bookings.active(now).order_by("created_at") if request.user.has_perm("booking.view_booking") else []
+    visits = [(b, reverse(f"{site.name}:frontdesk_visit", args=[b.pk])) for b in bookings]
+    booked = slot.bookings.active(now).count()
+    context = {
+        **site.each_context(request),
+        "title": f"{_local(slot.starts_at, tz)}{f' · {slot.practitioner}' if slot.practitioner else ''}",
+        "slot": slot,
+        "clinic_tz": tz,
+        "visits": visits,
+        "booked": booked,
+        "form": form,
+        "may_block": request.user.has_perm("booking.change_slot"),
+        "may_book": request.user.has_perm(CHANGE_BOOKING)
+        and not slot.is_blocked
+        and booked < slot.capacity
+        and slot.starts_at > now,
+        "book_url": f"{reverse(f'{site.name}:booking_booking_phone')}?slot={slot.pk}",
+        "today_url": today_url(site.name, timezone.localtime(slot.starts_at, tz).date(), "day"),
+    }
+    status = 400 if form.errors else 200
+    return TemplateResponse(request, "admin/frontdesk/time.html", context, status=status)
+
+
+# The day's takings ---------------------------------------------------------------------------------------
+
+CSV_COLUMNS = ["taken at", "reference", "patient", "visit", "method", "amount", "taken by"]
+
+
+def takings(site, request):
+    """What was paid on a day, at the desk by method and online; `?format=csv` for the spreadsheet."""
+    if not request.user.has_perm("booking.view_payment"):
+        raise PermissionDenied
+    tz = clinic_tz(Clinic.current())
+    this_day = timezone.localdate(timezone=tz)
+    raw = request.GET.get("day", "").strip()
+    day = parse_day(raw) if raw else this_day
+    if day is None:
+        messages.error(request, f"“{raw[:40]}” is not a day we can show (use YYYY-MM-DD). Showing today.")
+        day = this_day
+    report = takings_for_day(day, tz)
+    if request.GET.get("format") == "csv":
+        return _takings_csv(report, tz)
+    context = {
+        **site.each_context(request),
+        "title": f"Takings for {day:%A, %B} {day.day}, {day.year}",
+        "report": report,
+        "clinic_tz": tz,
+        "day": day,
+        "csv_url": f"{request.path}?day={day.isoformat()}&format=csv",
+        "previous_url": f"{request.path}?day={(day - timedelta(days=1)).isoformat()}",
+        "next_url": f"{request.path}?day={(day + timedelta(days=1)).isoformat()}",
+    }
+    return TemplateResponse(request, "admin/frontdesk/takings.html", context)
+
+
+def _takings_csv(report, tz) -> HttpResponse:
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="takings-{report.day.isoformat()}.csv"'
+    writer = csv.writer(response)
+    writer.writerow(CSV_COLUMNS)
+    for p in report.desk:
+        taken = timezone.localtime(p.taken_at, tz)
+        writer.writerow(
+            [
+                f"{taken:%Y-%m-%d %H:%M}",
+                p.booking.reference,
+                spreadsheet_cell(p.booking.patient_name),
+                f"{timezone.localtime(p.booking.slot.starts_at, tz):%Y-%m-%d %H:%M}",
+                p.get_method_display(),
+                f"{p.amount_cents / 100:.2f}",
+                p.taken_by.get_username() if p.taken_by else "",
+            ]
+        )
+    for p in report.online:
+        paid = timezone.localtime(p.paid_at, tz)
+        writer.writerow(
+            [
+                f"{paid:%Y-%m-%d %H:%M}",
+                p.booking.reference,
+                spreadsheet_cell(p.booking.patient_name),
+                f"{timezone.localtime(p.booking.slot.starts_at, tz):%Y-%m-%d %H:%M}",
+                "Online (Stripe)",
+                f"{p.amount_cents / 100:.2f}",
+                "",
+            ]
+        )
+    writer.writerow(["total", "", "", "", "", f"{report.total_cents / 100:.2f}", ""])
+    return response
