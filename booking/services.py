@@ -294,7 +294,9 @@ def booking_reschedule(
     with _capacity_transaction():
         slot = _lock_slot(slot_id)
         now = now or timezone.now()
-        booking = Booking.objects.select_for_update(of=("self",)).select_related("slot", "promotion").get(pk=booking.pk)
+        # Locked on its own: a lock taken through a join re-reads a row moved meanwhile against the slot it
+        # left, and finds nothing (PostgreSQL's re-check under READ COMMITTED).
+        booking = Booking.objects.select_for_update().get(pk=booking.pk)
         if booking.status != Booking.Status.CONFIRMED:
             raise BookingError("Only a confirmed booking can be moved.")
         if from_slot_id is not None and booking.slot_id != from_slot_id:
@@ -387,7 +389,7 @@ def booking_links_replace(*, booking: Booking, user=None) -> Booking:
     """End every private link made for the booking so far, and the browsers they let in; the patient is sent
     the new one (links_replaced)."""
     with transaction.atomic():
-        booking = Booking.objects.select_for_update().select_related("slot__service__clinic").get(pk=booking.pk)
+        booking = Booking.objects.select_for_update().get(pk=booking.pk)  # on its own: see booking_reschedule
         if booking.status in FINISHED:
             raise BookingError("This booking is no longer on: it has no link to send.")
         booking.link_version += 1
@@ -405,7 +407,7 @@ def booking_change_contact(*, booking: Booking, name: str, email: str, phone: st
     or mobile is told, the new one gets the new link. What staff typed is marked as theirs.
     """
     with transaction.atomic():
-        booking = Booking.objects.select_for_update().select_related("slot__service__clinic").get(pk=booking.pk)
+        booking = Booking.objects.select_for_update().get(pk=booking.pk)  # on its own: see booking_reschedule
         old_email, old_phone = booking.email, booking.phone
         changed = []
         if email != old_email:
@@ -450,9 +452,7 @@ def bookings_expire_lapsed_holds(*, now: datetime | None = None) -> int:
 
 def _visit_outcome(*, booking: Booking, to_status: str, user) -> Booking:
     with transaction.atomic():
-        booking = (
-            Booking.objects.select_for_update(of=("self",)).select_related("slot__service__clinic").get(pk=booking.pk)
-        )
+        booking = Booking.objects.select_for_update().get(pk=booking.pk)  # on its own: see booking_reschedule
         if booking.status == to_status:
             return booking
         if booking.status != Booking.Status.CONFIRMED:

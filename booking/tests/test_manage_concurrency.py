@@ -11,7 +11,7 @@ from django.utils import timezone
 from booking.manage import Move, patient_cancel, patient_reschedule
 from booking.models import Booking, Slot
 from booking.rules import SLOT_TAKEN, Patient
-from booking.services import BookingError, booking_create
+from booking.services import MOVED_MEANWHILE, BookingError, booking_create, booking_reschedule
 from booking.tests.factories import BookingFactory, ServiceFactory, SlotFactory
 from booking.tests.threads import race
 from clinic.tests.factories import ClinicFactory
@@ -147,3 +147,27 @@ def test_a_cancel_and_a_move_of_the_same_booking_racing_end_consistent(service):
             assert reschedule_notices(booking) == 1
             results["move first"] += 1
     assert sum(results.values()) == ROUNDS
+
+
+def staff_move(booking: Booking, slot: Slot, seen_slot_id: int):
+    return lambda: booking_reschedule(
+        booking=booking, slot_id=slot.pk, quoted_price_cents=175_00, online=False, from_slot_id=seen_slot_id
+    )
+
+
+def test_two_staff_moving_one_visit_at_once_one_wins_and_the_other_is_told(service):
+    """Both saw the visit at its first time and chose different new times (Today's Move: from_slot_id)."""
+    for _ in range(ROUNDS):
+        booking = confirmed(service, 1)
+        first, second = SlotFactory(service=service), SlotFactory(service=service)
+
+        outcomes = race([staff_move(booking, first, booking.slot_id), staff_move(booking, second, booking.slot_id)])
+
+        assert kinds(outcomes) == Counter({"Booking": 1, "BookingError": 1})
+        [told] = [o for o in outcomes if isinstance(o, BookingError)]
+        assert str(told) == MOVED_MEANWHILE
+        [moved] = [o for o in outcomes if isinstance(o, Booking)]
+        assert fresh(booking).slot_id == moved.slot_id
+        assert active(first) + active(second) == 1
+        assert reschedule_notices(booking) == 1
+        Booking.objects.filter(pk=booking.pk).update(status=Booking.Status.CANCELLED)
