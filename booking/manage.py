@@ -68,7 +68,9 @@ def patient_cancel(*, booking: Booking, now: datetime | None = None) -> Booking:
         raise _past_cutoff(booking)
     with transaction.atomic():
         # The cut-off is checked again under the booking's lock, against the clock read there.
-        booking = booking_cancel(booking=booking, reason=CANCELLED_ONLINE, now=now, until=changes_close_at(booking))
+        booking = booking_cancel(
+            booking=booking, reason=CANCELLED_ONLINE, now=now, until=changes_close_at(booking), by_patient=True
+        )
         # Locked (after the booking, as everywhere) so a refund the front desk makes meanwhile is counted.
         list(Payment.objects.select_for_update().filter(booking=booking, status=Payment.Status.PAID))
         if paid := paid_online_cents(booking):
@@ -96,6 +98,7 @@ def patient_reschedule(*, booking: Booking, slot_id: int, quoted_price_cents: in
             quoted_price_cents=quoted_price_cents,
             now=now,
             until=changes_close_at(booking),
+            by_patient=True,
         )
         paid, due = paid_and_due(booking)
         move = Move(booking=booking, balance_cents=due)

@@ -411,6 +411,9 @@ class BookingEvent(models.Model):
     from_status = models.CharField(max_length=12, choices=Booking.Status.choices, blank=True)
     to_status = models.CharField(max_length=12, choices=Booking.Status.choices)
     note = models.CharField(max_length=200, blank=True)
+    # Made by the patient through their private link (a cancellation or a move): the front desk is told.
+    online = models.BooleanField("by the patient online", default=False)
+    moved_from = models.ForeignKey(Slot, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
 
     class Meta:
         ordering = ["at", "pk"]

@@ -103,9 +103,9 @@ def _capacity_transaction(*, durable: bool = False):
             raise BookingBusy(BUSY) from exc
 
 
-def _record(booking: Booking, from_status: str, *, user=None, note: str = "") -> BookingEvent:
+def _record(booking: Booking, from_status: str, *, user=None, note: str = "", **fields) -> BookingEvent:
     return BookingEvent.objects.create(
-        booking=booking, from_status=from_status, to_status=booking.status, user=user, note=note[:200]
+        booking=booking, from_status=from_status, to_status=booking.status, user=user, note=note[:200], **fields
     )
 
 
@@ -282,6 +282,7 @@ def booking_reschedule(
     until: datetime | None = None,
     online: bool = True,
     from_slot_id: int | None = None,
+    by_patient: bool = False,
 ) -> Booking:
     """Move a confirmed booking to another slot at the price the patient was shown, in one transaction.
 
@@ -316,8 +317,11 @@ def booking_reschedule(
         booking.slot, booking.promotion, booking.price_cents = slot, quote.promotion, quote.price_cents
         booking.save(update_fields=["slot", "promotion", "price_cents", "updated_at"])
         local = timezone.localtime(previous.starts_at, slot.service.clinic.tz)
-        move = _record(booking, booking.status, user=user, note=f"Moved from {local:%a %b %-d, %-I:%M %p}")
-        booking_rescheduled.send(sender=Booking, booking=booking, previous_starts_at=previous.starts_at, move=move)
+        note = f"Moved from {local:%a %b %-d, %-I:%M %p}"
+        move = _record(booking, booking.status, user=user, note=note, online=by_patient, moved_from=previous)
+        booking_rescheduled.send(
+            sender=Booking, booking=booking, previous_starts_at=previous.starts_at, move=move, by_patient=by_patient
+        )
         capacity_freed.send(sender=Booking, booking=booking)
         return booking
 
@@ -359,6 +363,7 @@ def booking_cancel(
     user=None,
     now: datetime | None = None,
     until: datetime | None = None,
+    by_patient: bool = False,
 ) -> Booking:
     """Cancel a booking; its seat and spot are free again at once. Cancelling twice changes nothing.
 
@@ -379,8 +384,14 @@ def booking_cancel(
         booking.cancelled_at = now
         booking.cancel_reason = reason
         booking.save(update_fields=["status", "cancelled_at", "cancel_reason", "updated_at"])
-        _record(booking, previous, user=user, note=reason)
-        booking_cancelled.send(sender=Booking, booking=booking, notify=notify and previous == Booking.Status.CONFIRMED)
+        event = _record(booking, previous, user=user, note=reason, online=by_patient)
+        booking_cancelled.send(
+            sender=Booking,
+            booking=booking,
+            event=event,
+            notify=notify and previous == Booking.Status.CONFIRMED,
+            by_patient=by_patient,
+        )
         capacity_freed.send(sender=Booking, booking=booking)
         return booking
 

@@ -26,12 +26,13 @@ payment_refused = Signal()
 # with the booking or not at all.
 booking_confirmed = Signal()
 
-# Sent inside the transaction that cancelled a booking, with `booking` and `notify`: whether the patient is to
-# be told (a confirmed booking, unless the caller sends its own, more specific notice).
+# Sent inside the transaction that cancelled a booking, with `booking`, `event` (its history row), `notify`:
+# whether the patient is to be told (a confirmed booking, unless the caller sends its own, more specific
+# notice), and `by_patient`: whether the patient did it online (the clinic is then told).
 booking_cancelled = Signal()
 
-# Sent inside the transaction that moved a booking, with `booking`, `previous_starts_at` and `move` (the history
-# row of this move, so each move is told once).
+# Sent inside the transaction that moved a booking, with `booking`, `previous_starts_at`, `move` (the history
+# row of this move, so each move is told once) and `by_patient` (moved online: the clinic is then told).
 booking_rescheduled = Signal()
 
 # Sent inside the transaction that asked Stripe for a refund, with `refund` and `notify`: whether the patient is

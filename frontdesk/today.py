@@ -10,12 +10,12 @@ from datetime import date, datetime, time, timedelta
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 
-from booking.models import Booking, Slot, active_q, format_cents
+from booking.models import Booking, BookingEvent, Slot, active_q, format_cents
 from booking.payments import with_paid_cents
 from clinic.models import EARLIEST_DAY, LATEST_DAY, Clinic
 
@@ -47,6 +47,7 @@ class Visit:
     due_cents: int
     intake_done: bool
     flagged: bool
+    moved_online: bool = False
 
     @property
     def status(self) -> str:
@@ -82,9 +83,12 @@ class Calendar:
     columns: list[str]
     rows: list[Row] = field(default_factory=list)
 
+    def visits(self):
+        return (v for row in self.rows for cell in row.cells for t in cell for v in t.visits)
+
     @property
     def visit_count(self) -> int:
-        return sum(len(t.visits) for row in self.rows for cell in row.cells for t in cell)
+        return sum(1 for _ in self.visits())
 
 
 def clinic_tz(clinic: Clinic | None):
@@ -114,6 +118,35 @@ def times_between(*, clinic: Clinic | None, start: date, days: int, now: datetim
         .order_by("starts_at", "practitioner__name", "service__name", "pk")
     )
     return slots.filter(service__clinic=clinic) if clinic else slots
+
+
+@dataclass
+class OnlineChange:
+    """A cancellation or a move the patient made through their private link, touching the days shown."""
+
+    event: BookingEvent
+    url: str
+
+    @property
+    def is_move(self) -> bool:
+        return self.event.moved_from_id is not None
+
+
+def online_changes(*, clinic: Clinic | None, start: date, days: int, site_name: str) -> list[OnlineChange]:
+    """Patients' own cancellations and moves into or out of these days, latest first: one query."""
+    tz = clinic_tz(clinic)
+    first = datetime.combine(start, time.min, tzinfo=tz)
+    after = datetime.combine(start + timedelta(days=days), time.min, tzinfo=tz)
+    events = (
+        BookingEvent.objects.filter(online=True)
+        .filter(
+            Q(booking__slot__starts_at__gte=first, booking__slot__starts_at__lt=after)
+            | Q(moved_from__starts_at__gte=first, moved_from__starts_at__lt=after)
+        )
+        .select_related("booking__slot", "moved_from")
+        .order_by("-at", "-pk")[:50]
+    )
+    return [OnlineChange(e, reverse(f"{site_name}:frontdesk_visit", args=[e.booking_id])) for e in events]
 
 
 def visit_of(booking: Booking, site_name: str) -> Visit:
@@ -202,6 +235,10 @@ def today(site, request):
         title = f"{'Today, ' if day == this_day else ''}{day:%A, %B} {day.day}, {day.year}"
         step = timedelta(days=1)
     closed = clinic.closed_days(days[0], days[-1]) if clinic else set()
+    changes = online_changes(clinic=clinic, start=days[0], days=len(days), site_name=site.name) if show_patients else []
+    moved_in = {c.event.booking_id for c in changes if c.is_move}
+    for v in calendar.visits():
+        v.moved_online = v.booking.pk in moved_in
     context = {
         **site.each_context(request),
         "title": title,
@@ -210,6 +247,7 @@ def today(site, request):
         "day": day,
         "days": days,
         "closed": sorted(closed),
+        "online_changes": changes,
         "clinic_tz": tz,
         "show_patients": show_patients,
         "may_book": request.user.has_perm("booking.change_booking"),

@@ -200,6 +200,22 @@ def notify_intake_review(booking: Booking) -> None:
     )
 
 
+def notify_online_change(booking: Booking, *, event: BookingEvent, previous_starts_at: datetime | None = None) -> None:
+    """The patient cancelled or moved their visit through their private link: the front desk is told by email
+    (and sees it on Today). What changed and when, never why the patient is coming."""
+    context = clinic_context(booking)
+    if previous_starts_at:
+        context["previous_starts_at"] = timezone.localtime(previous_starts_at, context["clinic"].tz)
+    message_queue(
+        kind=Kind.CLINIC_ONLINE_CHANGE,
+        channel=Channel.EMAIL,
+        recipient=booking.slot.service.clinic.email,
+        dedupe_key=f"booking:{booking.pk}:online_change:{event.pk}:email",
+        context=context,
+        booking=booking,
+    )
+
+
 # Receivers of what the apps below announce (connected in apps.py), inside the sender's transaction. ------------
 
 
@@ -207,13 +223,19 @@ def on_booking_confirmed(sender, booking: Booking, **kwargs) -> None:
     notify_booking_confirmed(booking)
 
 
-def on_booking_cancelled(sender, booking: Booking, notify: bool, **kwargs) -> None:
+def on_booking_cancelled(sender, booking: Booking, event: BookingEvent, notify: bool, by_patient: bool, **kwargs):
     if notify:
         notify_booking_cancelled(booking)
+    if by_patient:
+        notify_online_change(booking, event=event)
 
 
-def on_booking_rescheduled(sender, booking: Booking, previous_starts_at: datetime, move: BookingEvent, **kwargs):
+def on_booking_rescheduled(
+    sender, booking: Booking, previous_starts_at: datetime, move: BookingEvent, by_patient: bool, **kwargs
+):
     notify_booking_rescheduled(booking, previous_starts_at=previous_starts_at, move=move)
+    if by_patient:
+        notify_online_change(booking, event=move, previous_starts_at=previous_starts_at)
 
 
 def on_refund_requested(sender, refund: Refund, notify: bool, **kwargs) -> None:

@@ -53,6 +53,7 @@ SUBJECTS = {
     Kind.CLINIC_INBOUND_TEXT: "New text to the clinic's number",
     Kind.CLINIC_INTAKE_REVIEW: "Review before the visit: {when}",
     Kind.CLINIC_PAYMENT_REFUSED: "A payment was refused: visit {when}",
+    Kind.CLINIC_ONLINE_CHANGE: "Changed online by the patient: visit {when}",
 }
 
 

@@ -10,11 +10,13 @@ from datetime import date, timedelta
 
 import pytest
 import time_machine
+from django.contrib.auth.models import Permission
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from assessments.models import Intake
+from booking.manage import patient_cancel, patient_reschedule
 from booking.models import Booking, DeskPayment, Slot
 from booking.tests.factories import BookingFactory, SlotFactory, local
 from booking.tests.pages import NOW, PROMO_DAY, page
@@ -459,3 +461,45 @@ def test_takings_for_a_day_that_cannot_be_shown(desk):
     response = desk.get("/admin/today/takings/", {"day": "yesterday"})
     assert response.status_code == 200
     assert response.context["day"] == timezone.localdate()
+
+
+# What patients change online ----------------------------------------------------------------------------------
+
+
+def test_the_desk_is_told_of_a_patients_online_cancellation_and_move(desk, service, brandon, clinic):
+    dana = visit(service, PROMO_DAY, 10, brandon, patient_name="Dana Cruz")
+    pat = visit(service, PROMO_DAY, 11, brandon, patient_name="Pat Caller")
+    later = SlotFactory(service=service, practitioner=brandon, starts_at=local(PROMO_DAY, 15))
+
+    patient_cancel(booking=dana)
+    patient_reschedule(booking=pat, slot_id=later.pk, quoted_price_cents=pat.price_cents)
+
+    told = Message.objects.filter(kind=Message.Kind.CLINIC_ONLINE_CHANGE).order_by("pk")
+    assert [(m.recipient, m.booking) for m in told] == [(clinic.email, dana), (clinic.email, pat)]
+    assert "Dana Cruz cancelled their visit online" in told[0].body
+    assert "from Wednesday, April 8 at 11:00 AM to Wednesday, April 8 at 3:00 PM" in told[1].body
+    response = desk.get(HOME, {"day": PROMO_DAY.isoformat()})
+    text = " ".join(shown(response).split())
+    assert "Changed online by patients" in text
+    assert "Dana Cruz cancelled Wed Apr 8, 10:00 AM" in text
+    assert "Pat Caller moved from Wed Apr 8, 11:00 AM to Wed Apr 8, 3:00 PM" in text
+    [moved] = [v for v in response.context["calendar"].visits() if v.booking == pat]
+    assert moved.moved_online
+    assert "Moved online" in text
+
+
+def test_changes_staff_make_do_not_alert_the_desk(desk, service):
+    booking = visit(service, PROMO_DAY, 10)
+    desk.post(visit_url(booking), {"action": "cancel", "reason": "Called to cancel"})
+    assert not Message.objects.filter(kind=Message.Kind.CLINIC_ONLINE_CHANGE).exists()
+    assert "Changed online by patients" not in shown(desk.get(HOME, {"day": PROMO_DAY.isoformat()}))
+
+
+def test_the_front_desk_sees_no_online_changes_without_seeing_patients(client, django_user_model, service):
+    booking = visit(service, PROMO_DAY, 10, patient_name="Dana Cruz")
+    patient_cancel(booking=booking)
+    user = django_user_model.objects.create_user("slots", password="x", is_staff=True)
+    user.user_permissions.add(Permission.objects.get(codename="view_slot"))
+    client.force_login(user)
+    response = client.get(HOME, {"day": PROMO_DAY.isoformat()})
+    assert "Dana Cruz" not in shown(response)
