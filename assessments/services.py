@@ -75,7 +75,7 @@ def _code_subject(booking: Booking) -> str:
 def code_channels(booking: Booking) -> list[str]:
     """Where a code that opens saved answers may go: the email and mobile the patient typed themselves (the
     mobile if they agreed to texts). Whoever typed one for them, at the desk, could read what is sent there."""
-    channels = [] if booking.email_by_staff else [EMAIL]
+    channels = [] if booking.email_by_staff or not booking.email else [EMAIL]
     if booking.sms_consent and not booking.phone_by_staff:
         channels.append(SMS)
     return channels

@@ -216,7 +216,7 @@ class Booking(CanonicalEmail, models.Model):
     promotion = models.ForeignKey(Promotion, on_delete=models.PROTECT, null=True, blank=True, related_name="bookings")
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.HELD, db_index=True)
     patient_name = models.CharField(max_length=120, validators=[validate_person_name])
-    email = models.EmailField()
+    email = models.EmailField(blank=True, help_text="A caller booked by the front desk may have none.")
     # The email as the one-per-patient rules compare it (clinic/contact.py), kept in step by save().
     email_canonical = models.CharField(max_length=254, default="", editable=False, db_index=True)
     phone = models.CharField("mobile phone", max_length=20, help_text="E.164, for example +16195550123.")

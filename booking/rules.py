@@ -121,13 +121,21 @@ def quote_move(*, booking: Booking, slot: Slot) -> Quote:
     return Quote(price_cents=slot.service.regular_price_cents, notice=notice)
 
 
+def same_patient(patient: Patient) -> Q:
+    """Bookings of the same patient: the same inbox (clinic/contact.py), when they gave one, or the same mobile."""
+    same = Q(phone=patient.phone)
+    if patient.email.strip():
+        same |= Q(email_canonical=canonical_email(patient.email))
+    return same
+
+
 def patient_has_discount(patient: Patient, *, service_id: int, now: datetime) -> bool:
-    """One discounted assessment per patient while it is active: the same inbox (clinic/contact.py), or the same
-    mobile, which for a discounted spot is one its patient proved by a code or a payment."""
+    """One discounted assessment per patient while it is active: the same inbox or the same mobile, which for a
+    discounted spot is one its patient proved by a code or a payment."""
     return (
         Booking.objects.active(now)
         .filter(slot__service_id=service_id, promotion__isnull=False)
-        .filter(Q(email_canonical=canonical_email(patient.email)) | Q(phone=patient.phone))
+        .filter(same_patient(patient))
         .exists()
     )
 

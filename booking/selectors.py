@@ -68,19 +68,20 @@ def featured_offer(*, now: datetime) -> Offer | None:
     )
 
 
-def _slots_on(service: Service, now: datetime, first: date, last: date) -> QuerySet:
-    """Open slots on the days from `first` to `last` (clinic time), inside the online booking window, each with
-    `taken`, its active bookings."""
+def _slots_on(service: Service, now: datetime, first: date, last: date, *, online: bool = True) -> QuerySet:
+    """Open slots on the days from `first` to `last` (clinic time), inside the online booking window (at the
+    desk: from now on), each with `taken`, its active bookings."""
     clinic = service.clinic
-    earliest, latest = booking_window(now)
+    earliest, latest = booking_window(now) if online else (now, None)
     start = max(clinic.local_datetime(first, time.min), earliest)
-    end = min(clinic.local_datetime(last + timedelta(days=1), time.min), latest)
+    end = clinic.local_datetime(last + timedelta(days=1), time.min)
+    end = min(end, latest) if latest else end
     return Slot.objects.filter(service=service, is_blocked=False, starts_at__gte=start, starts_at__lt=end).annotate(
         taken=bookings_taken(now)
     )
 
 
-def free_slots(service: Service, now: datetime, first: date, last: date) -> list[Slot]:
+def free_slots(service: Service, now: datetime, first: date, last: date, *, online: bool = True) -> list[Slot]:
     """The times patients can book on the days from `first` to `last` (clinic time), earliest first.
 
     Open slots inside the online booking window, with a seat free, on days the clinic is not closed.
@@ -89,7 +90,7 @@ def free_slots(service: Service, now: datetime, first: date, last: date) -> list
         return []
     clinic = service.clinic
     closed = clinic.closed_days(first, last)
-    slots = _slots_on(service, now, first, last).filter(taken__lt=F("capacity")).order_by("starts_at")
+    slots = _slots_on(service, now, first, last, online=online).filter(taken__lt=F("capacity")).order_by("starts_at")
     return [slot for slot in slots if timezone.localtime(slot.starts_at, clinic.tz).date() not in closed]
 
 
@@ -101,7 +102,7 @@ def day_is_full(service: Service, day: date, *, now: datetime) -> bool:
     return slots.exists() and not slots.filter(taken__lt=F("capacity")).exists()
 
 
-def _slot_options(service: Service, now: datetime, first: date, last: date) -> list[SlotOption]:
+def _slot_options(service: Service, now: datetime, first: date, last: date, *, online: bool) -> list[SlotOption]:
     clinic = service.clinic
     promotions = list(
         Promotion.objects.open_at(now)
@@ -110,7 +111,7 @@ def _slot_options(service: Service, now: datetime, first: date, last: date) -> l
         .order_by("price_cents", "pk")
     )
     options = []
-    for slot in free_slots(service, now, first, last):
+    for slot in free_slots(service, now, first, last, online=online):
         slot.service = service
         starts_at = timezone.localtime(slot.starts_at, clinic.tz)
         promotion = next((p for p in promotions if p.taken < p.spots and p.covers(starts_at.date())), None)
@@ -126,9 +127,10 @@ def _slot_options(service: Service, now: datetime, first: date, last: date) -> l
     return options
 
 
-def availability_for_day(*, service: Service, day: date, now: datetime) -> list[SlotOption]:
-    """The bookable times on one day (clinic time), each with the price it would be booked at."""
-    return _slot_options(service, now, day, day)
+def availability_for_day(*, service: Service, day: date, now: datetime, online: bool = True) -> list[SlotOption]:
+    """The bookable times on one day (clinic time), each with the price it would be booked at: online, or at the
+    desk (`online=False`: any time from now on)."""
+    return _slot_options(service, now, day, day, online=online)
 
 
 def bookable_days(*, service: Service, now: datetime) -> list[DayOption]:
@@ -136,7 +138,7 @@ def bookable_days(*, service: Service, now: datetime) -> list[DayOption]:
     today = timezone.localtime(now, service.clinic.tz).date()
     _, latest = booking_window(now)
     days: dict[date, list[SlotOption]] = {}
-    for option in _slot_options(service, now, today, timezone.localtime(latest, service.clinic.tz).date()):
+    for option in _slot_options(service, now, today, timezone.localtime(latest, service.clinic.tz).date(), online=True):
         days.setdefault(option.starts_at.date(), []).append(option)
     return [
         DayOption(day=day, times=len(options), promo_times=sum(1 for o in options if o.promotion))

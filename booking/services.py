@@ -18,7 +18,6 @@ from django.db.models import Q
 from django.utils import timezone
 
 from clinic.codes import LIFETIME as CODE_LIFETIME
-from clinic.contact import canonical_email
 from clinic.models import Practitioner
 from clinic.privacy import mask_email, mask_phone
 
@@ -31,6 +30,7 @@ from .rules import (
     Quote,
     quote_move,
     quote_slot,
+    same_patient,
     slot_unavailable_reason,
 )
 from .signals import (
@@ -202,7 +202,7 @@ def _book(
 
 def _live_hold(patient: Patient, browser: Collection[str], now: datetime) -> Booking | None:
     """A live hold of this browser (the references it booked), email or mobile: what a patient holds already."""
-    same = Q(email_canonical=canonical_email(patient.email)) | Q(phone=patient.phone) | Q(reference__in=browser)
+    same = same_patient(patient) | Q(reference__in=browser)
     return Booking.objects.filter(same, status=Booking.Status.HELD, hold_expires_at__gt=now).first()
 
 

@@ -30,7 +30,7 @@ Kind, Channel, Status = Message.Kind, Message.Channel, Message.Status
 
 def _patient_messages(booking: Booking, kind: str, key: str, context: dict, *, urgent=False) -> list[Message]:
     """An email to the patient, and a text too when they agreed to texts (never in quiet hours unless urgent)."""
-    channels = [(Channel.EMAIL, booking.email, None)]
+    channels = [(Channel.EMAIL, booking.email, None)] if booking.email else []
     if booking.sms_consent:
         now = timezone.now()
         channels.append((Channel.SMS, booking.phone, now if urgent else after_quiet_hours(now, context["clinic"].tz)))
@@ -89,11 +89,15 @@ def notify_contact_changed(booking: Booking, *, event: BookingEvent, old_email: 
     goes to the new ones instead, with the links as they are when it leaves.
     """
     waiting = Message.objects.filter(booking=booking, status=Status.QUEUED, kind__in=Kind.with_private_links())
-    waiting.filter(channel=Channel.EMAIL, recipient=old_email).update(recipient=booking.email)
+    old_emails = waiting.filter(channel=Channel.EMAIL, recipient=old_email)
+    if booking.email:
+        old_emails.update(recipient=booking.email)
+    else:  # the email was taken off: nothing more goes to it
+        old_emails.update(status=Status.SUPPRESSED)
     waiting.filter(channel=Channel.SMS, recipient=old_phone).update(recipient=booking.phone)
     context = visit_context(booking)
     told = []
-    if old_email != booking.email:
+    if old_email and old_email != booking.email:
         told.append((Channel.EMAIL, old_email, None))
     if old_phone != booking.phone and booking.sms_consent:
         told.append((Channel.SMS, old_phone, after_quiet_hours(timezone.now(), context["clinic"].tz)))

@@ -39,7 +39,7 @@ def reminder_send_at(kind: str, channel: str, starts_at: datetime, tz: ZoneInfo)
 
 def _reminder_channels(booking: Booking, kind: str) -> list[str]:
     channels = [Channel.SMS] if booking.sms_consent else []
-    return [*channels, Channel.EMAIL] if kind == Kind.REMINDER_24H else channels
+    return [*channels, Channel.EMAIL] if kind == Kind.REMINDER_24H and booking.email else channels
 
 
 def reminders_queue(*, now: datetime | None = None) -> int:

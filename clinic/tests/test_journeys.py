@@ -123,7 +123,7 @@ def test_front_desk_logs_in_reads_the_agenda_books_a_caller_and_marks_the_visit_
         audit()
         page.get_by_role("link", name="Book a caller").click()
         audit()
-        page.get_by_label("Time").select_option(label="Mon Nov 30, 10:00 AM")
+        page.get_by_label("10:00 AM · $175").check()
         page.get_by_label("Full name").fill("Pat Caller")
         page.get_by_label("Email").fill("pat@example.com")
         page.get_by_label("Mobile phone").fill("(619) 555-0188")

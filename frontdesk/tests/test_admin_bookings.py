@@ -262,15 +262,18 @@ PHONE = "/admin/booking/booking/phone/"
 
 
 def caller(slot, **changes):
-    return {"slot": slot.pk, "name": "Pat Caller", "email": "pat@example.com", "phone": "(619) 555-0188", **changes}
+    day = timezone.localdate(slot.starts_at, slot.service.clinic.tz).isoformat()
+    fields = {"day": day, "slot": slot.pk, "name": "Pat Caller", "email": "pat@example.com", "phone": "(619) 555-0188"}
+    return {**fields, **changes}
 
 
 def test_the_front_desk_books_a_caller_at_the_price_the_rules_give(desk, front_desk, promotion, settings):
     settings.BOOKING_MIN_NOTICE_HOURS = 30
     soon = SlotFactory(service=promotion.service, starts_at=timezone.now() + timedelta(hours=25))  # too soon online
-    page = desk.get(PHONE)
+    page = desk.get(PHONE, {"slot": soon.pk})  # its day
     assert page.status_code == 200
     assert f'value="{soon.pk}"' in page.content.decode()
+    assert "$99 (Launch week)" in page.content.decode()  # the price, before booking
 
     response = desk.post(PHONE, caller(soon), follow=True)
 
@@ -283,15 +286,16 @@ def test_the_front_desk_books_a_caller_at_the_price_the_rules_give(desk, front_d
     )
     assert booking.events.last().user == front_desk
     assert "Booked Pat Caller at $99, due at the visit." in notices(response)
-    assert response.redirect_chain[-1][0] == f"/admin/booking/booking/{booking.pk}/change/"
+    assert response.redirect_chain[-1][0] == f"/admin/today/visit/{booking.pk}/"
 
 
 def test_a_taken_time_is_not_offered_and_cannot_be_forced(desk, service):
     taken = book(service)
-    page = desk.get(PHONE).content.decode()
+    page = desk.get(PHONE, {"slot": taken.slot_id}).content.decode()
     assert f'value="{taken.slot_id}"' not in page
     response = desk.post(PHONE, caller(taken.slot))
-    assert "Select a valid choice" in response.content.decode()
+    assert response.status_code == 400
+    assert "That time is no longer open: choose another." in response.content.decode()
     assert Booking.objects.count() == 1
 
 
