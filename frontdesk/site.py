@@ -8,9 +8,25 @@ from functools import partial
 
 from django.urls import path
 
+from assessments.roles import MANAGER
 from clinic.admin_site import ClinicAdminSite
 
 from . import today, visit
+
+# What the front desk and clinicians use each day, in this order; the clinic's set-up and the technical
+# sections (users, groups, login lockouts, Stripe's events) are listed for managers and superusers.
+DAILY = [
+    ("booking", "booking"),
+    ("waitlist", "waitlistentry"),
+    ("notifications", "message"),
+    ("booking", "promotion"),
+    ("assessments", "intake"),
+    ("assessments", "intakeaccess"),
+]
+
+
+def sees_every_section(user) -> bool:
+    return user.is_superuser or user.groups.filter(name=MANAGER).exists()
 
 
 class FrontDeskSite(ClinicAdminSite):
@@ -19,6 +35,20 @@ class FrontDeskSite(ClinicAdminSite):
     def index(self, request, extra_context=None):
         """Today for staff who run or read the calendar; Django's list of sections for anyone else."""
         return today.today(self, request) or super().index(request, extra_context)
+
+    def get_app_list(self, request, app_label=None):
+        """Each role's sections: what it uses every day, or everything it may open for a manager."""
+        apps = super().get_app_list(request, app_label)
+        if sees_every_section(request.user):
+            return apps
+        order = {key: n for n, key in enumerate(DAILY)}
+        kept = []
+        for app in apps:
+            models = [m for m in app["models"] if (app["app_label"], m["object_name"].lower()) in order]
+            if models:
+                models.sort(key=lambda m: order[(app["app_label"], m["object_name"].lower())])
+                kept.append({**app, "models": models})
+        return kept
 
     def get_urls(self):
         page = self.admin_view

@@ -503,3 +503,34 @@ def test_the_front_desk_sees_no_online_changes_without_seeing_patients(client, d
     client.force_login(user)
     response = client.get(HOME, {"day": PROMO_DAY.isoformat()})
     assert "Dana Cruz" not in shown(response)
+
+
+# Each role's sections ------------------------------------------------------------------------------------------
+
+
+def sections(client) -> list[str]:
+    response = client.get("/admin/sections/")
+    assert response.status_code == 200
+    return [m["name"] for app in response.context["app_list"] for m in app["models"]]
+
+
+def test_the_front_desk_sees_the_sections_it_uses(desk):
+    assert sorted(sections(desk)) == ["Bookings", "Messages", "Promotions", "Waiting list"]
+
+
+def test_a_clinician_sees_bookings_and_intakes(client, clinician):
+    client.force_login(clinician)
+    assert set(sections(client)) == {"Bookings", "Intakes", "Intake access log"}
+
+
+@pytest.mark.parametrize("who", ["manager", "superuser"])
+def test_managers_and_superusers_also_see_the_technical_sections(client, request, who):
+    client.force_login(request.getfixturevalue(who))
+    names = sections(client)
+    assert {"Bookings", "Slots", "Stripe events"} <= set(names)
+    if who == "superuser":
+        assert {"Users", "Groups", "Access attempts"} <= set(names)
+
+
+def test_a_section_hidden_from_the_front_desk_still_opens_for_its_daily_links(desk):
+    assert desk.get("/admin/booking/slot/").status_code == 200  # "Open times from opening hours" lives there
