@@ -1,14 +1,18 @@
+from functools import partial
+
 from django.contrib import admin
 from django.template.loader import render_to_string
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils.html import format_html
+from django.views.decorators.http import require_http_methods, require_safe
 
 from clinic.admin_mixins import ReadOnlyAdminMixin
 from clinic.client import Visitor
 
+from . import admin_views
 from .models import Intake, IntakeAccess
 from .roles import READ_ANSWERS
-from .services import intake_access_log
+from .services import intake_access_log, review_may_be_recorded
 from .summary import intake_sections
 
 
@@ -16,11 +20,28 @@ from .summary import intake_sections
 class IntakeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Clinicians (and superusers) read the answers here; every opening is logged. Nobody edits them."""
 
-    list_display = ["booking", "visit", "completed_at", "review_before_visit"]
-    list_select_related = ["booking__slot"]
+    list_display = ["booking", "visit", "completed_at", "review_before_visit", "flag_reviewed"]
+    list_select_related = ["booking__slot__service__clinic", "red_flag_review__reviewed_by"]
     search_fields = ["booking__reference", "booking__patient_name"]
-    fields = ["booking", "steps_done", "completed_at", "answers"]
+    fields = ["booking", "steps_done", "completed_at", "red_flag_review_history", "answers"]
     readonly_fields = fields
+
+    def get_urls(self):
+        wrap = self.admin_site.admin_view
+        return [
+            path(
+                "today/", wrap(require_safe(partial(admin_views.todays_intakes, self))), name="assessments_intake_today"
+            ),
+            path(
+                "<int:pk>/review/",
+                wrap(require_http_methods(["GET", "POST"])(partial(admin_views.red_flag_review, self))),
+                name="assessments_intake_review",
+            ),
+            *super().get_urls(),
+        ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("booking__slot__service__clinic")
 
     def has_module_permission(self, request):
         return request.user.has_perm(READ_ANSWERS)
@@ -35,6 +56,18 @@ class IntakeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     @admin.display(boolean=True, description="review before visit")
     def review_before_visit(self, intake):
         return intake.booking.review_before_visit
+
+    @admin.display(description="flag reviewed")
+    def flag_reviewed(self, intake):
+        return intake.red_flag_reviewed or "–"
+
+    @admin.display(description="red-flag review")
+    def red_flag_review_history(self, intake):
+        """The review that holds and every review on record, each with its note (clinicians only)."""
+        reviews = list(intake.red_flag_reviews.select_related("reviewed_by"))
+        if not reviews and not review_may_be_recorded(intake):
+            return "No red flag."
+        return render_to_string("assessments/admin_red_flag_reviews.html", {"intake": intake, "reviews": reviews})
 
     @admin.display(description="answers")
     def answers(self, intake):
@@ -58,8 +91,16 @@ class IntakeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         return response
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
+        intake = self.get_object(request, object_id) if self.has_view_permission(request) else None
+        if intake and review_may_be_recorded(intake):
+            # The form sits below the (read-only) answers, posting to its own page.
+            extra_context = {
+                **(extra_context or {}),
+                "review_form": admin_views.RedFlagReviewForm(),
+                "review_url": reverse(f"{self.admin_site.name}:assessments_intake_review", args=[intake.pk]),
+            }
         response = super().change_view(request, object_id, form_url, extra_context)
-        if response.status_code == 200 and (intake := self.get_object(request, object_id)):
+        if response.status_code == 200 and intake:
             intake_access_log(
                 Visitor.of(request),
                 booking=intake.booking,

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import timezone
 
 from booking.models import Booking
 
@@ -123,6 +124,12 @@ class Intake(models.Model):
     signed_at = models.DateTimeField(null=True, blank=True)
     signed_ip = models.GenericIPAddressField(null=True, blank=True)
 
+    # The clinician's latest review of the red flags, while it still holds: a later change to the safety
+    # screen's answers clears it. Every review stays in `red_flag_reviews`.
+    red_flag_review = models.ForeignKey(
+        "RedFlagReview", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", editable=False
+    )
+
     class Meta:
         permissions = [("view_intake_answers", "Can read intake answers")]
 
@@ -150,6 +157,60 @@ class Intake(models.Model):
     def needs_urgent_care_advice(self) -> bool:
         return any(getattr(self, name) for name in self.URGENT_FLAGS)
 
+    @property
+    def flags_raised(self) -> frozenset[str]:
+        return frozenset(name for name in self.RED_FLAGS if getattr(self, name))
+
+    @property
+    def red_flag_reviewed(self) -> str:
+        """ "Flag reviewed by Ana Ruiz, Apr 9, 9:12 AM: called the patient", or "" while no review holds.
+
+        Says who, when (clinic time) and the outcome, never the note: the front desk may read it. Fixed cost in
+        a list: `select_related("red_flag_review__reviewed_by", "booking__slot__service__clinic")`.
+        """
+        review = self.red_flag_review
+        if review is None:
+            return ""
+        at = timezone.localtime(review.reviewed_at, self.booking.slot.service.clinic.tz)
+        return f"Flag reviewed by {review.reviewer_name}, {at:%b} {at.day}, {at:%-I:%M %p}: {review.outcome_words}"
+
+
+class RedFlagReview(models.Model):
+    """A clinician's review of an intake's red flags: who, when, and what came of it. Every review is kept (the
+    intake points at the latest); the note is health information, for clinicians only."""
+
+    class Outcome(models.TextChoices):
+        CALLED = "called", "Called the patient"
+        CLEARED = "cleared", "Cleared for the visit"
+        REFERRED = "referred", "Referred to a doctor or urgent care"
+
+    intake = models.ForeignKey(Intake, on_delete=models.CASCADE, related_name="red_flag_reviews")
+    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    reviewed_at = models.DateTimeField(default=timezone.now, db_index=True)
+    outcome = models.CharField(max_length=10, choices=Outcome.choices)
+    note = models.CharField(max_length=200, blank=True, help_text="Health information: only clinicians read it.")
+
+    class Meta:
+        ordering = ["-reviewed_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(outcome__in=["called", "cleared", "referred"]), name="red_flag_review_outcome"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.get_outcome_display()} ({self.reviewer_name})"
+
+    @property
+    def reviewer_name(self) -> str:
+        return self.reviewed_by.get_full_name() or self.reviewed_by.get_username()
+
+    @property
+    def outcome_words(self) -> str:
+        """The outcome inside a sentence: "called the patient"."""
+        label = self.get_outcome_display()
+        return label[:1].lower() + label[1:]
+
 
 class IntakeAccess(models.Model):
     """Who read, changed or searched intake answers, when, from where, and how the patient's link let them in.
@@ -166,6 +227,7 @@ class IntakeAccess(models.Model):
         CODE_SENT = "code_sent", "Code sent to the patient, to open saved answers"
         CODE_ACCEPTED = "code_accepted", "Code accepted: this browser may open saved answers"
         CODE_REFUSED = "code_refused", "Wrong code typed"
+        FLAG_REVIEW = "flag_review", "Recorded a red-flag review"
 
     class GrantedBy(models.TextChoices):
         BROWSER = "browser", "The browser that filled in the answers"

@@ -8,7 +8,8 @@ from clinic.client import Visitor
 from clinic.codes import Check, code_check, code_issue
 
 from .forms import STEPS, StepForm
-from .models import Intake, IntakeAccess
+from .models import Intake, IntakeAccess, RedFlagReview
+from .roles import READ_ANSWERS
 from .signals import intake_code_issued, intake_flagged
 
 # The bookings whose questionnaire link works (until INTAKE_LINK_DAYS after the visit, booking/links.py).
@@ -25,8 +26,11 @@ def intake_save_step(*, booking: Booking, step: str, form: StepForm, visitor: Vi
     """Save one valid step as a draft; a "yes" on the safety screen flags the booking and alerts the clinic once."""
     Intake.objects.get_or_create(booking=booking)
     intake = Intake.objects.select_for_update().get(booking=booking)
+    flags_before = intake.flags_raised
     for name, value in form.cleaned_data.items():
         setattr(intake, name, value)
+    if intake.flags_raised != flags_before:
+        intake.red_flag_review = None  # reviewed answers changed: the review no longer holds (it stays on record)
     if step not in intake.steps_done:
         intake.steps_done = [name for name in STEPS if name in {*intake.steps_done, step}]
     now = timezone.now()
@@ -44,6 +48,39 @@ def intake_save_step(*, booking: Booking, step: str, form: StepForm, visitor: Vi
 def _flag_for_review(booking: Booking) -> None:
     Booking.objects.filter(pk=booking.pk).update(review_before_visit=True)
     intake_flagged.send(sender=Intake, booking=booking)
+
+
+class ReviewRefused(Exception):
+    """A red-flag review that cannot be recorded; the message is safe to show (it names no answer)."""
+
+
+def review_may_be_recorded(intake: Intake) -> bool:
+    return intake.booking.review_before_visit or intake.has_red_flag
+
+
+@transaction.atomic
+def red_flag_review_record(*, intake_id: int, outcome: str, note: str, visitor: Visitor) -> RedFlagReview:
+    """Record that a clinician reviewed the intake's red flags: the latest review is the one that holds, every
+    earlier one stays on record, and the access log says who did it (the outcome, never the note)."""
+    user = visitor.user
+    if user is None or not user.has_perm(READ_ANSWERS):
+        raise ReviewRefused("Only staff who may read intake answers record a red-flag review.")
+    if outcome not in RedFlagReview.Outcome.values:
+        raise ReviewRefused("Choose what came of the review: called the patient, cleared, or referred.")
+    intake = Intake.objects.select_for_update().select_related("booking").get(pk=intake_id)
+    if not review_may_be_recorded(intake):
+        raise ReviewRefused("This intake has no red flag to review.")
+    review = RedFlagReview.objects.create(intake=intake, reviewed_by=user, outcome=outcome, note=note.strip())
+    intake.red_flag_review = review
+    intake.save(update_fields=["red_flag_review"])
+    intake_access_log(
+        visitor,
+        booking=intake.booking,
+        action=IntakeAccess.Action.FLAG_REVIEW,
+        granted_by=IntakeAccess.GrantedBy.STAFF,
+        detail=outcome,
+    )
+    return review
 
 
 def intake_access_log(

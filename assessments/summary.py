@@ -1,6 +1,7 @@
 """The answers as a clinician reads them: by step, in the patient's order, red flags marked."""
 
 from dataclasses import dataclass
+from datetime import date
 
 from .forms import STEPS
 from .models import Intake
@@ -44,3 +45,10 @@ def intake_sections(intake: Intake) -> list[tuple[str, list[Answer]]]:
         ]
         sections.append((form_class.title, answers))
     return sections
+
+
+def age_on(born: date | None, day: date) -> int | None:
+    """Whole years from a date of birth to `day` (a birthday on Feb 29 comes on Mar 1 in other years)."""
+    if born is None or born > day:
+        return None
+    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))

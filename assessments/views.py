@@ -14,6 +14,7 @@ from clinic.client import Visitor
 from clinic.codes import Check, CodeLocked
 from clinic.forms import CodeForm
 from clinic.limits import public_post
+from clinic.models import display_phone
 from clinic.privacy import mask_email, mask_phone
 
 from . import access
@@ -31,7 +32,7 @@ from .services import (
     intake_save_step,
     next_step,
 )
-from .summary import intake_sections
+from .summary import age_on, intake_sections
 
 
 def patient_page(view):
@@ -212,18 +213,31 @@ def enter_code(request, booking: Booking, token: str):
     return render(request, "assessments/code.html", _context(booking, token=token, form=form), status=status)
 
 
+PRINT_BANNER_STATUSES = [Booking.Status.CANCELLED, Booking.Status.EXPIRED, Booking.Status.NO_SHOW]
+
+
 @require_safe
 def intake_print(request, booking_id: int):
     """The one-page summary a clinician prints before the visit (behind the staff site's sign-in)."""
     if not request.user.has_perm(READ_ANSWERS):
         raise PermissionDenied
     # booking__pk, not booking_id: Django checks the number fits the column (an oversized one is not found).
-    intake = get_object_or_404(Intake.objects.select_related("booking__slot__service__clinic"), booking__pk=booking_id)
+    intake = get_object_or_404(
+        Intake.objects.select_related("booking__slot__service__clinic", "red_flag_review__reviewed_by"),
+        booking__pk=booking_id,
+    )
+    booking = intake.booking
     intake_access_log(
         Visitor.of(request),
-        booking=intake.booking,
+        booking=booking,
         action=IntakeAccess.Action.PRINT,
         granted_by=IntakeAccess.GrantedBy.STAFF,
     )
-    context = _context(intake.booking, intake=intake, sections=intake_sections(intake))
+    context = _context(booking, intake=intake, sections=intake_sections(intake))
+    context.update(
+        phone=display_phone(booking.phone),
+        age=age_on(intake.date_of_birth, context["starts_at"].date()),
+        # A visit that is not on says so before anything else on the page.
+        not_on=booking.get_status_display() if booking.status in PRINT_BANNER_STATUSES else "",
+    )
     return render(request, "assessments/print.html", context)
