@@ -7,7 +7,7 @@ class Migration(migrations.Migration):
     """The front desk and the manager record payments taken at the desk."""
 
     dependencies = [
-        ("assessments", "0004_manager_group"),
+        ("assessments", "0005_red_flag_reviews"),
         ("booking", "0005_desk_payments_and_block_reason"),
     ]
 
