@@ -47,6 +47,7 @@ class Visit:
     due_cents: int
     intake_done: bool
     flagged: bool
+    flag_review: str  # who reviewed the red flag, when and what came of it; "" while none holds
     moved_online: bool = False
 
     @property
@@ -108,12 +109,12 @@ def times_between(*, clinic: Clinic | None, start: date, days: int, now: datetim
     tz = clinic_tz(clinic)
     first = datetime.combine(start, time.min, tzinfo=tz)
     after = datetime.combine(start + timedelta(days=days), time.min, tzinfo=tz)
-    bookings = with_paid_cents(Booking.objects.filter(active_q(now)).select_related("intake")).order_by(
-        "created_at", "pk"
-    )
+    bookings = with_paid_cents(
+        Booking.objects.filter(active_q(now)).select_related("intake__red_flag_review__reviewed_by")
+    ).order_by("created_at", "pk")
     slots = (
         Slot.objects.filter(starts_at__gte=first, starts_at__lt=after)
-        .select_related("service", "practitioner")
+        .select_related("service__clinic", "practitioner")
         .prefetch_related(Prefetch("bookings", queryset=bookings, to_attr="active_bookings"))
         .order_by("starts_at", "practitioner__name", "service__name", "pk")
     )
@@ -160,6 +161,7 @@ def visit_of(booking: Booking, site_name: str) -> Visit:
         due_cents=max(0, booking.price_cents - booking.paid_cents),
         intake_done=bool(intake and intake.completed_at),
         flagged=booking.review_before_visit,
+        flag_review=intake.red_flag_reviewed if intake else "",
     )
 
 

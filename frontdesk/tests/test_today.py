@@ -10,12 +10,12 @@ from datetime import date, timedelta
 
 import pytest
 import time_machine
-from django.contrib.auth.models import Permission
+from django.contrib.auth.models import Permission, User
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from assessments.models import Intake
+from assessments.models import Intake, RedFlagReview
 from booking.manage import patient_cancel, patient_reschedule
 from booking.models import Booking, DeskPayment, Slot
 from booking.tests.factories import BookingFactory, SlotFactory, local
@@ -79,6 +79,14 @@ def visit(service, day: date, hour: int, practitioner=None, promotion=None, **fi
     slot = SlotFactory(service=service, practitioner=practitioner, starts_at=local(day, hour))
     price = promotion.price_cents if promotion else service.regular_price_cents
     return BookingFactory(slot=slot, promotion=promotion, price_cents=price, **fields)
+
+
+def reviewed(intake: Intake, by: str) -> RedFlagReview:
+    first, last = by.split()
+    user, _ = User.objects.get_or_create(username=first.lower(), defaults={"first_name": first, "last_name": last})
+    review = RedFlagReview.objects.create(intake=intake, reviewed_by=user, outcome=RedFlagReview.Outcome.CALLED)
+    Intake.objects.filter(pk=intake.pk).update(red_flag_review=review)
+    return review
 
 
 # The calendar --------------------------------------------------------------------------------------------
@@ -190,8 +198,9 @@ def test_today_runs_the_same_queries_however_many_visits(desk, service, offer, b
     few = count()
     for hour in range(10, 18):
         for practitioner in (brandon, alexis):
-            booking = visit(service, TODAY, hour, practitioner, offer if hour % 2 else None)
-            Intake.objects.create(booking=booking, completed_at=NOW)
+            booking = visit(service, TODAY, hour, practitioner, offer if hour % 2 else None, review_before_visit=True)
+            intake = Intake.objects.create(booking=booking, completed_at=NOW)
+            reviewed(intake, practitioner.name)
     assert count() == few
 
 
@@ -534,3 +543,20 @@ def test_managers_and_superusers_also_see_the_technical_sections(client, request
 
 def test_a_section_hidden_from_the_front_desk_still_opens_for_its_daily_links(desk):
     assert desk.get("/admin/booking/slot/").status_code == 200  # "Open times from opening hours" lives there
+
+
+def test_a_red_flag_a_clinician_reviewed_shows_who_when_and_what_came_of_it(desk, service, brandon):
+    flagged = visit(service, TODAY, 10, brandon, patient_name="Dana Cruz", review_before_visit=True)
+    waiting = visit(service, TODAY, 11, brandon, patient_name="Sam Lee", review_before_visit=True)
+    reviewed(Intake.objects.create(booking=flagged, completed_at=NOW), "Ana Ruiz")
+    Intake.objects.create(booking=waiting, completed_at=NOW)
+
+    response = desk.get(HOME)
+
+    boxes = {v.booking.patient_name: v for v in response.context["calendar"].visits()}
+    assert boxes["Dana Cruz"].flag_review == "Flag reviewed by Ana Ruiz, Apr 6, 8:00 AM: called the patient"
+    assert boxes["Sam Lee"].flag_review == ""
+    text = " ".join(shown(response).split())
+    assert "Flag reviewed Flag reviewed by Ana Ruiz, Apr 6, 8:00 AM: called the patient" in text
+    assert "Red flag" in text  # Sam's is still waiting
+    assert "Flag reviewed by Ana Ruiz" in shown(desk.get(visit_url(flagged)))
