@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "django_htmx",
     "clinic",
     "booking",
     "assessments",
@@ -94,6 +95,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "axes.middleware.AxesMiddleware",
     "django_ratelimit.middleware.RatelimitMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",  # request.htmx: Today's panels answer with a fragment
 ]
 
 # Content-Security-Policy: scripts, styles and images from this site only (no inline scripts or styles

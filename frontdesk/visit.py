@@ -27,6 +27,7 @@ from booking.payments import (
     due_cents,
     payment_summary,
     takings_for_day,
+    with_paid_cents,
 )
 from booking.rules import quote_move
 from booking.services import (
@@ -42,7 +43,7 @@ from booking.services import (
 from clinic.models import Clinic
 
 from .admin_actions import CancelForm, cancel_and_refund, spreadsheet_cell
-from .today import clinic_tz, parse_day, today_url
+from .today import clinic_tz, parse_day, today_url, visit_of
 
 CHANGE_BOOKING = "booking.change_booking"
 TAKE_PAYMENT = "booking.add_deskpayment"
@@ -145,20 +146,55 @@ def _visit_context(site, request, booking: Booking, **forms_) -> dict:
     }
 
 
+QUICK = ("arrived", "no_show", "payment", "new_link")  # answered in Today's panel, the calendar's box redrawn
+
+
+def _page(site, request, booking: Booking, *, status: int = 200, **forms_) -> TemplateResponse:
+    """The visit's own page; or, asked by Today's panel (htmx), the panel alone."""
+    context = _visit_context(site, request, booking, **forms_)
+    if request.htmx:
+        return TemplateResponse(request, "admin/frontdesk/_visit_panel.html", {**context, "panel": True}, status=status)
+    return TemplateResponse(request, "admin/frontdesk/visit.html", context, status=status)
+
+
+def _done(site, request, booking: Booking, action: str):
+    """After an action: back to the visit's page; in Today's panel, the panel and the visit's box on the calendar
+    redrawn (a move or a cancellation changes the calendar itself: Today is loaded again)."""
+    if not request.htmx:
+        return redirect(_back(site, booking))
+    if action not in QUICK:
+        return HttpResponse(status=204, headers={"HX-Refresh": "true"})
+    booking = get_object_or_404(_bookings(), pk=booking.pk)
+    context = {
+        **_visit_context(site, request, booking),
+        "panel": True,
+        "v": visit_of(booking, site.name),
+        "span": "day",
+        "oob": True,
+    }
+    return TemplateResponse(request, "admin/frontdesk/_visit_quick.html", context)
+
+
+def _bookings():
+    return with_paid_cents(
+        Booking.objects.select_related(
+            "slot__service__clinic", "slot__practitioner", "promotion", "intake__red_flag_review__reviewed_by"
+        )
+    )
+
+
 def visit(site, request, pk: int):
     """A visit's panel: who, when, what is paid and due, and what the front desk can do about it."""
     if not request.user.has_perm("booking.view_booking"):
         raise PermissionDenied
-    booking = get_object_or_404(
-        Booking.objects.select_related("slot__service__clinic", "slot__practitioner", "promotion", "intake"), pk=pk
-    )
+    booking = get_object_or_404(_bookings(), pk=pk)
     if request.method != "POST":
-        return TemplateResponse(request, "admin/frontdesk/visit.html", _visit_context(site, request, booking))
+        return _page(site, request, booking)
     action = request.POST.get("action", "")
     handler = ACTIONS.get(action)
     if handler is None:
         messages.error(request, "That is not something this page can do.")
-        return redirect(_back(site, booking))
+        return _page(site, request, booking, status=400) if request.htmx else redirect(_back(site, booking))
     permission = TAKE_PAYMENT if action == "payment" else CHANGE_BOOKING
     if not request.user.has_perm(permission):
         raise PermissionDenied
@@ -172,7 +208,7 @@ def _arrived(site, request, booking):
         messages.error(request, str(exc))
     else:
         messages.success(request, f"{booking.patient_name} has arrived.")
-    return redirect(_back(site, booking))
+    return _done(site, request, booking, "arrived")
 
 
 def _no_show(site, request, booking):
@@ -182,7 +218,7 @@ def _no_show(site, request, booking):
         messages.error(request, str(exc))
     else:
         messages.success(request, f"{booking.patient_name} is marked as a no-show.")
-    return redirect(_back(site, booking))
+    return _done(site, request, booking, "no_show")
 
 
 def _new_link(site, request, booking):
@@ -192,7 +228,7 @@ def _new_link(site, request, booking):
         messages.error(request, str(exc))
     else:
         messages.success(request, "A new private link is on its way to the patient; the earlier ones no longer work.")
-    return redirect(_back(site, booking))
+    return _done(site, request, booking, "new_link")
 
 
 def _payment(site, request, booking):
@@ -206,9 +242,8 @@ def _payment(site, request, booking):
             form.add_error("amount", str(exc))
         else:
             messages.success(request, f"Recorded {payment.amount} by {payment.get_method_display().lower()}.")
-            return redirect(_back(site, booking))
-    context = _visit_context(site, request, booking, payment_form=form)
-    return TemplateResponse(request, "admin/frontdesk/visit.html", context, status=400)
+            return _done(site, request, booking, "payment")
+    return _page(site, request, booking, status=400, payment_form=form)
 
 
 def _move(site, request, booking):
@@ -234,21 +269,19 @@ def _move(site, request, booking):
             messages.success(
                 request, f"Moved to {_local(moved.slot.starts_at, tz)} at {moved.price}; the patient is told."
             )
-            return redirect(_back(site, booking))
-    context = _visit_context(site, request, booking, move_form=form)
-    return TemplateResponse(request, "admin/frontdesk/visit.html", context, status=400)
+            return _done(site, request, booking, "move")
+    return _page(site, request, booking, status=400, move_form=form)
 
 
 def _cancel(site, request, booking):
     form = CancelForm(request.POST, may_refund=request.user.has_perm(REFUND_PERMISSION))
     if not form.is_valid():
-        context = _visit_context(site, request, booking, cancel_form=form)
-        return TemplateResponse(request, "admin/frontdesk/visit.html", context, status=400)
+        return _page(site, request, booking, status=400, cancel_form=form)
     for level, text in cancel_and_refund(
         booking, reason=form.cleaned_data["reason"], refund=form.cleaned_data.get("refund", False), user=request.user
     ):
         messages.add_message(request, level, text)
-    return redirect(_back(site, booking))
+    return _done(site, request, booking, "cancel")
 
 
 ACTIONS = {

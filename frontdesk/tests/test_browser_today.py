@@ -6,6 +6,7 @@ time, block a time for a meeting, and export the day's takings.
 
 import csv
 import io
+import re
 from datetime import date
 
 import pytest
@@ -65,25 +66,31 @@ def test_a_receptionists_morning_on_today(desktop_page, live_server, morning, dj
         audit()
         assert page.evaluate("document.documentElement.scrollWidth") <= 1366  # no sideways scrolling
 
-        # Dana arrives: check her in and take her $99 by card.
+        # Dana arrives: her visit opens beside the calendar; check her in and take her $99 by card.
         page.get_by_role("link", name="Dana Cruz").click()
-        expect(page.get_by_role("heading", name="Arrival")).to_be_visible()
+        expect(page.locator("#today-panel").get_by_role("heading", name="Arrival")).to_be_visible()
+        assert page.url == live_server.url + "/admin/"  # still on Today: the panel came without a reload
         audit()
         page.get_by_role("button", name="Arrived").click()
         expect(page.get_by_text("Dana Cruz has arrived.")).to_be_visible()
+        expect(page.locator(f"#visit-{dana.pk}")).to_contain_text("Attended")  # the calendar's box, redrawn
         page.get_by_label("How the patient paid").select_option(label="Card terminal")
         page.get_by_label("Amount ($)").fill("99.00")
         page.get_by_role("button", name="Record payment").click()
         expect(page.get_by_text("Recorded $99 by card terminal.")).to_be_visible()
+        expect(page.locator(f"#visit-{dana.pk}")).to_contain_text("Paid")
+        assert page.url == live_server.url + "/admin/"
         audit()
 
-        # Pat calls: move him from 11 to 2 PM.
-        page.get_by_role("link", name="Today").first.click()
-        expect(page.locator(".today-visit").filter(has_text="Dana Cruz")).to_contain_text("Paid")
+        # Pat calls: move him from 11 to 2 PM (Today loads again, as its calendar changes).
         page.get_by_role("link", name="Pat Caller").click()
         page.get_by_label("New time").select_option(label="Mon Dec 7, 2:00 PM · $175")
         page.get_by_role("button", name="Move", exact=True).click()
         expect(page.get_by_text("Moved to Mon Dec 7, 2:00 PM at $175; the patient is told.")).to_be_visible()
+        expect(page.get_by_role("row", name=re.compile(r"^2:00 PM"))).to_contain_text("Pat Caller")
+        page.get_by_role("link", name="The week").click()
+        expect(page.locator("caption")).to_contain_text("Week of Monday, December 7, 2026")
+        audit()
 
         # A walk-in for 10 AM.
         page.get_by_role("link", name="Today").first.click()

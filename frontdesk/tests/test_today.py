@@ -560,3 +560,53 @@ def test_a_red_flag_a_clinician_reviewed_shows_who_when_and_what_came_of_it(desk
     assert "Flag reviewed Flag reviewed by Ana Ruiz, Apr 6, 8:00 AM: called the patient" in text
     assert "Red flag" in text  # Sam's is still waiting
     assert "Flag reviewed by Ana Ruiz" in shown(desk.get(visit_url(flagged)))
+
+
+# Quick actions in Today's panel (htmx) --------------------------------------------------------------------------
+
+HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+def test_todays_panel_shows_a_visit_without_leaving_the_calendar(desk, service, brandon):
+    booking = visit(service, TODAY, 10, brandon, patient_name="Dana Cruz")
+    calendar = desk.get(HOME).content.decode()
+    assert f'hx-get="{visit_url(booking)}" hx-target="#today-panel"' in calendar
+    assert 'id="today-panel"' in calendar
+
+    panel = desk.get(visit_url(booking), **HTMX)
+
+    markup = panel.content.decode()
+    assert panel.status_code == 200 and "<html" not in markup
+    assert f'hx-post="{visit_url(booking)}" hx-target="#today-panel"' in markup
+    assert "Dana Cruz" in markup
+
+
+def test_a_quick_action_redraws_the_panel_and_the_visits_box(desk, service, offer, brandon):
+    booking = visit(service, TODAY, 10, brandon, offer, patient_name="Dana Cruz")
+
+    response = desk.post(visit_url(booking), {"action": "payment", "method": "cash", "amount": "99"}, **HTMX)
+
+    markup = response.content.decode()
+    assert response.status_code == 200 and "<html" not in markup
+    assert "Recorded $99 by cash." in markup
+    box = next(el for el in html(markup).find_all("div") if el.attrs.get("id") == f"visit-{booking.pk}")
+    assert box.attrs.get("hx-swap-oob") == "true"
+    assert "Paid" in box.visible_text
+
+
+def test_a_refused_quick_action_says_why_in_the_panel(desk, service, offer):
+    booking = visit(service, TODAY, 10, promotion=offer)
+    response = desk.post(visit_url(booking), {"action": "payment", "method": "cash", "amount": "500"}, **HTMX)
+    assert response.status_code == 400
+    assert "<html" not in response.content.decode()
+    assert "$500 is more than the $99 due." in html(response).visible_text
+    assert not DeskPayment.objects.exists()
+
+
+def test_a_move_from_the_panel_loads_today_again(desk, service):
+    booking = visit(service, TODAY, 10)
+    later = SlotFactory(service=service, starts_at=local(TODAY, 15))
+    response = desk.post(visit_url(booking), {"action": "move", "slot": later.pk, "from_slot": booking.slot_id}, **HTMX)
+    assert (response.status_code, response["HX-Refresh"]) == (204, "true")
+    booking.refresh_from_db()
+    assert booking.slot == later
