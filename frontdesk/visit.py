@@ -41,6 +41,7 @@ from booking.services import (
     slot_unblock,
 )
 from clinic.models import Clinic
+from notifications.notices import STAFF_TEXT_LENGTH, CannotText, text_from_staff
 
 from .admin_actions import CancelForm, cancel_and_refund, spreadsheet_cell
 from .today import clinic_tz, parse_day, today_url, visit_of
@@ -74,6 +75,16 @@ class DeskPaymentForm(forms.Form):
 
     def amount_cents(self) -> int:
         return int(self.cleaned_data["amount"] * 100)
+
+
+class TextForm(forms.Form):
+    text = forms.CharField(
+        label="Text to send",
+        max_length=STAFF_TEXT_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Sent now from the clinic’s number. Only practical things: never about the patient’s health.",
+        error_messages={"required": "Write the text to send."},
+    )
 
 
 class MoveTimeField(forms.ModelChoiceField):
@@ -141,12 +152,13 @@ def _visit_context(site, request, booking: Booking, **forms_) -> dict:
         "move_form": forms_.get("move_form")
         or MoveForm(booking=booking, now=now, initial={"from_slot": booking.slot_id}),
         "cancel_form": forms_.get("cancel_form") or CancelForm(may_refund=may_refund),
+        "text_form": forms_.get("text_form") or TextForm(),
         "today_url": today_url(site.name, timezone.localtime(booking.slot.starts_at, tz).date(), "day"),
         "change_url": reverse(f"{site.name}:booking_booking_change", args=[booking.pk]),
     }
 
 
-QUICK = ("arrived", "no_show", "payment", "new_link")  # answered in Today's panel, the calendar's box redrawn
+QUICK = ("arrived", "no_show", "payment", "new_link", "text")  # answered in Today's panel, the calendar's box redrawn
 
 
 def _page(site, request, booking: Booking, *, status: int = 200, **forms_) -> TemplateResponse:
@@ -284,6 +296,19 @@ def _cancel(site, request, booking):
     return _done(site, request, booking, "cancel")
 
 
+def _text(site, request, booking):
+    form = TextForm(request.POST)
+    if form.is_valid():
+        try:
+            text_from_staff(booking, text=form.cleaned_data["text"])
+        except CannotText as exc:
+            form.add_error("text", str(exc))
+        else:
+            messages.success(request, "The text is on its way.")
+            return _done(site, request, booking, "text")
+    return _page(site, request, booking, status=400, text_form=form)
+
+
 ACTIONS = {
     "arrived": _arrived,
     "no_show": _no_show,
@@ -291,6 +316,7 @@ ACTIONS = {
     "payment": _payment,
     "move": _move,
     "cancel": _cancel,
+    "text": _text,
 }
 
 

@@ -28,6 +28,7 @@ class Message(models.Model):
         CLINIC_INTAKE_REVIEW = "clinic_intake_review", "Intake needs review (to the clinic)"
         CLINIC_PAYMENT_REFUSED = "clinic_payment_refused", "Payment refused (to the clinic)"
         CLINIC_ONLINE_CHANGE = "clinic_online_change", "Visit changed online (to the clinic)"
+        STAFF_TEXT = "staff_text", "Text from the front desk"
 
         @classmethod
         def with_private_links(cls) -> list[str]:

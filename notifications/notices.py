@@ -4,6 +4,7 @@ of the signals that booking, waitlist and assessments send when something happen
 Each receiver runs inside the sender's transaction, so its messages commit with the change or not at all.
 """
 
+import uuid
 from datetime import datetime
 
 from django.db import transaction
@@ -11,6 +12,7 @@ from django.utils import timezone
 
 from booking.links import Purpose, placeholder
 from booking.models import Booking, BookingEvent, Payment, Refund
+from clinic.contact import sms_allowed
 from clinic.quiet_hours import after_quiet_hours
 
 from . import transports
@@ -19,6 +21,7 @@ from .outbox import (
     PATIENT_LINKS,
     booking_context,
     clinic_context,
+    is_opted_out,
     message_queue,
     messages_queue,
     outbox_message,
@@ -216,6 +219,35 @@ def notify_online_change(booking: Booking, *, event: BookingEvent, previous_star
         recipient=booking.slot.service.clinic.email,
         dedupe_key=f"booking:{booking.pk}:online_change:{event.pk}:email",
         context=context,
+        booking=booking,
+    )
+
+
+class CannotText(Exception):
+    """The front desk cannot text this patient; the message says why."""
+
+
+STAFF_TEXT_LENGTH = 300  # two text messages at most
+
+
+def text_from_staff(booking: Booking, *, text: str) -> Message:
+    """A text the front desk writes to the patient ("We're running 10 minutes late"), sent at once from the
+    clinic's number: only to a patient who agreed to texts, on a mobile the clinic texts, not opted out."""
+    text = " ".join(text.split())
+    if not text:
+        raise CannotText("Write the text to send.")
+    if len(text) > STAFF_TEXT_LENGTH:
+        raise CannotText(f"Keep the text to {STAFF_TEXT_LENGTH} characters; this one has {len(text)}.")
+    if not booking.sms_consent:
+        raise CannotText("The patient has not agreed to texts: call them instead.")
+    if not sms_allowed(booking.phone) or is_opted_out(booking.phone):
+        raise CannotText("This mobile cannot be texted (abroad, or it replied STOP): call the patient instead.")
+    return message_queue(
+        kind=Kind.STAFF_TEXT,
+        channel=Channel.SMS,
+        recipient=booking.phone,
+        dedupe_key=f"booking:{booking.pk}:staff_text:{uuid.uuid4()}",
+        context={**visit_context(booking), "text": text},
         booking=booking,
     )
 

@@ -22,7 +22,7 @@ from booking.tests.factories import BookingFactory, SlotFactory, local
 from booking.tests.pages import NOW, PROMO_DAY, page
 from clinic.tests.factories import ClosureFactory, PractitionerFactory
 from clinic.tests.html import html
-from notifications.models import Message
+from notifications.models import Message, OptOut
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock")]
 
@@ -610,3 +610,41 @@ def test_a_move_from_the_panel_loads_today_again(desk, service):
     assert (response.status_code, response["HX-Refresh"]) == (204, "true")
     booking.refresh_from_db()
     assert booking.slot == later
+
+
+# Texting the patient ---------------------------------------------------------------------------------------------
+
+
+def test_the_desk_texts_a_patient_who_agreed_to_texts(desk, service, brandon, twilio_recorder):
+    booking = visit(service, TODAY, 10, brandon, sms_consent=True, phone="+16195550142")
+
+    response = desk.post(visit_url(booking), {"action": "text", "text": "Running 10 minutes late, sorry!"}, follow=True)
+
+    assert "The text is on its way." in notices(response)
+    [text] = Message.objects.filter(booking=booking, kind=Message.Kind.STAFF_TEXT)
+    assert (text.channel, text.recipient) == ("sms", "+16195550142")
+    assert text.body == "Project Performance Physical Therapy: Running 10 minutes late, sorry!"
+
+
+@pytest.mark.parametrize(
+    ("fields", "text", "says"),
+    [
+        ({"sms_consent": False}, "Hello", "The patient has not agreed to texts: call them instead."),
+        ({"sms_consent": True, "phone": "+447700900123"}, "Hello", "This mobile cannot be texted"),
+        ({"sms_consent": True}, "   ", "Write the text to send."),
+        ({"sms_consent": True}, "x" * 301, "Ensure this value has at most 300 characters"),
+    ],
+)
+def test_a_text_that_cannot_go_is_refused_and_nothing_queued(desk, service, fields, text, says):
+    booking = visit(service, TODAY, 10, **fields)
+    response = desk.post(visit_url(booking), {"action": "text", "text": text})
+    assert response.status_code == 400
+    assert says in shown(response, 400)
+    assert not Message.objects.filter(kind=Message.Kind.STAFF_TEXT).exists()
+
+
+def test_a_patient_who_replied_stop_is_not_texted(desk, service):
+    booking = visit(service, TODAY, 10, sms_consent=True, phone="+16195550142")
+    OptOut.objects.create(phone="+16195550142", keyword="STOP")
+    response = desk.post(visit_url(booking), {"action": "text", "text": "Hello"})
+    assert "This mobile cannot be texted" in shown(response, 400)
