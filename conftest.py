@@ -2,6 +2,7 @@ import os
 from unittest import mock
 
 import pytest
+import time_machine
 from django.conf import settings
 from django.core.cache import cache
 from django.test import Client
@@ -11,6 +12,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from booking import stripe_gateway
 from booking.rules import Patient
 from booking.tests.factories import PromotionFactory, ServiceFactory
+from booking.tests.pages import NOW
 from booking.tests.stripe_fakes import SECRET_KEY, WEBHOOK_SECRET, NoStripeNetwork, StripeRecorder
 from clinic.tests.factories import ClinicFactory
 from clinic.tests.staff import staff_user
@@ -130,6 +132,19 @@ def service(clinic):
 @pytest.fixture
 def promotion(service):
     return PromotionFactory(service=service)
+
+
+@pytest.fixture
+def clock():
+    """The clock stopped at booking.tests.pages.NOW (a Monday morning in San Diego); tests may move it."""
+    with time_machine.travel(NOW, tick=False) as traveller:
+        yield traveller
+
+
+@pytest.fixture
+def offer(clock, promotion):
+    """The promotion, made once the clock is stopped: $99 for visits April 7 to 16."""
+    return promotion
 
 
 @pytest.fixture

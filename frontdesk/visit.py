@@ -213,34 +213,19 @@ def visit(site, request, pk: int):
     return handler(site, request, booking)
 
 
-def _arrived(site, request, booking):
-    try:
-        booking_mark_attended(booking=booking, user=request.user)
-    except BookingError as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, f"{booking.patient_name} has arrived.")
-    return _done(site, request, booking, "arrived")
+def _plain(service, done: str):
+    """An action with nothing to fill in: the booking service, and what the page says once it is done."""
 
+    def act(site, request, booking):
+        try:
+            service(booking=booking, user=request.user)
+        except BookingError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, done.format(name=booking.patient_name))
+        return _done(site, request, booking, request.POST["action"])
 
-def _no_show(site, request, booking):
-    try:
-        booking_mark_no_show(booking=booking, user=request.user)
-    except BookingError as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, f"{booking.patient_name} is marked as a no-show.")
-    return _done(site, request, booking, "no_show")
-
-
-def _new_link(site, request, booking):
-    try:
-        booking_links_replace(booking=booking, user=request.user)
-    except BookingError as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, "A new private link is on its way to the patient; the earlier ones no longer work.")
-    return _done(site, request, booking, "new_link")
+    return act
 
 
 def _payment(site, request, booking):
@@ -310,9 +295,11 @@ def _text(site, request, booking):
 
 
 ACTIONS = {
-    "arrived": _arrived,
-    "no_show": _no_show,
-    "new_link": _new_link,
+    "arrived": _plain(booking_mark_attended, "{name} has arrived."),
+    "no_show": _plain(booking_mark_no_show, "{name} is marked as a no-show."),
+    "new_link": _plain(
+        booking_links_replace, "A new private link is on its way to the patient; the earlier ones no longer work."
+    ),
     "payment": _payment,
     "move": _move,
     "cancel": _cancel,

@@ -1,22 +1,6 @@
 import socket
 
 import pytest
-import time_machine
-
-from booking.tests.pages import NOW
-
-
-@pytest.fixture
-def clock():
-    """The clock stopped at NOW (a Monday morning in San Diego); tests may move it."""
-    with time_machine.travel(NOW, tick=False) as traveller:
-        yield traveller
-
-
-@pytest.fixture
-def offer(clock, promotion):
-    """The conftest promotion, made once the clock is frozen: $99 for visits April 7 to 16."""
-    return promotion
 
 
 @pytest.fixture

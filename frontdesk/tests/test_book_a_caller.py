@@ -5,27 +5,15 @@ The clock is stopped at Monday 2026-04-06, 8:00 AM in San Diego; the offer is $9
 """
 
 import pytest
-import time_machine
 
 from booking.models import Booking
 from booking.tests.factories import BookingFactory, SlotFactory, local
 from booking.tests.pages import NOW, PROMO_DAY, REGULAR_DAY, page
 from notifications.models import Message
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock")]
 
 PHONE = "/admin/booking/booking/phone/"
-
-
-@pytest.fixture(autouse=True)
-def clock():
-    with time_machine.travel(NOW, tick=False) as traveller:
-        yield traveller
-
-
-@pytest.fixture
-def offer(clock, promotion):
-    return promotion
 
 
 @pytest.fixture

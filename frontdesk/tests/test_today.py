@@ -48,18 +48,6 @@ def shown(response, status: int = 200) -> str:
 
 
 @pytest.fixture
-def clock():
-    with time_machine.travel(NOW, tick=False) as traveller:
-        yield traveller
-
-
-@pytest.fixture
-def offer(clock, promotion):
-    """The conftest promotion, made once the clock is stopped: $99 for visits April 7 to 16."""
-    return promotion
-
-
-@pytest.fixture
 def desk(client, front_desk):
     client.force_login(front_desk)
     return client
