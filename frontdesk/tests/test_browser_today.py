@@ -121,6 +121,11 @@ def test_a_receptionists_morning_on_today(desktop_page, live_server, morning, dj
             page.get_by_role("link", name="Export the day’s takings (CSV)").click()
         rows = list(csv.reader(io.StringIO(download.value.path().read_text())))
 
+        # A visit's own page (without the calendar, as a link or without scripts).
+        page.goto(f"{live_server.url}/admin/today/visit/{pat.pk}/")
+        expect(page.get_by_role("heading", name="Move to another time")).to_be_visible()
+        audit()
+
     assert rows[1][1:6] == [dana.reference, "Dana Cruz", "2026-12-07 09:00", "Card terminal", "99.00"]
     assert rows[-1][5] == "99.00"
     dana.refresh_from_db()
