@@ -1,6 +1,6 @@
 """Admin for booking's own records: payments, refunds, Stripe's events, services, and the clinic's closures
 (which warn of the bookings on those days). Screens that span apps (bookings with their messages and intake,
-slots with the agenda, promotions with their dashboard) are registered by frontdesk/admin.py.
+slots opened from opening hours, promotions with their dashboard) are registered by frontdesk/admin.py.
 """
 
 from datetime import time, timedelta

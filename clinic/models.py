@@ -8,7 +8,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
-# The days the calendar takes anywhere (forms, the agenda, URLs): far-off years would overflow date arithmetic.
+# The days the calendar takes anywhere (forms, Today, URLs): far-off years would overflow date arithmetic.
 EARLIEST_DAY = date(2000, 1, 1)
 LATEST_DAY = date(2199, 12, 31)
 

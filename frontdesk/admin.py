@@ -1,6 +1,6 @@
 """The front desk's screens that span apps: bookings with their payments, history, messages and intake
-progress (and the actions on them), slots with the agenda, opening slots and booking a caller, promotions with
-their dashboard. Registered on the clinic's admin site like any other (clinic/admin_site.py), under booking's
+progress (and the actions on them), slots and opening them from opening hours, booking a caller, promotions
+with their dashboard. Registered on the clinic's admin site like any other (clinic/admin_site.py), under booking's
 models, so their admin URLs and names are booking's.
 """
 
@@ -125,10 +125,8 @@ class SlotAdmin(admin.ModelAdmin):
 
     def get_urls(self):
         generate = self.admin_site.admin_view(partial(admin_views.generate_slots, self))
-        agenda = self.admin_site.admin_view(partial(admin_views.agenda, self))
         return [
             path("generate/", generate, name="booking_slot_generate"),
-            path("agenda/", agenda, name="booking_slot_agenda"),
             *super().get_urls(),
         ]
 

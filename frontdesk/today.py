@@ -1,8 +1,8 @@
 """Today: the admin's home. The day as a calendar (a column per practitioner, a row per time), or the week.
 
-Each visit shows its patient, phone, status, price tag, paid or due, and the intake's state; each time
-opens its own page (block or unblock it, or book a caller into it), each visit its panel (visit.py).
-The page runs the same few queries however many visits the day has.
+Each visit shows its patient, phone, status (a hold with the time it lapses), price tag, paid or due, and the
+intake's state; each time opens its own page (block or unblock it, or book a caller into it), each visit its
+panel (visit.py). The page runs the same few queries however many visits the day has.
 """
 
 from dataclasses import dataclass, field
@@ -42,6 +42,7 @@ class Visit:
     booking: Booking
     url: str
     badge: str
+    held_until: datetime | None  # when a hold lapses, for a visit that is held
     promo: bool
     paid: bool
     due_cents: int
@@ -156,6 +157,7 @@ def visit_of(booking: Booking, site_name: str) -> Visit:
         booking=booking,
         url=reverse(f"{site_name}:frontdesk_visit", args=[booking.pk]),
         badge=BADGES.get(booking.status, "other"),
+        held_until=booking.hold_expires_at if booking.status == Booking.Status.HELD else None,
         promo=booking.promotion_id is not None,
         paid=booking.paid_cents >= booking.price_cents,
         due_cents=max(0, booking.price_cents - booking.paid_cents),

@@ -2,7 +2,7 @@
 
 A patient on a phone: the offer, booking a discounted spot, the questionnaire,
 the private link, moving the visit, cancelling it. The front desk on a desktop:
-logging in, the agenda, booking a caller, marking the visit attended.
+logging in, Today, booking a caller, marking the visit attended.
 """
 
 from datetime import date, timedelta
@@ -98,7 +98,7 @@ def test_patient_books_answers_moves_and_cancels_on_a_phone(phone_page, live_ser
     assert len(audit.pages) == 20  # every page of the journey was checked
 
 
-def test_front_desk_logs_in_reads_the_agenda_books_a_caller_and_marks_the_visit_attended(
+def test_front_desk_logs_in_reads_today_books_a_caller_and_marks_the_visit_attended(
     desktop_page, live_server, service, django_user_model, settings, week_of_slots
 ):
     settings.SESSION_COOKIE_AGE = 24 * 60 * 60  # the clock jumps to the visit in one step
@@ -115,8 +115,10 @@ def test_front_desk_logs_in_reads_the_agenda_books_a_caller_and_marks_the_visit_
         page.get_by_role("button", name="Log in").click()
         audit()
 
-        page.goto(live_server.url + "/admin/booking/slot/agenda/")
-        expect(page.get_by_role("heading", name="Agenda")).to_be_visible()
+        expect(page.get_by_role("heading", name="Today, Monday, November 30, 2026")).to_be_visible()
+        page.get_by_role("link", name="The week").click()
+        expect(page.get_by_role("heading", name="Week of Monday, November 30, 2026")).to_be_visible()
+        expect(page.locator("caption")).to_contain_text("Week of Monday, November 30, 2026 · 0 visits")
         audit()
 
         page.goto(live_server.url + "/admin/booking/booking/")
@@ -133,8 +135,8 @@ def test_front_desk_logs_in_reads_the_agenda_books_a_caller_and_marks_the_visit_
         booking = Booking.objects.get()
 
         clock.move_to(local(MONDAY, 11, 5))  # the visit is over
-        page.goto(live_server.url + "/admin/booking/slot/agenda/")
-        expect(page.get_by_text("Pat Caller")).to_be_visible()
+        page.goto(live_server.url + "/admin/")
+        expect(page.locator(".today-visit").filter(has_text="Pat Caller")).to_contain_text("Confirmed")
         audit()
         page.goto(live_server.url + "/admin/booking/booking/")
         page.get_by_role("row").filter(has_text=booking.reference).get_by_role("checkbox").check()

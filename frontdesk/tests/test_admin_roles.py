@@ -18,7 +18,7 @@ PAGES = [
     "/admin/",
     "/admin/booking/booking/",
     "/admin/booking/slot/",
-    "/admin/booking/slot/agenda/?span=week",
+    "/admin/?span=week",
     "/admin/booking/promotion/",
     "/admin/notifications/message/",
 ]
@@ -28,7 +28,7 @@ SEES = {
         "/admin/",
         "/admin/booking/booking/",
         "/admin/booking/slot/",
-        "/admin/booking/slot/agenda/?span=week",
+        "/admin/?span=week",
     },
     None: set(PAGES),  # a superuser
 }
