@@ -17,12 +17,10 @@ from booking.models import Service
 from booking.services import SlotPlan, slots_generate, slots_plan
 from clinic.models import EARLIEST_DAY, LATEST_DAY, Clinic, Practitioner
 
+from .today import clinic_tz
+
 MAX_DAYS = 92  # about three months of opening hours at a time
 DAY_FORMAT = "%Y-%m-%d"
-
-
-def _clinic_tz(clinic: Clinic | None):
-    return clinic.tz if clinic else timezone.get_default_timezone()
 
 
 def _plural(count: int, singular: str, plural: str) -> str:
@@ -123,7 +121,7 @@ def generate_slots(model_admin, request):
                 return redirect(f"{model_admin.admin_site.name}:booking_slot_changelist")
             plan = slots_plan(**form.plan_args())
     else:
-        today = timezone.localdate(timezone=_clinic_tz(Clinic.current()))
+        today = timezone.localdate(timezone=clinic_tz(Clinic.current()))
         active = list(GenerateSlotsForm.base_fields["service"].queryset[:2])
         form = GenerateSlotsForm(
             initial={
