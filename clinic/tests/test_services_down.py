@@ -174,9 +174,10 @@ def test_with_the_broker_down_a_cancellation_is_made_and_its_refund_and_messages
     assert (call.idempotency_key, call.params["amount"]) == (refund.idempotency_key, "9900")
     refund.refresh_from_db()
     assert refund.status == Refund.Status.PENDING
-    assert messages_send_due() == 2
+    assert messages_send_due() == 3  # the patient's two, and the clinic told of the online cancellation
     assert {m.status for m in waiting.all()} == {Status.SENT}
     assert sorted(email.subject for email in mail.outbox) == [
+        "Changed online by the patient: visit Wed Apr 8, 10:00 AM",
         "Your refund from Project Performance Physical Therapy",
         "Your visit on Wed Apr 8, 10:00 AM is cancelled",
     ]

@@ -201,7 +201,7 @@ def test_a_clinician_sees_the_day_but_cannot_act_on_it(client, clinician, servic
 
     panel = shown(client.get(visit_url(booking)))
     assert "Arrived" not in panel and "Record payment" not in panel
-    for action in ("arrived", "payment", "move", "cancel", "new_link"):
+    for action in ("arrived", "no_show", "payment", "move", "cancel", "new_link", "text"):
         assert client.post(visit_url(booking), {"action": action}).status_code == 403
     assert client.post(time_url(booking.slot), {"action": "block", "reason": "x"}).status_code == 403
     booking.refresh_from_db()
