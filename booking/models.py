@@ -2,10 +2,12 @@ import secrets
 from datetime import date, datetime
 
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Count, F, Q
+from django.db.models.functions import Upper
 from django.urls import reverse
 from django.utils import timezone
 
@@ -250,6 +252,9 @@ class Booking(CanonicalEmail, models.Model):
         indexes = [
             models.Index(fields=["promotion", "status"]),
             models.Index(fields=["phone"]),
+            # The front desk's search by name (booking/search.py): any part of it, case aside, on PostgreSQL
+            # (its migration leaves it out on SQLite).
+            GinIndex(OpClass(Upper("patient_name"), name="gin_trgm_ops"), name="booking_name_trgm"),
         ]
         constraints = [
             models.CheckConstraint(

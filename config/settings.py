@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django.contrib.postgres",  # the trigram index's operator class (booking/models.py); harmless on SQLite
     "axes",
     "django_ratelimit",
     "django_otp",

@@ -18,14 +18,16 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from assessments.admin import intake_status
+from assessments.models import Intake
 from booking.admin import PaymentInline
 from booking.forms import PhoneNumberField
 from booking.models import Booking, BookingEvent, Payment, Promotion, Slot
+from booking.search import SEARCH_HELP, booking_search_q
 from booking.services import FINISHED, booking_change_contact
 from clinic.admin_mixins import ReadOnlyInline
 from notifications.admin import MessageInline
 
-from . import admin_actions, admin_phone, admin_views
+from . import admin_actions, admin_phone, admin_views, booking_list
 from .reports import CHART_HEIGHT, CHART_WIDTH, promotion_report
 
 
@@ -112,10 +114,17 @@ def unblock_slots(modeladmin, request, queryset):
 class SlotAdmin(admin.ModelAdmin):
     form = SlotAdminForm
     actions = [block_slots, unblock_slots]
-    list_display = ["starts_at", "service", "practitioner", "capacity", "is_blocked"]
+    list_display = ["starts_at", "service", "practitioner", "capacity", "blocked"]
     list_filter = ["is_blocked", "service", "practitioner"]
     list_select_related = ["service__clinic", "practitioner"]
     date_hierarchy = "starts_at"
+    # Years of slots: no second count of them all on every page, nor of each filter's.
+    show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER
+
+    @admin.display(description="blocked", ordering="is_blocked")
+    def blocked(self, slot):
+        return "Blocked" if slot.is_blocked else "Open"
 
     def get_readonly_fields(self, request, obj=None):
         if obj and obj.bookings.active(timezone.now()).exists():
@@ -178,29 +187,27 @@ class BookingAdminForm(forms.ModelForm):
         fields = ["patient_name", "email", "phone"]
 
 
+INTAKE_PROGRESS = {"id", "booking", "completed_at"}  # what intake_status reads
+
+
 @admin.register(Booking)
 class BookingAdmin(admin.ModelAdmin):
     form = BookingAdminForm
     view_on_site = False  # the patient's page leads to their intake answers
-    list_display = [
-        "reference",
-        "patient_name",
-        "visit",
-        "status",
-        "price",
-        "promotion",
-        "intake_progress",
-        "created_at",
-    ]
+    # Narrow enough for a 1366-pixel screen beside the filters.
+    list_display = ["reference", "patient_name", "visit", "status", "price_paid", "intake_progress"]
     list_filter = [
-        ("slot__starts_at", admin.DateFieldListFilter),
+        booking_list.VisitFilter,
         "status",
         "promotion",
         PaidFilter,
         IntakeDoneFilter,
         "review_before_visit",
     ]
-    list_select_related = ["slot__service__clinic", "promotion", "intake"]
+    list_select_related = ["slot__service__clinic", "intake"]
+    # Years of bookings: no count of them all on every page (the filtered count stays), nor of each filter's.
+    show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER
     actions = [
         admin_actions.confirm_holds,
         admin_actions.cancel_bookings,
@@ -208,9 +215,8 @@ class BookingAdmin(admin.ModelAdmin):
         admin_actions.mark_no_show,
         admin_actions.resend_confirmation,
         admin_actions.send_new_link,
-        admin_actions.export_csv,
     ]
-    search_fields = ["reference", "patient_name", "email", "phone"]
+    search_fields = ["reference", "patient_name", "email", "phone"]  # get_search_results matches each by an index
     fields = ["reference", "status", "slot", "promotion", "price_cents", "patient_name", "email", "phone"]
     fields += [
         "phone_verified_at",
@@ -245,7 +251,32 @@ class BookingAdmin(admin.ModelAdmin):
 
     def get_urls(self):
         book_a_caller = self.admin_site.admin_view(partial(admin_phone.phone_booking, self))
-        return [path("phone/", book_a_caller, name="booking_booking_phone"), *super().get_urls()]
+        export = self.admin_site.admin_view(partial(booking_list.export_csv, self))
+        return [
+            path("phone/", book_a_caller, name="booking_booking_phone"),
+            path("export/", export, name="booking_booking_export"),
+            *super().get_urls(),
+        ]
+
+    def get_queryset(self, request):
+        # The list shows whether the intake is done, never its answers: they stay in the database.
+        answers = [f"intake__{f.name}" for f in Intake._meta.concrete_fields if f.name not in INTAKE_PROGRESS]
+        return super().get_queryset(request).defer(*answers)
+
+    def get_ordering(self, request):
+        return booking_list.visit_ordering(request)
+
+    def changelist_view(self, request, extra_context=None):
+        # Under the search box (change_list.html), not as Django's search_help_text: that would describe the box
+        # with it, and a box described but labelled only by an icon has no visible label.
+        return super().changelist_view(request, {"search_help": SEARCH_HELP, **(extra_context or {})})
+
+    def get_search_results(self, request, queryset, search_term):
+        """A reference, mobile, email or name, each matched through an index (booking/search.py)."""
+        if not search_term.strip():
+            return queryset, False
+        found = booking_search_q(search_term)
+        return (queryset.filter(found) if found else queryset.none()), False
 
     def has_add_permission(self, request):
         return False
@@ -271,7 +302,14 @@ class BookingAdmin(admin.ModelAdmin):
     def intake_progress(self, booking):
         return intake_status(booking)
 
+    @admin.display(description="price", ordering="price_cents")
+    def price_paid(self, booking):
+        return f"{booking.price} (offer)" if booking.promotion_id else booking.price
+
     @admin.display(description="visit", ordering="slot__starts_at")
     def visit(self, booking):
-        local = timezone.localtime(booking.slot.starts_at, booking.slot.service.clinic.tz)
-        return f"{local:%a %b %-d, %-I:%M %p}"
+        tz = booking.slot.service.clinic.tz
+        local = timezone.localtime(booking.slot.starts_at, tz)
+        # Past lists reach back years: a visit outside this year says which.
+        year = "" if local.year == timezone.localdate(timezone=tz).year else f" {local.year}"
+        return f"{local:%a %b %-d}{year}, {local:%-I:%M %p}"

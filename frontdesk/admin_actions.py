@@ -1,12 +1,8 @@
 """The front desk's daily verbs on bookings, as admin actions. Each calls a service; refusals become messages."""
 
-import csv
-
 from django import forms
 from django.contrib import admin, messages
-from django.http import HttpResponse
 from django.template.response import TemplateResponse
-from django.utils import timezone
 
 from booking.models import Booking, Payment
 from booking.payments import REFUND_PERMISSION, RefundError, checkout_close, refund_request
@@ -135,40 +131,3 @@ def cancel_bookings(modeladmin, request, queryset):
         for level, text in cancel_and_refund(booking, reason=reason, refund=refund, user=request.user):
             modeladmin.message_user(request, f"{booking}: {text}", level)
     return None
-
-
-CSV_COLUMNS = ["reference", "patient", "email", "mobile", "visit", "status", "price", "discounted", "paid", "intake"]
-
-
-def spreadsheet_cell(value: str) -> str:
-    """Text a spreadsheet will not run as a formula."""
-    return f"'{value}" if value[:1] in ("=", "+", "-", "@") else value
-
-
-@admin.action(description="Export the selected bookings as CSV", permissions=["view"])
-def export_csv(modeladmin, request, queryset):
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="bookings-{timezone.localdate():%Y-%m-%d}.csv"'
-    writer = csv.writer(response)
-    writer.writerow(CSV_COLUMNS)
-    paid = set(
-        Payment.objects.filter(booking__in=queryset, status=Payment.Status.PAID).values_list("booking_id", flat=True)
-    )
-    for booking in queryset.select_related("slot__service__clinic", "promotion", "intake"):
-        local = timezone.localtime(booking.slot.starts_at, booking.slot.service.clinic.tz)
-        intake = getattr(booking, "intake", None)
-        writer.writerow(
-            [
-                booking.reference,
-                spreadsheet_cell(booking.patient_name),
-                spreadsheet_cell(booking.email),
-                booking.phone,
-                local.strftime("%Y-%m-%d %H:%M"),
-                booking.get_status_display(),
-                f"{booking.price_cents / 100:.2f}",
-                "yes" if booking.promotion_id else "no",
-                "yes" if booking.pk in paid else "no",
-                "done" if intake and intake.completed_at else "not done",
-            ]
-        )
-    return response

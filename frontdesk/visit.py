@@ -43,7 +43,8 @@ from booking.services import (
 from clinic.models import Clinic
 from notifications.notices import STAFF_TEXT_LENGTH, CannotText, text_from_staff
 
-from .admin_actions import CancelForm, cancel_and_refund, spreadsheet_cell
+from .admin_actions import CancelForm, cancel_and_refund
+from .booking_list import spreadsheet_cell
 from .today import clinic_tz, parse_day, today_url, visit_of
 
 CHANGE_BOOKING = "booking.change_booking"

@@ -1,11 +1,16 @@
 from django.contrib import admin, messages
+from django.db.models import Q
 
+from booking.models import Booking
+from booking.search import booking_search_q, typed_phone
 from clinic.admin_mixins import ReadOnlyAdminMixin, ReadOnlyInline
 from clinic.privacy import mask_private_links
 
 from .models import InboundText, Message, OptOut
 from .outbox import CannotResend, message_resend
 from .transports import text_for_staff
+
+SEARCH_HELP = "An email address or a full mobile number it went to, or its booking's reference or patient's name."
 
 
 class MessageInline(ReadOnlyInline):
@@ -20,10 +25,13 @@ class MessageInline(ReadOnlyInline):
 @admin.register(Message)
 class MessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["created_at", "kind", "channel", "recipient", "status", "attempts", "booking"]
-    list_filter = ["status", "channel", "kind"]
+    # By day from a filter: a date hierarchy would read every row's date to list the years.
+    list_filter = ["status", "channel", "kind", ("created_at", admin.DateFieldListFilter)]
     list_select_related = ["booking"]
-    search_fields = ["recipient", "booking__reference", "booking__patient_name"]
-    date_hierarchy = "created_at"
+    # Years of messages: no count of them all on every page (the filtered count stays), nor of each filter's.
+    show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER
+    search_fields = ["recipient", "booking__reference", "booking__patient_name"]  # matched by get_search_results
     readonly_fields = [
         "booking",
         "kind",
@@ -42,6 +50,27 @@ class MessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     ]
     fields = readonly_fields
     actions = ["resend"]
+
+    def changelist_view(self, request, extra_context=None):
+        # Shown under the search box (change_list.html): Django's search_help_text would leave it without a
+        # visible label.
+        return super().changelist_view(request, {"search_help": SEARCH_HELP, **(extra_context or {})})
+
+    def get_search_results(self, request, queryset, search_term):
+        """Messages about the bookings the term finds (booking/search.py), and for an email or a mobile, those
+        sent to it whatever booking has it now (the clinic's own address, or a patient's old one): each
+        through an index, never a scan of every message."""
+        term = " ".join(search_term.split())
+        if not term:
+            return queryset, False
+        about = booking_search_q(term)
+        bookings = Booking.objects.filter(about) if about else Booking.objects.none()
+        address = typed_phone(term) or (term if "@" in term else None)
+        if not address:
+            return queryset.filter(booking__in=bookings), False
+        # An email or a mobile is one patient's few bookings: listed, so both halves of the OR use an index.
+        ids = list(bookings.values_list("pk", flat=True))
+        return queryset.filter(Q(booking__in=ids) | Q(recipient__iexact=address)), False
 
     @admin.display(description="body")
     def text(self, message):

@@ -1,4 +1,5 @@
 from django.db import models
+from django.db.models.functions import Upper
 from django.utils import timezone
 
 from booking.models import Booking
@@ -65,7 +66,12 @@ class Message(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["status", "send_after"])]
+        indexes = [
+            models.Index(fields=["status", "send_after"]),
+            # The outbox lists newest first (with the primary key to break ties), and is searched by recipient.
+            models.Index(fields=["created_at", "id"], name="message_created_idx"),
+            models.Index(Upper("recipient"), name="message_recipient_upper_idx"),
+        ]
 
     def __str__(self):
         return f"{self.get_kind_display()} by {self.get_channel_display()} to {self.recipient}"

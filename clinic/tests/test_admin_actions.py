@@ -82,7 +82,6 @@ def test_every_admin_action_declares_the_permissions_it_needs(superuser):
     assert {
         "BookingAdmin.send_new_link",
         "BookingAdmin.cancel_bookings",
-        "BookingAdmin.export_csv",
         "PaymentAdmin.refund_in_full",
         "MessageAdmin.resend",
         "SlotAdmin.block_slots",

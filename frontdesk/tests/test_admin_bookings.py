@@ -1,7 +1,5 @@
 """The front desk's verbs on bookings in the admin: each one's effect, and each refusal."""
 
-import csv
-import io
 from datetime import timedelta
 
 import pytest
@@ -191,29 +189,6 @@ def test_resend_confirmation_queues_it_again(desk, service, django_capture_on_co
         response = act(desk, "resend_confirmation", [booking])
     assert f"{booking}: confirmation queued again." in notices(response)
     assert booking.messages.count() == before + 2  # the email and the text
-
-
-def test_csv_export_of_the_current_selection(desk, service, promotion):
-    promo = book(promotion.service, 1, price=99_00, starts_at=timezone.now() + timedelta(days=2))
-    regular = book(service, 2, starts_at=timezone.now() + timedelta(days=20))
-    response = desk.post(CHANGELIST, {"action": "export_csv", "_selected_action": [promo.pk, regular.pk]})
-    assert response["Content-Type"].startswith("text/csv")
-    rows = list(csv.reader(io.StringIO(response.content.decode())))
-    assert rows[0] == [
-        "reference",
-        "patient",
-        "email",
-        "mobile",
-        "visit",
-        "status",
-        "price",
-        "discounted",
-        "paid",
-        "intake",
-    ]
-    by_ref = {row[0]: row for row in rows[1:]}
-    assert by_ref[promo.reference][6:] == ["99.00", "yes", "no", "not done"]
-    assert by_ref[regular.reference][6:] == ["175.00", "no", "no", "not done"]
 
 
 @pytest.mark.parametrize(
@@ -433,14 +408,6 @@ def test_a_booked_slot_cannot_be_moved(admin_client, service):
     page = admin_client.get(f"/admin/booking/slot/{booking.slot_id}/change/").content.decode()
     assert 'name="starts_at_0"' not in page  # shown, not editable
     assert 'name="capacity"' in page
-
-
-def test_csv_cells_never_run_as_formulas(desk, service):
-    booking = book(service)
-    Booking.objects.filter(pk=booking.pk).update(patient_name="=HYPERLINK(1)")
-    response = desk.post(CHANGELIST, {"action": "export_csv", "_selected_action": [booking.pk]})
-    [row] = list(csv.reader(io.StringIO(response.content.decode())))[1:]
-    assert row[1] == "'=HYPERLINK(1)"
 
 
 def test_a_long_cancel_reason_still_refunds(manager, service, stripe_recorder, django_capture_on_commit_callbacks):
