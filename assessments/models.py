@@ -148,6 +148,14 @@ class Intake(models.Model):
         "flag_constant_pain",
     ]
     URGENT_FLAGS = ["flag_saddle_numbness", "flag_bladder_bowel"]
+    # What a staff list may read of an intake: whether it is done, and its red-flag review. Never the answers.
+    PROGRESS_FIELDS = {"id", "booking", "completed_at", "red_flag_review"}
+
+    @classmethod
+    def answers_of(cls, relation: str) -> list[str]:
+        """The answer fields through `relation` ("intake" from a booking), for a list to defer: they are never read
+        into memory where only the progress shows."""
+        return [f"{relation}__{f.name}" for f in cls._meta.concrete_fields if f.name not in cls.PROGRESS_FIELDS]
 
     @property
     def has_red_flag(self) -> bool:

@@ -13,7 +13,7 @@ from clinic.admin_mixins import ReadOnlyAdminMixin, ReadOnlyInline
 from clinic.models import Closure
 
 from . import stripe_gateway
-from .models import Booking, Payment, Refund, Service, StripeEvent
+from .models import Booking, DeskPayment, Payment, Refund, Service, StripeEvent
 from .payments import REFUND_PERMISSION, RefundError, refund_request
 
 
@@ -23,6 +23,13 @@ def _stripe_link(kind: str, object_id: str | None):
     return format_html(
         '<a href="{}" target="_blank" rel="noopener">{}</a>', stripe_gateway.dashboard_url(kind, object_id), object_id
     )
+
+
+class DeskPaymentInline(ReadOnlyInline):
+    """Money the front desk took for the visit (recorded on Today's visit panel)."""
+
+    model = DeskPayment
+    fields = readonly_fields = ["taken_at", "method", "amount", "taken_by"]
 
 
 class PaymentInline(ReadOnlyInline):

@@ -10,7 +10,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import F, Q
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -19,9 +19,10 @@ from django.utils.html import format_html
 
 from assessments.admin import intake_status
 from assessments.models import Intake
-from booking.admin import PaymentInline
+from booking.admin import DeskPaymentInline, PaymentInline
 from booking.forms import PhoneNumberField
-from booking.models import Booking, BookingEvent, Payment, Promotion, Slot
+from booking.models import Booking, BookingEvent, Promotion, Slot, format_cents
+from booking.payments import with_paid_cents
 from booking.search import SEARCH_HELP, booking_search_q
 from booking.services import FINISHED, booking_change_contact
 from clinic.admin_mixins import ReadOnlyInline
@@ -141,18 +142,19 @@ class SlotAdmin(admin.ModelAdmin):
 
 
 class PaidFilter(admin.SimpleListFilter):
-    title = "paid online"
+    """Paid in full (online, at the desk, or both) or with something still due; the list annotates paid_cents."""
+
+    title = "paid"
     parameter_name = "paid"
 
     def lookups(self, request, model_admin):
-        return [("yes", "Paid online"), ("no", "Due at the visit")]
+        return [("yes", "Paid"), ("no", "Due")]
 
     def queryset(self, request, queryset):
-        paid = Payment.objects.filter(booking=OuterRef("pk"), status=Payment.Status.PAID)
         if self.value() == "yes":
-            return queryset.filter(Exists(paid))
-        if self.value() == "no":
-            return queryset.exclude(Exists(paid))
+            return queryset.filter(paid_cents__gte=F("price_cents"))
+        if self.value() == "no":  # a cancelled or lapsed booking owes nothing
+            return queryset.filter(paid_cents__lt=F("price_cents")).exclude(status__in=FINISHED)
         return queryset
 
 
@@ -185,9 +187,6 @@ class BookingAdminForm(forms.ModelForm):
     class Meta:
         model = Booking
         fields = ["patient_name", "email", "phone"]
-
-
-INTAKE_PROGRESS = {"id", "booking", "completed_at"}  # what intake_status reads
 
 
 @admin.register(Booking)
@@ -247,7 +246,7 @@ class BookingAdmin(admin.ModelAdmin):
         "created_at",
         "updated_at",
     ]
-    inlines = [BookingEventInline, PaymentInline, MessageInline]
+    inlines = [BookingEventInline, PaymentInline, DeskPaymentInline, MessageInline]
 
     def get_urls(self):
         book_a_caller = self.admin_site.admin_view(partial(admin_phone.phone_booking, self))
@@ -260,8 +259,7 @@ class BookingAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         # The list shows whether the intake is done, never its answers: they stay in the database.
-        answers = [f"intake__{f.name}" for f in Intake._meta.concrete_fields if f.name not in INTAKE_PROGRESS]
-        return super().get_queryset(request).defer(*answers)
+        return with_paid_cents(super().get_queryset(request).defer(*Intake.answers_of("intake")))
 
     def get_ordering(self, request):
         return booking_list.visit_ordering(request)
@@ -304,7 +302,12 @@ class BookingAdmin(admin.ModelAdmin):
 
     @admin.display(description="price", ordering="price_cents")
     def price_paid(self, booking):
-        return f"{booking.price} (offer)" if booking.promotion_id else booking.price
+        """ "$99 (offer) · paid" or "$175 · $175 due": online and desk payments together."""
+        price = f"{booking.price} (offer)" if booking.promotion_id else booking.price
+        if booking.status in (Booking.Status.CANCELLED, Booking.Status.EXPIRED):
+            return price
+        due = booking.price_cents - booking.paid_cents
+        return f"{price} · {format_cents(due)} due" if due > 0 else f"{price} · paid"
 
     @admin.display(description="visit", ordering="slot__starts_at")
     def visit(self, booking):

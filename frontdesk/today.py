@@ -15,6 +15,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 
+from assessments.models import Intake
 from booking.models import Booking, BookingEvent, Slot, active_q, format_cents
 from booking.payments import with_paid_cents
 from clinic.models import EARLIEST_DAY, LATEST_DAY, Clinic
@@ -110,9 +111,9 @@ def times_between(*, clinic: Clinic | None, start: date, days: int, now: datetim
     tz = clinic_tz(clinic)
     first = datetime.combine(start, time.min, tzinfo=tz)
     after = datetime.combine(start + timedelta(days=days), time.min, tzinfo=tz)
-    bookings = with_paid_cents(
-        Booking.objects.filter(active_q(now)).select_related("intake__red_flag_review__reviewed_by")
-    ).order_by("created_at", "pk")
+    # The intake's progress and review only: the answers are never read into memory here.
+    booked = Booking.objects.filter(active_q(now)).select_related("intake__red_flag_review__reviewed_by")
+    bookings = with_paid_cents(booked.defer(*Intake.answers_of("intake"))).order_by("created_at", "pk")
     slots = (
         Slot.objects.filter(starts_at__gte=first, starts_at__lt=after)
         .select_related("service__clinic", "practitioner")

@@ -8,9 +8,10 @@ import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from booking.models import Booking
+from booking.models import Booking, DeskPayment, Payment
 from booking.tests.factories import BookingFactory, SlotFactory, local
 from clinic.tests.html import html
+from frontdesk.admin import BookingAdmin
 
 pytestmark = pytest.mark.django_db
 
@@ -285,3 +286,30 @@ def test_the_slot_list_says_blocked_or_open_in_words(desk, service, clock):
         assert cell.find("img") is None  # no tick or cross to decode
         cells[row.find("input").attrs["value"]] = cell.text
     assert cells == {str(blocked.pk): "Blocked", str(open_slot.pk): "Open"}
+
+
+# Paid or due ----------------------------------------------------------------------------------------------------
+
+
+def test_each_booking_says_paid_or_what_is_due_online_and_desk_payments_together(desk, service, clock, promotion):
+    at_desk = visit(service, local(WEDNESDAY, 10), promotion=promotion, price_cents=99_00)
+    online = visit(service, local(WEDNESDAY, 11))
+    part = visit(service, local(WEDNESDAY, 12))
+    due = visit(service, local(WEDNESDAY, 13))
+    cancelled = visit(service, local(WEDNESDAY, 14), status=Booking.Status.CANCELLED)
+    DeskPayment.objects.create(booking=at_desk, method="card", amount_cents=99_00)
+    Payment.objects.create(booking=online, checkout_session_id="cs_1", amount_cents=175_00, status="paid")
+    DeskPayment.objects.create(booking=part, method="cash", amount_cents=75_00)
+
+    response = desk.get(BOOKINGS)
+
+    shown = {row.reference: BookingAdmin.price_paid(None, row) for row in response.context["cl"].result_list}
+    assert shown == {
+        at_desk.reference: "$99 (offer) · paid",
+        online.reference: "$175 · paid",
+        part.reference: "$175 · $100 due",
+        due.reference: "$175 · $175 due",
+        cancelled.reference: "$175",
+    }
+    assert listed(desk.get(BOOKINGS, {"paid": "yes"})) == refs(at_desk, online)
+    assert listed(desk.get(BOOKINGS, {"paid": "no"})) == refs(part, due)

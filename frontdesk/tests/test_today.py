@@ -636,3 +636,17 @@ def test_a_patient_who_replied_stop_is_not_texted(desk, service):
     OptOut.objects.create(phone="+16195550142", keyword="STOP")
     response = desk.post(visit_url(booking), {"action": "text", "text": "Hello"})
     assert "This mobile cannot be texted" in shown(response, 400)
+
+
+def test_today_never_reads_intake_answers_into_memory(desk, service, brandon):
+    booking = visit(service, TODAY, 10, brandon, review_before_visit=True)
+    Intake.objects.create(booking=booking, completed_at=NOW)
+    answers = [name.removeprefix("intake__") for name in Intake.answers_of("intake")]
+
+    with CaptureQueriesContext(connection) as queries:
+        assert desk.get(HOME).status_code == 200
+
+    intake_reads = [q["sql"] for q in queries if '"assessments_intake"' in q["sql"]]
+    assert intake_reads  # the progress is read...
+    columns = {Intake._meta.get_field(name).column for name in answers}
+    assert not [c for c in columns if any(f'"assessments_intake"."{c}"' in sql for sql in intake_reads)]  # ...not them
