@@ -79,6 +79,9 @@ class CancelForm(forms.Form):
         label="Reason (kept with the booking, not sent to the patient)", max_length=200, widget=forms.TextInput
     )
     refund = forms.BooleanField(label="Refund what the patient paid online, in full", required=False, initial=True)
+    silent = forms.BooleanField(
+        label="Do not send the cancellation notice (the patient already knows, from the phone call)", required=False
+    )
 
     def __init__(self, *args, may_refund: bool, **kwargs):
         super().__init__(*args, **kwargs)
@@ -86,17 +89,19 @@ class CancelForm(forms.Form):
             del self.fields["refund"]  # refunds are a manager's: they can refund from Payments afterwards
 
 
-def cancel_and_refund(booking: Booking, *, reason: str, refund: bool, user) -> list[tuple[int, str]]:
-    """Cancel a booking (the patient is told) and, when asked, refund what was paid online: what happened, as
-    messages for the page."""
+def cancel_and_refund(
+    booking: Booking, *, reason: str, refund: bool, user, notify: bool = True
+) -> list[tuple[int, str]]:
+    """Cancel a booking (the patient is told, unless not `notify`) and, when asked, refund what was paid online:
+    what happened, as messages for the page."""
     if booking.status == Booking.Status.CANCELLED:
         return [(messages.WARNING, "was already cancelled.")]
     try:
-        booking_cancel(booking=booking, reason=reason, user=user)
+        booking_cancel(booking=booking, reason=reason, user=user, notify=notify)
         checkout_close(booking=booking)  # nothing is left to pay on a cancelled visit
     except BookingError as exc:
         return [(messages.ERROR, str(exc))]
-    done = [(messages.SUCCESS, "cancelled; the patient is told.")]
+    done = [(messages.SUCCESS, "cancelled; the patient is told." if notify else "cancelled; no notice sent.")]
     if not refund:
         return done
     for payment in booking.payments.filter(status=Payment.Status.PAID):
@@ -128,6 +133,7 @@ def cancel_bookings(modeladmin, request, queryset):
         return TemplateResponse(request, "admin/booking/cancel_bookings.html", context)
     reason, refund = form.cleaned_data["reason"], form.cleaned_data.get("refund", False)
     for booking in queryset:
-        for level, text in cancel_and_refund(booking, reason=reason, refund=refund, user=request.user):
+        notify = not form.cleaned_data["silent"]
+        for level, text in cancel_and_refund(booking, reason=reason, refund=refund, user=request.user, notify=notify):
             modeladmin.message_user(request, f"{booking}: {text}", level)
     return None

@@ -275,9 +275,11 @@ def _cancel(site, request, booking):
     form = CancelForm(request.POST, may_refund=request.user.has_perm(REFUND_PERMISSION))
     if not form.is_valid():
         return _page(site, request, booking, status=400, cancel_form=form)
-    for level, text in cancel_and_refund(
-        booking, reason=form.cleaned_data["reason"], refund=form.cleaned_data.get("refund", False), user=request.user
-    ):
+    data = form.cleaned_data
+    done = cancel_and_refund(
+        booking, reason=data["reason"], refund=data.get("refund", False), user=request.user, notify=not data["silent"]
+    )
+    for level, text in done:
         messages.add_message(request, level, text)
     return _done(site, request, booking, "cancel")
 

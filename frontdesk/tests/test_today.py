@@ -650,3 +650,17 @@ def test_today_never_reads_intake_answers_into_memory(desk, service, brandon):
     assert intake_reads  # the progress is read...
     columns = {Intake._meta.get_field(name).column for name in answers}
     assert not [c for c in columns if any(f'"assessments_intake"."{c}"' in sql for sql in intake_reads)]  # ...not them
+
+
+def test_a_cancellation_the_patient_asked_for_by_phone_may_go_without_a_notice(
+    desk, service, django_capture_on_commit_callbacks
+):
+    booking = visit(service, TODAY, 10)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = desk.post(
+            visit_url(booking), {"action": "cancel", "reason": "Called to cancel", "silent": "on"}, follow=True
+        )
+    assert "cancelled; no notice sent." in notices(response)
+    booking.refresh_from_db()
+    assert booking.status == Booking.Status.CANCELLED
+    assert not Message.objects.filter(booking=booking, kind=Message.Kind.CANCELLATION).exists()
