@@ -1,5 +1,7 @@
 """Filling the questionnaire in a browser, every field found by its label, as a patient on a phone would."""
 
+import re
+
 SCREEN_QUESTIONS = [
     "Do you have numbness or tingling in your legs?",
     "Do you have numbness or tingling in the saddle area",
@@ -80,3 +82,17 @@ def fill_questionnaire(page, *, race_day: str, signature: str = "Dana Cruz", che
     answer(page, "May we film your stride for the assessment?", "Yes")
     page.get_by_label("Type your full name to sign").fill(signature)
     page.get_by_role("button", name="Sign and send").click()
+
+
+# A page object of the PDF ("/Type /Page"), not the tree that holds them ("/Type /Pages").
+PAGE_OBJECT = re.compile(rb"/Type\s*/Page(?![A-Za-z])")
+PAGE_COUNT = re.compile(rb"/Type\s*/Pages\b[^>]*?/Count\s+(\d+)|/Count\s+(\d+)[^>]*?/Type\s*/Pages\b")
+
+
+def pdf_pages(pdf: bytes) -> int:
+    """The pages of a PDF, counted twice over: its page objects, and the count its page tree declares."""
+    objects = len(PAGE_OBJECT.findall(pdf))
+    declared = [int(a or b) for a, b in PAGE_COUNT.findall(pdf)]
+    assert declared, "no page tree found in the PDF"
+    assert max(declared) == objects
+    return objects

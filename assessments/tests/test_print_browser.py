@@ -1,7 +1,5 @@
 """The printable summary of a fully answered intake, printed by Chromium on US Letter, is one page."""
 
-import re
-
 import pytest
 import time_machine
 from django.conf import settings
@@ -12,22 +10,10 @@ from assessments.models import Intake
 from assessments.roles import CLINICIAN, ensure_groups
 from clinic.tests.staff import staff_user
 
+from .browser import pdf_pages
 from .helpers import NOW, SCREEN, STEP_NAMES, answer_steps, make_booking, post_step
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-# A page object of the PDF ("/Type /Page"), not the tree that holds them ("/Type /Pages").
-PAGE_OBJECT = re.compile(rb"/Type\s*/Page(?![A-Za-z])")
-PAGE_COUNT = re.compile(rb"/Type\s*/Pages\b[^>]*?/Count\s+(\d+)|/Count\s+(\d+)[^>]*?/Type\s*/Pages\b")
-
-
-def pdf_pages(pdf: bytes) -> int:
-    """The pages of a PDF, counted twice over: its page objects, and the count its page tree declares."""
-    objects = len(PAGE_OBJECT.findall(pdf))
-    declared = [int(a or b) for a, b in PAGE_COUNT.findall(pdf)]
-    assert declared, "no page tree found in the PDF"
-    assert max(declared) == objects
-    return objects
 
 
 def signed_in(page, live_server, user) -> None:

@@ -15,6 +15,7 @@ from booking.tests.factories import local
 from clinic.tests.audit import Audit
 from clinic.tests.staff import staff_user
 
+from .browser import pdf_pages
 from .helpers import STEP_NAMES, make_booking
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -56,3 +57,12 @@ def test_a_clinician_records_a_review_from_todays_intakes(desktop_page, live_ser
     expect(page.get_by_role("row", name="Cleo Park")).to_contain_text("Flag reviewed by Ana Ruiz")
     audit()
     assert Intake.objects.get(booking=cleo).red_flag_review.outcome == "called"
+
+    # Today shows the review beside Cleo's visit, and her summary prints on one Letter page.
+    page.goto(f"{live_server.url}/admin/")
+    expect(page.locator(".today-visit").filter(has_text="Cleo Park")).to_contain_text("Flag reviewed by Ana Ruiz")
+    audit()
+    page.goto(f"{live_server.url}/admin/assessments/intake/today/")
+    page.get_by_role("link", name="Printable summary of Cleo Park").click()
+    expect(page.get_by_text("Cleo Park").first).to_be_visible()
+    assert pdf_pages(page.pdf(format="Letter")) == 1
