@@ -56,7 +56,7 @@ def edit_contact(desk, booking: Booking, **changes):
     data = {"patient_name": booking.patient_name, "email": booking.email, "phone": booking.phone, **changes}
     inlines = {
         f"{prefix}-{field}": "0"
-        for prefix in ("events", "payments", "messages")
+        for prefix in ("events", "payments", "desk_payments", "messages")
         for field in ("TOTAL_FORMS", "INITIAL_FORMS", "MIN_NUM_FORMS", "MAX_NUM_FORMS")
     }
     return desk.post(f"{CHANGELIST}{booking.pk}/change/", {**data, **inlines}, follow=True)

@@ -11,7 +11,7 @@ pytestmark = pytest.mark.django_db
 # The booking page's read-only inlines still post their (empty) management forms.
 NO_INLINES = {
     f"{prefix}-{field}": "0"
-    for prefix in ("events", "payments", "messages")
+    for prefix in ("events", "payments", "desk_payments", "messages")
     for field in ("TOTAL_FORMS", "INITIAL_FORMS", "MIN_NUM_FORMS", "MAX_NUM_FORMS")
 }
 
