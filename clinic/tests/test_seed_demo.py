@@ -1,12 +1,13 @@
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from io import StringIO
 
 import pytest
+import time_machine
 from django.apps import apps
 from django.core.management import call_command
 from django.utils import timezone
 
-from booking.models import Promotion, Service, Slot
+from booking.models import Booking, Promotion, Service, Slot
 from clinic.models import Clinic
 
 pytestmark = pytest.mark.django_db
@@ -57,3 +58,24 @@ def test_seed_demo_twice_changes_nothing(capsys):
     call_command("seed_demo")
     assert snapshot() == first
     assert "Staff login" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("now", "times", "price", "spots_taken"),
+    [
+        # Wednesday, 9 AM in San Diego: the rest of the morning, at the regular rate (the offer's week is next).
+        (datetime(2026, 12, 2, 17, 0, tzinfo=UTC), ["Wed 10:00", "Wed 11:00", "Wed 12:00"], 175_00, 0),
+        # Sunday (closed): Monday morning, the offer's first day, a discounted spot each.
+        (datetime(2026, 12, 6, 18, 0, tzinfo=UTC), ["Mon 07:00", "Mon 08:00", "Mon 09:00"], 99_00, 3),
+    ],
+)
+def test_seed_demo_books_a_few_callers_into_the_next_open_times(now, times, price, spots_taken):
+    with time_machine.travel(now, tick=False):
+        call_command("seed_demo", stdout=StringIO())
+        call_command("seed_demo", stdout=StringIO())  # again: no more callers
+    visits = list(Booking.objects.select_related("slot").order_by("slot__starts_at"))
+    clinic = Clinic.current()
+    assert [b.patient_name for b in visits] == ["Dana Cruz", "Marcus Webb", "Priya Shah"]
+    assert [timezone.localtime(b.slot.starts_at, clinic.tz).strftime("%a %H:%M") for b in visits] == times
+    assert {(b.status, b.price_cents) for b in visits} == {(Booking.Status.CONFIRMED, price)}
+    assert Promotion.objects.get().bookings.count() == spots_taken

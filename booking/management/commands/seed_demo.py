@@ -8,8 +8,9 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
-from booking.models import Promotion, Service
-from booking.services import slots_generate
+from booking.models import Booking, Promotion, Service, Slot
+from booking.rules import Patient, quote_slot
+from booking.services import booking_create, slots_generate
 from clinic.models import Clinic, OpeningHours, Practitioner, Weekday
 
 DEMO_USERNAME = "admin"
@@ -65,11 +66,43 @@ def demo_service(clinic: Clinic) -> Service:
     return service
 
 
+# Callers the front desk booked, so Today has visits to show (example.com addresses; they agreed to no texts).
+DEMO_CALLERS = [
+    Patient(name="Dana Cruz", email="dana.cruz@example.com", phone="+16195550142"),
+    Patient(name="Marcus Webb", email="marcus.webb@example.com", phone="+16195550156"),
+    Patient(name="Priya Shah", email="", phone="+16195550178"),
+]
+
+
+def demo_visits(service: Service) -> list[Booking]:
+    """The callers booked into the first open times from an hour from now, at the price the rules give (in the
+    offer's week, a discounted spot each): only while the clinic has no bookings at all."""
+    if Booking.objects.exists():
+        return []
+    now = timezone.now()
+    times = Slot.objects.filter(service=service, is_blocked=False, starts_at__gte=now + timedelta(hours=1))
+    times = times.order_by("starts_at")[: len(DEMO_CALLERS)]
+    return [
+        booking_create(
+            slot_id=slot.pk,
+            patient=caller,
+            quoted_price_cents=quote_slot(slot=slot, now=now, patient=caller).price_cents,
+            online=False,
+        )
+        for slot, caller in zip(times, DEMO_CALLERS, strict=False)
+    ]
+
+
 class Command(BaseCommand):
-    help = "Load the clinic, its hours, the assessment, the $99 launch offer and six weeks of slots."
+    help = "Load the clinic, its hours, the assessment, the $99 launch offer, six weeks of slots and a few callers."
+
+    def handle(self, *args, **options):
+        promotion, plan = self.seed()
+        visits = demo_visits(promotion.service)  # each booked in its own locked transaction, as the front desk books
+        self.report(promotion, plan, visits)
 
     @transaction.atomic
-    def handle(self, *args, **options):
+    def seed(self):
         clinic = demo_clinic()
         practitioner, _ = Practitioner.objects.get_or_create(clinic=clinic, name="Brandon Pascual")
         service = demo_service(clinic)
@@ -94,11 +127,13 @@ class Command(BaseCommand):
         User = get_user_model()
         if not User.objects.filter(username=DEMO_USERNAME).exists():
             User.objects.create_superuser(DEMO_USERNAME, clinic.email, DEMO_PASSWORD)
+        return promotion, plan
 
+    def report(self, promotion, plan, visits):
         self.stdout.write(
             f"Demo data ready: {promotion.name} ({promotion.spots} spots, visits "
             f"{promotion.visit_starts_on:%b %-d}–{promotion.visit_ends_on:%b %-d}); "
-            f"{len(plan.new)} new slots, {plan.existing} already there."
+            f"{len(plan.new)} new slots, {plan.existing} already there; {len(visits)} callers booked."
         )
         self.stdout.write(
             f"Staff login: {settings.PUBLIC_BASE_URL}/admin/  user {DEMO_USERNAME!r}, password {DEMO_PASSWORD!r}"
