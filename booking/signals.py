@@ -8,6 +8,10 @@ capacity_freed = Signal()
 # patient's email or mobile), with `booking` and `event`, its history row: the patient is to get the new one.
 links_replaced = Signal()
 
+# Sent when a patient asked for their link again ("Resend my link", resend.py), with `booking` and `channel`
+# ("email" or "sms": how they asked): the link goes to the booking's own email or mobile, never elsewhere.
+links_requested = Signal()
+
 # Sent inside the transaction in which staff changed the email or mobile of a booking still on, with `booking`,
 # `event`, `old_email` and `old_phone`: the old ones are to be told, with no link.
 contact_changed = Signal()

@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from . import manage_views, views, webhooks
+from . import manage_views, resend, views, webhooks
 from .converters import DateConverter
 
 register_converter(DateConverter, "date")
@@ -12,6 +12,8 @@ urlpatterns = [
     path("book/<date:day>/", views.book_day, name="book_day"),
     path("book/time/<int:slot_id>/", views.book_details, name="book_details"),
     path("book/time/<int:slot_id>/confirm/", views.book_confirm, name="book_confirm"),
+    path("booking/resend-link/", resend.resend_link, name="resend_link"),
+    path("booking/resend-link/sent/", resend.resend_link_sent, name="resend_link_sent"),
     path("booking/<str:reference>/", views.booking_detail, name="booking_detail"),
     path("booking/<str:reference>/verify/", views.verify_mobile, name="verify_mobile"),
     path("booking/<str:reference>/verify/new-code/", views.send_mobile_code, name="send_mobile_code"),

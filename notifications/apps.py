@@ -15,6 +15,7 @@ class NotificationsConfig(AppConfig):
 
         receivers = {
             "notifications.new_link": (booking.links_replaced, notices.on_links_replaced),
+            "notifications.link_resent": (booking.links_requested, notices.on_links_requested),
             "notifications.contact_changed": (booking.contact_changed, notices.on_contact_changed),
             "notifications.mobile_code": (booking.mobile_code_issued, notices.on_mobile_code_issued),
             "notifications.payment_refused": (booking.payment_refused, notices.on_payment_refused),

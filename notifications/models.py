@@ -30,6 +30,7 @@ class Message(models.Model):
         CLINIC_PAYMENT_REFUSED = "clinic_payment_refused", "Payment refused (to the clinic)"
         CLINIC_ONLINE_CHANGE = "clinic_online_change", "Visit changed online (to the clinic)"
         STAFF_TEXT = "staff_text", "Text from the front desk"
+        LINK_RESENT = "link_resent", "Private link, sent again as asked"
 
         @classmethod
         def with_private_links(cls) -> list[str]:

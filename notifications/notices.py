@@ -223,6 +223,30 @@ def notify_online_change(booking: Booking, *, event: BookingEvent, previous_star
     )
 
 
+def notify_link_resent(booking: Booking, *, channel: str) -> None:
+    """The link a patient asked for again ("Resend my link"): by text to the booking's mobile when they typed a
+    mobile the clinic may text, else by email to the booking's email. Once a minute at most per booking."""
+    now = timezone.now()
+    if channel == Channel.SMS and sms_allowed(booking.phone) and not is_opted_out(booking.phone):
+        recipient = booking.phone
+    elif booking.email:
+        channel, recipient = Channel.EMAIL, booking.email
+    else:
+        return  # no email on the booking, and its mobile cannot be texted: the page sends them to the phone
+    message_queue(
+        kind=Kind.LINK_RESENT,
+        channel=channel,
+        recipient=recipient,
+        dedupe_key=f"booking:{booking.pk}:link_resent:{now:%Y%m%d%H%M}:{channel}",
+        context=booking_context(booking),
+        booking=booking,
+    )
+
+
+def on_links_requested(sender, booking: Booking, channel: str, **kwargs) -> None:
+    notify_link_resent(booking, channel=channel)
+
+
 class CannotText(Exception):
     """The front desk cannot text this patient; the message says why."""
 

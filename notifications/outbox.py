@@ -54,6 +54,7 @@ SUBJECTS = {
     Kind.CLINIC_INTAKE_REVIEW: "Review before the visit: {when}",
     Kind.CLINIC_PAYMENT_REFUSED: "A payment was refused: visit {when}",
     Kind.CLINIC_ONLINE_CHANGE: "Changed online by the patient: visit {when}",
+    Kind.LINK_RESENT: "Your link to your visit on {when}",
 }
 
 
