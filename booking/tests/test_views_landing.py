@@ -11,6 +11,7 @@ from django.test import Client
 from booking.models import Booking
 from booking.tests.factories import BookingFactory, PromotionFactory, local
 from booking.tests.pages import NOW, PROMO_DAY, book, does_not_say, hrefs, says, slot_at
+from clinic.tests.html import html
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock")]
 
@@ -97,3 +98,12 @@ def test_landing_renders_before_any_clinic_or_service_exists(client):
     response = client.get("/")
     says(response, "Your low-back pain may be a single-leg problem")
     assert "/book/" not in hrefs(response)
+
+
+def test_every_page_has_the_clinics_icon_and_it_is_served(client, admin_client):
+    for response in (client.get("/"), client.get("/admin/login/"), admin_client.get("/admin/"), client.get("/nope/")):
+        [icon] = [link for link in html(response).find_all("link") if link.attrs.get("rel") == "icon"]
+        assert icon.attrs["type"] == "image/svg+xml"
+    served = client.get(icon.attrs["href"])
+    assert served.status_code == 200
+    assert b"<svg" in b"".join(served.streaming_content)
