@@ -5,12 +5,18 @@ slots opened from opening hours, promotions with their dashboard) are registered
 
 from datetime import time, timedelta
 
+from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path
 from django.utils import timezone
 from django.utils.html import format_html
 
 from clinic.admin_mixins import ReadOnlyAdminMixin, ReadOnlyInline
-from clinic.models import Closure
+from clinic.closures import close_federal_holidays, federal_holidays
+from clinic.models import Clinic, Closure
 
 from . import stripe_gateway
 from .models import Booking, DeskPayment, Payment, Refund, Service, StripeEvent
@@ -109,11 +115,56 @@ class ServiceAdmin(admin.ModelAdmin):
     search_fields = ["name"]
 
 
+class HolidaysForm(forms.Form):
+    year = forms.IntegerField(
+        label="Year",
+        min_value=2000,
+        max_value=2100,
+        error_messages={
+            "required": "Enter the year to close.",
+            "invalid": "Enter a year such as 2027.",
+            "min_value": "Enter a year from 2000 to 2100.",
+            "max_value": "Enter a year from 2000 to 2100.",
+        },
+    )
+
+
 @admin.register(Closure)
 class ClosureAdmin(admin.ModelAdmin):
     list_display = ["starts_on", "ends_on", "reason", "clinic"]
     list_filter = ["clinic"]
     date_hierarchy = "starts_on"
+
+    def get_urls(self):
+        holidays = self.admin_site.admin_view(self.federal_holidays_view)
+        return [path("federal-holidays/", holidays, name="clinic_closure_federal_holidays"), *super().get_urls()]
+
+    def federal_holidays_view(self, request):
+        """Close the US federal holidays of a year in one go; the days already closed are left as they are."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        clinic = Clinic.current()
+        today = timezone.localdate(timezone=clinic.tz if clinic else None)
+        form = HolidaysForm(request.POST or None, initial={"year": today.year + 1})
+        if request.method == "POST" and form.is_valid() and clinic:
+            added = close_federal_holidays(clinic, form.cleaned_data["year"])
+            days = (
+                ", ".join(f"{c.starts_on:%b} {c.starts_on.day} ({c.reason})" for c in added) or "none: all were closed"
+            )
+            self.message_user(request, f"Closed {len(added)} day(s) in {form.cleaned_data['year']}: {days}.")
+            return redirect("admin:clinic_closure_changelist")
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Close the US federal holidays of a year",
+            "form": form,
+            "opts": self.model._meta,
+            "holidays": federal_holidays(
+                form.cleaned_data["year"] if form.is_bound and form.is_valid() else today.year + 1
+            ),
+        }
+        return TemplateResponse(
+            request, "admin/clinic/closure/federal_holidays.html", context, status=400 if form.errors else 200
+        )
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)

@@ -11,6 +11,7 @@ from django.utils import timezone
 from booking.models import Booking, Promotion, Service, Slot
 from booking.rules import Patient, quote_slot
 from booking.services import booking_create, slots_generate
+from clinic.closures import close_federal_holidays
 from clinic.models import Clinic, OpeningHours, Practitioner, Weekday
 
 DEMO_USERNAME = "admin"
@@ -94,7 +95,10 @@ def demo_visits(service: Service) -> list[Booking]:
 
 
 class Command(BaseCommand):
-    help = "Load the clinic, its hours, the assessment, the $99 launch offer, six weeks of slots and a few callers."
+    help = (
+        "Load the clinic, its hours and federal holidays, the assessment, the $99 launch offer, six weeks of slots "
+        "and a few callers."
+    )
 
     def handle(self, *args, **options):
         promotion, plan = self.seed()
@@ -108,6 +112,8 @@ class Command(BaseCommand):
         service = demo_service(clinic)
 
         today = timezone.localdate(timezone=clinic.tz)
+        for year in (today.year, today.year + 1):  # closed before slots are opened: none on a holiday
+            close_federal_holidays(clinic, year)
         monday = today + timedelta(days=7 - today.weekday())
         promotion, _ = Promotion.objects.get_or_create(
             service=service,
