@@ -15,7 +15,7 @@ from django.db.models import Exists, OuterRef
 from django.http import HttpResponseBadRequest, StreamingHttpResponse
 from django.utils import timezone
 
-from booking.models import Payment
+from booking.models import Booking, Payment
 from clinic.models import Clinic
 
 UPCOMING, PAST, ALL = "upcoming", "past", "all"
@@ -72,6 +72,7 @@ class VisitFilter(admin.SimpleListFilter):
     def __init__(self, request, params, model, model_admin):
         super().__init__(request, params, model, model_admin)
         self.chosen = visit_choice(request)
+        self.status_chosen = bool(request.GET.get("status__exact"))
 
     def lookups(self, request, model_admin):
         return VISIT_CHOICES
@@ -87,6 +88,10 @@ class VisitFilter(admin.SimpleListFilter):
             queryset = queryset.filter(slot__starts_at__gte=start)
         if end:
             queryset = queryset.filter(slot__starts_at__lt=end)
+        if not self.status_chosen:
+            # Lapsed holds, and waiting-list offers that lapsed or were declined, never were visits: listed only
+            # when Status: Expired is chosen.
+            queryset = queryset.exclude(status=Booking.Status.EXPIRED)
         return queryset
 
     def choices(self, changelist):

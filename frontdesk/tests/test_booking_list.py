@@ -313,3 +313,12 @@ def test_each_booking_says_paid_or_what_is_due_online_and_desk_payments_together
     }
     assert listed(desk.get(BOOKINGS, {"paid": "yes"})) == refs(at_desk, online)
     assert listed(desk.get(BOOKINGS, {"paid": "no"})) == refs(part, due)
+
+
+def test_lapsed_holds_and_declined_offers_are_listed_only_when_asked_for(desk, service, clock):
+    kept = visit(service, local(WEDNESDAY, 10))
+    lapsed = visit(service, local(WEDNESDAY, 11), status=Booking.Status.EXPIRED)
+
+    assert listed(desk.get(BOOKINGS)) == refs(kept)
+    assert listed(desk.get(BOOKINGS, {"visit": "all"})) == refs(kept)
+    assert listed(desk.get(BOOKINGS, {"status__exact": "expired"})) == refs(lapsed)
