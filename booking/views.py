@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from clinic.contact import email_suggestion
 from clinic.forms import CodeForm
 from clinic.limits import public_post
 from clinic.privacy import mask_phone
@@ -51,13 +52,14 @@ def _unavailable(
     return render(request, template, context, status=status)
 
 
-def _details(request, slot: Slot, form: PatientDetailsForm, *, status: int | None = None):
+def _details(request, slot: Slot, form: PatientDetailsForm, *, status: int | None = None, email_hint: str = ""):
     context = {
         "slot": slot,
         "clinic": slot.service.clinic,
         "starts_at": _local(slot),
         "form": form,
         "quote": quote_slot(slot=slot, now=timezone.now()),
+        "email_hint": email_hint,
     }
     return render(request, "booking/details.html", context, status=status or (400 if form.errors else 200))
 
@@ -122,6 +124,10 @@ def book_details(request, slot_id: int):
     # "Change details" on the review step posts the details back here to be edited.
     editing = "edit" in request.POST
     if request.method == "POST" and not editing and form.is_valid():
+        typed = form.cleaned_data["email"]
+        # A likely typo ("gmial.com", ".con") is pointed out once; sent again unchanged, it is kept as typed.
+        if (hint := email_suggestion(typed)) and request.POST.get("email_checked") != typed:
+            return _details(request, slot, form, email_hint=hint)
         quote = quote_slot(slot=slot, now=now, patient=form.patient())
         confirm = ConfirmBookingForm(initial={**form.cleaned_data, "quoted_price_cents": quote.price_cents})
         return _review(request, slot, confirm, quote)

@@ -5,10 +5,31 @@ rules that allow one of something per patient compare the canonical form. The ad
 kept as typed, because that is where messages go.
 """
 
+import difflib
+
 import phonenumbers
 from django.conf import settings
 
 GMAIL_DOMAINS = {"gmail.com", "googlemail.com"}
+# The inboxes most patients type, for the "did you mean" hint; and endings mistyped for .com, .net and .org.
+COMMON_DOMAINS = [
+    "gmail.com", "yahoo.com", "hotmail.com", "outlook.com", "icloud.com", "aol.com", "live.com", "msn.com",
+    "me.com", "comcast.net", "sbcglobal.net", "att.net", "cox.net", "verizon.net", "protonmail.com", "ymail.com",
+]  # fmt: skip
+TLD_TYPOS = {"con": "com", "cmo": "com", "comm": "com", "cpm": "com", "vom": "com", "ocm": "com", "nte": "net"}
+TLD_TYPOS |= {"ent": "net", "ogr": "org", "orgg": "org"}
+
+
+def email_suggestion(email: str) -> str:
+    """The address the patient probably meant ("dana@gmial.com" → "dana@gmail.com"), or "" when it looks right."""
+    local, at, domain = email.strip().rpartition("@")
+    if not at or not local:
+        return ""
+    name, dot, tld = domain.lower().rpartition(".")
+    fixed = f"{name}.{TLD_TYPOS.get(tld, tld)}" if dot else domain.lower()
+    if fixed not in COMMON_DOMAINS:
+        fixed = next(iter(difflib.get_close_matches(fixed, COMMON_DOMAINS, n=1, cutoff=0.8)), fixed)
+    return f"{local}@{fixed}" if fixed != domain.lower() else ""
 
 
 def canonical_email(email: str) -> str:

@@ -217,3 +217,23 @@ def test_bad_details_are_a_400_with_the_error_next_to_the_field(client, service,
 def test_us_phone_number_is_stored_in_e164(service, promotion):
     booking = book(Client(), slot_at(service, PROMO_DAY, 10), {**MICHAEL, "phone": "(619) 555-0123"})
     assert booking.phone == "+16195550123"
+
+
+def test_a_likely_email_typo_is_pointed_out_once_and_kept_if_sent_again(client, service, promotion):
+    slot = slot_at(service, PROMO_DAY, 10)
+
+    hinted = post_details(client, slot, email="michael@gmial.com")
+
+    assert hinted.status_code == 200
+    says(hinted, "Did you mean michael@gmail.com?")
+    assert "Confirm booking" not in page(hinted).text  # still the details step
+    kept = post_details(client, slot, email="michael@gmial.com", email_checked="michael@gmial.com")
+    assert hidden_fields(kept)["email"] == "michael@gmial.com"  # the review, with the address as typed
+    corrected = post_details(client, slot, email="michael@gmail.com", email_checked="michael@gmial.com")
+    assert hidden_fields(corrected)["email"] == "michael@gmail.com"
+
+
+def test_a_changed_typo_is_pointed_out_again(client, service, promotion):
+    slot = slot_at(service, PROMO_DAY, 10)
+    again = post_details(client, slot, email="michael@yaho.com", email_checked="michael@gmial.com")
+    says(again, "Did you mean michael@yahoo.com?")

@@ -4,7 +4,7 @@ import pytest
 
 from booking.services import booking_change_contact
 from booking.tests.factories import BookingFactory, PromotionFactory
-from clinic.contact import canonical_email, sms_allowed, sms_countries_named
+from clinic.contact import canonical_email, email_suggestion, sms_allowed, sms_countries_named
 from waitlist.models import WaitlistEntry
 
 # One inbox's one spelling ------------------------------------------------------------------------
@@ -120,3 +120,22 @@ def test_the_countries_texted_follow_the_setting_at_call_time(settings):
     assert sms_allowed("+16195550123")
     assert not sms_allowed("+14165550123")
     assert sms_countries_named() == "the US"
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [
+        ("test@exampel.con", "test@exampel.com"),
+        ("dana@gmial.com", "dana@gmail.com"),
+        ("Dana@Yaho.com", "Dana@yahoo.com"),
+        ("a@hotmial.com", "a@hotmail.com"),
+        ("b@comcast.nte", "b@comcast.net"),
+        ("f@gmail.co", "f@gmail.com"),
+        ("dana@gmail.com", ""),
+        ("e@company.com", ""),
+        ("c@clinic-example.org", ""),
+        ("not an email", ""),
+    ],
+)
+def test_a_likely_typo_in_an_email_domain_gets_a_suggestion(typed, meant):
+    assert email_suggestion(typed) == meant
