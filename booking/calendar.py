@@ -1,3 +1,6 @@
+from datetime import UTC
+from urllib.parse import urlencode
+
 from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
@@ -5,27 +8,33 @@ from icalendar import Calendar, Event
 
 from .models import Booking
 
+# Calendars are synced to providers and shared with others: what is put in them links to the clinic's public
+# page, never to the patient's private one.
 
-def booking_ics(booking: Booking) -> bytes:
-    """The visit as an iCalendar file, for "add to calendar".
 
-    Calendars are synced to providers and shared with others: the file links to the clinic's public
-    page, never to the patient's private one.
-    """
-    slot = booking.slot
-    clinic = slot.service.clinic
-    event = Event()
-    event.add("uid", f"{booking.reference}@{clinic.email.rpartition('@')[2]}")
-    event.add("dtstamp", timezone.now())
-    event.add("dtstart", slot.starts_at)
-    event.add("dtend", slot.ends_at)
-    event.add("summary", f"{slot.service.name} at {clinic.name}")
-    event.add("location", clinic.address_line)
+def _what(booking: Booking) -> tuple[str, str, str]:
+    """The event's title, place and description, the same in the .ics file and the calendar links."""
+    service, clinic = booking.slot.service, booking.slot.service.clinic
     description = (
         "Wear running clothes and bring the shoes you train in.\n"
         "To move or cancel, use the link in your confirmation email or text, "
         f"or call {clinic.phone_display}."
     )
+    return f"{service.name} at {clinic.name}", clinic.address_line, description
+
+
+def booking_ics(booking: Booking) -> bytes:
+    """The visit as an iCalendar file, for "add to calendar"."""
+    slot = booking.slot
+    clinic = slot.service.clinic
+    summary, location, description = _what(booking)
+    event = Event()
+    event.add("uid", f"{booking.reference}@{clinic.email.rpartition('@')[2]}")
+    event.add("dtstamp", timezone.now())
+    event.add("dtstart", slot.starts_at)
+    event.add("dtend", slot.ends_at)
+    event.add("summary", summary)
+    event.add("location", location)
     event.add("description", description)
     event.add("url", settings.PUBLIC_BASE_URL + reverse("booking:landing"))
     calendar = Calendar()
@@ -34,3 +43,29 @@ def booking_ics(booking: Booking) -> bytes:
     calendar.add("method", "PUBLISH")
     calendar.add_component(event)
     return calendar.to_ical()
+
+
+def calendar_links(booking: Booking) -> dict[str, str]:
+    """ "Add to Google Calendar" and "Add to Outlook" for the visit: the provider's own new-event pages, filled in."""
+    summary, location, description = _what(booking)
+    start, end = booking.slot.starts_at, booking.slot.ends_at
+    google = {
+        "action": "TEMPLATE",
+        "text": summary,
+        "dates": f"{start.astimezone(UTC):%Y%m%dT%H%M%SZ}/{end.astimezone(UTC):%Y%m%dT%H%M%SZ}",
+        "location": location,
+        "details": description,
+    }
+    outlook = {
+        "path": "/calendar/action/compose",
+        "rru": "addevent",
+        "subject": summary,
+        "startdt": start.astimezone(UTC).isoformat(),
+        "enddt": end.astimezone(UTC).isoformat(),
+        "location": location,
+        "body": description,
+    }
+    return {
+        "google": f"https://calendar.google.com/calendar/render?{urlencode(google)}",
+        "outlook": f"https://outlook.live.com/calendar/0/deeplink/compose?{urlencode(outlook)}",
+    }

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
 from .browser import remember_booked
-from .calendar import booking_ics
+from .calendar import booking_ics, calendar_links
 from .forms import MoveForm
 from .links import Purpose, manage_path, opens, private_path
 from .manage import can_change, changes_close_at, patient_cancel, patient_reschedule
@@ -56,6 +56,7 @@ def _context(booking: Booking, token: str, **extra) -> dict:
         **payment_summary(booking),
         "intake": getattr(booking, "intake", None),  # none until the patient starts it
         "intake_path": private_path(booking, Purpose.INTAKE) if intake_is_open(booking) else "",
+        "calendar_links": calendar_links(booking),
         **extra,
     }
 

@@ -6,7 +6,7 @@ The conftest promotion ($99, 8 spots) covers visits Tue April 7 to Thu April 16.
 A visit on PROMO_DAY (Wed April 8) at 10:00 AM may be changed online until Tue April 7, 10:00 AM.
 """
 
-from urllib.parse import quote
+from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
 from django.test import Client
@@ -142,3 +142,21 @@ def test_confirmation_messages_carry_the_private_link(service):
     assert set(sent) == {"email", "sms"}
     assert all(private_link(booking, Purpose.MANAGE) in text_as_sent(message) for message in sent.values())
     assert not any("/manage/" in message.body for message in sent.values())  # the outbox keeps no link
+
+
+def test_the_visit_goes_into_google_calendar_or_outlook_without_the_private_link(service):
+    booking = booked(service)  # Wednesday, April 8 at 10:00 AM PDT: 17:00 UTC
+
+    response = Client().get(url(booking))
+
+    links = dict((name.split(" (")[0], href) for href, name in page(response).links)
+    google = parse_qs(urlsplit(links["Google Calendar"]).query)
+    assert urlsplit(links["Google Calendar"]).netloc == "calendar.google.com"
+    assert google["dates"] == ["20260408T170000Z/20260408T180000Z"]
+    assert google["location"] == [ADDRESS]
+    assert google["text"][0].endswith("at Project Performance Physical Therapy")
+    outlook = parse_qs(urlsplit(links["Outlook"]).query)
+    assert (outlook["startdt"], outlook["enddt"]) == (["2026-04-08T17:00:00+00:00"], ["2026-04-08T18:00:00+00:00"])
+    token = manage_token(booking)
+    for href in (links["Google Calendar"], links["Outlook"]):
+        assert token not in href and "/manage/" not in href and booking.reference not in href
