@@ -25,6 +25,9 @@ def assert_private(where: str, content: str) -> None:
         assert secret.lower() not in content.lower(), f"{secret!r} is in {where}: {content}"
 
 
+CALENDARS = ("https://calendar.google.com/calendar/render?", "https://outlook.live.com/calendar/0/deeplink/compose?")
+
+
 def allowed_url(url: str, token: str, reference: str) -> bool:
     """Where an intake page may point: the intake's own steps, the booking's pages, the clinic's contact links."""
     steps = "|".join([*STEP_NAMES, "done"])
@@ -35,6 +38,8 @@ def allowed_url(url: str, token: str, reference: str) -> bool:
         or re.fullmatch(r"/static/[\w./-]+", url)
         or re.fullmatch(r"(tel|sms):\+\d+|mailto:[\w.@-]+", url)
         or url.startswith("https://maps.google.com/?q=4901")
+        # Add to Google Calendar or Outlook: the visit's time and the clinic's address, nothing of the patient's.
+        or (url.startswith(CALENDARS) and token not in url and reference not in url and "/manage/" not in url)
     )
 
 
