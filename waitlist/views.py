@@ -137,5 +137,9 @@ def offer(request, booking: Booking, token: str):
         "pay_online": payments_online(),
         "manage_path": manage_path(booking) if entry.status == WaitlistEntry.Status.BOOKED else "",
         "message": message,
+        # What became of a place declined or let lapse: the next person's, or anyone's to book.
+        "others_waiting": WaitlistEntry.objects.filter(**entry.list_filter(), status=WaitlistEntry.Status.WAITING)
+        .exclude(pk=entry.pk)
+        .exists(),
     }
     return render(request, "waitlist/offer.html", context, status=status)

@@ -130,6 +130,7 @@ def test_declining_releases_the_hold_and_the_next_person_is_offered_it(client, p
 
     assert (response.status_code, response.url) == (302, claim_path(ann))
     says(client.get(claim_path(ann)), "Thanks for letting us know")
+    says(client.get(claim_path(ann)), "We are offering the place to the next person waiting.")
     held.refresh_from_db()
     assert held.status == Booking.Status.EXPIRED
     assert statuses(ann, ben, cat) == [Status.DECLINED, Status.WAITING, Status.WAITING]
@@ -281,3 +282,16 @@ def test_a_payment_outage_during_a_claim_says_so_and_the_place_goes_on(
     assert held.status == Booking.Status.EXPIRED
     assert offers_make() == 1
     assert statuses(ann, ben) == [Status.LAPSED, Status.OFFERED]
+
+
+def test_declining_when_no_one_else_waits_says_the_time_is_open_to_anyone(client, promotion, sold_out, line):
+    ann, ben, cat = line
+    WaitlistEntry.objects.filter(pk__in=[ben.pk, cat.pk]).update(status=Status.REMOVED)
+    booking_cancel(booking=sold_out[0], reason="Patient called")
+    offers_make()
+
+    client.post(claim_path(ann), {"answer": "decline"})
+
+    page = client.get(claim_path(ann))
+    says(page, "No one else was waiting, so the time is open again for anyone to book.")
+    does_not_say(page, "next person")
