@@ -138,7 +138,8 @@ def offer(request, booking: Booking, token: str):
         "manage_path": manage_path(booking) if entry.status == WaitlistEntry.Status.BOOKED else "",
         "message": message,
         # What became of a place declined or let lapse: the next person's, or anyone's to book.
-        "others_waiting": WaitlistEntry.objects.filter(**entry.list_filter(), status=WaitlistEntry.Status.WAITING)
+        "others_waiting": entry.status not in (WaitlistEntry.Status.OFFERED, WaitlistEntry.Status.BOOKED)
+        and WaitlistEntry.objects.filter(**entry.list_filter(), status=WaitlistEntry.Status.WAITING)
         .exclude(pk=entry.pk)
         .exists(),
     }
