@@ -5,7 +5,6 @@ was typed, and the page says the same whether or not a booking matched, so it te
 It is rate-limited per client address and per email or mobile typed (clinic/limits.py).
 """
 
-import phonenumbers
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -18,6 +17,7 @@ from clinic.contact import canonical_email
 from clinic.limits import public_post
 
 from .models import Booking, active_q
+from .search import typed_phone
 from .signals import links_requested
 
 EMAIL, SMS = "email", "sms"
@@ -33,13 +33,8 @@ def parse_contact(value: str) -> tuple[str, str] | None:
         except ValidationError:
             return None
         return EMAIL, canonical_email(value)
-    try:
-        number = phonenumbers.parse(value, "US")
-    except phonenumbers.NumberParseException:
-        return None
-    if not phonenumbers.is_valid_number(number):
-        return None
-    return SMS, phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    phone = typed_phone(value)  # as the front desk's search reads a number
+    return (SMS, phone) if phone else None
 
 
 class ResendLinkForm(forms.Form):

@@ -345,9 +345,11 @@ def time_page(site, request, pk: int):
                 messages.success(request, "The time is blocked: patients cannot book it.")
                 return redirect(request.path)
     now = timezone.now()
-    bookings = slot.bookings.active(now).order_by("created_at") if request.user.has_perm("booking.view_booking") else []
+    bookings = list(slot.bookings.active(now).order_by("created_at"))
+    booked = len(bookings)
+    if not request.user.has_perm("booking.view_booking"):
+        bookings = []  # the count only: whoever may see times but not patients
     visits = [(b, reverse(f"{site.name}:frontdesk_visit", args=[b.pk])) for b in bookings]
-    booked = slot.bookings.active(now).count()
     context = {
         **site.each_context(request),
         "title": f"{_local(slot.starts_at, tz)}{f' · {slot.practitioner}' if slot.practitioner else ''}",
@@ -405,31 +407,24 @@ def _takings_csv(report, tz) -> HttpResponse:
     response["Content-Disposition"] = f'attachment; filename="takings-{report.day.isoformat()}.csv"'
     writer = csv.writer(response)
     writer.writerow(CSV_COLUMNS)
+
+    def row(at, booking, how: str, amount_cents: int, by: str) -> list[str]:
+        when, visit = timezone.localtime(at, tz), timezone.localtime(booking.slot.starts_at, tz)
+        name = spreadsheet_cell(booking.patient_name)
+        return [
+            f"{when:%Y-%m-%d %H:%M}",
+            booking.reference,
+            name,
+            f"{visit:%Y-%m-%d %H:%M}",
+            how,
+            f"{amount_cents / 100:.2f}",
+            by,
+        ]
+
     for p in report.desk:
-        taken = timezone.localtime(p.taken_at, tz)
-        writer.writerow(
-            [
-                f"{taken:%Y-%m-%d %H:%M}",
-                p.booking.reference,
-                spreadsheet_cell(p.booking.patient_name),
-                f"{timezone.localtime(p.booking.slot.starts_at, tz):%Y-%m-%d %H:%M}",
-                p.get_method_display(),
-                f"{p.amount_cents / 100:.2f}",
-                p.taken_by.get_username() if p.taken_by else "",
-            ]
-        )
+        taken_by = p.taken_by.get_username() if p.taken_by else ""
+        writer.writerow(row(p.taken_at, p.booking, p.get_method_display(), p.amount_cents, taken_by))
     for p in report.online:
-        paid = timezone.localtime(p.paid_at, tz)
-        writer.writerow(
-            [
-                f"{paid:%Y-%m-%d %H:%M}",
-                p.booking.reference,
-                spreadsheet_cell(p.booking.patient_name),
-                f"{timezone.localtime(p.booking.slot.starts_at, tz):%Y-%m-%d %H:%M}",
-                "Online (Stripe)",
-                f"{p.amount_cents / 100:.2f}",
-                "",
-            ]
-        )
+        writer.writerow(row(p.paid_at, p.booking, "Online (Stripe)", p.amount_cents, ""))
     writer.writerow(["total", "", "", "", "", f"{report.total_cents / 100:.2f}", ""])
     return response
