@@ -10,22 +10,11 @@ from booking.links import Purpose, private_token
 from clinic.tests.html import html
 from notifications.models import Message
 
-from .helpers import NOW, SCREEN, SECRETS, STEP_NAMES, answer_steps, post_step, text
+from .helpers import NOW, SECRETS, STEP_NAMES, answer_steps, post_step, text
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock")]
 
 ADMIN_IP = "192.0.2.44"
-
-
-@pytest.fixture
-def intake(client, booking, django_capture_on_commit_callbacks) -> Intake:
-    """Dana's finished questionnaire, with a "yes" to a recent fall; the patient's client is then logged out."""
-    answer_steps(client, booking, STEP_NAMES[:4])
-    with django_capture_on_commit_callbacks(execute=True):
-        post_step(client, booking, "screen", {**SCREEN, "flag_fall": "True"})
-    post_step(client, booking, "consent")
-    client.logout()
-    return Intake.objects.get(booking=booking)
 
 
 def change_url(intake) -> str:

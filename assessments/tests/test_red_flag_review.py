@@ -18,17 +18,6 @@ NOTE = "Left a voicemail, called back at 9"
 
 
 @pytest.fixture
-def intake(client, booking, django_capture_on_commit_callbacks) -> Intake:
-    """Dana's finished questionnaire, with a "yes" to a recent fall; the patient's client is then logged out."""
-    answer_steps(client, booking, STEP_NAMES[:4])
-    with django_capture_on_commit_callbacks(execute=True):
-        post_step(client, booking, "screen", {**SCREEN, "flag_fall": "True"})
-    post_step(client, booking, "consent")
-    client.logout()
-    return Intake.objects.get(booking=booking)
-
-
-@pytest.fixture
 def doctor(clinician):
     clinician.first_name, clinician.last_name = "Ana", "Ruiz"
     clinician.save()
