@@ -1,12 +1,13 @@
 """Patients booking the clinic's $99 assessment from its post, for Locust (bench/run.py starts it).
 
 Each simulated patient books once, on a phone, with a person's pauses between pages: the offer,
-the list of days, a day's times, a time's details form (its CSRF token), the review step, the
-booking POST at the price shown, the booking's page. When the discounted spots went meanwhile
-(409 with a new review form) they accept the regular price and confirm again; when their time
-went, they choose another (three tries). Each has their own email and mobile, so the
-one-discount-per-patient rule hides nothing. Then they stay idle: Locust would start a new
-patient in place of one that stopped, and the rush is a fixed number of patients.
+the list of days, a day's times, choosing a time (which holds it), its details form (its CSRF
+token), the details POST, the review step, the booking POST at the price shown, the booking's page.
+When the discounted spots went meanwhile (409 with a new review form) they accept the regular
+price and confirm again; when their time went, they choose another (three tries). Each has their
+own email and mobile, so the one-discount-per-patient rule hides nothing. Then they stay idle:
+Locust would start a new patient in place of one that stopped, and the rush is a fixed number of
+patients.
 
 bench/run.py passes, in the environment:
   BENCH_HOSTS     the servers, comma-separated; patients are dealt out among them in turn
@@ -33,10 +34,14 @@ TRIAL = int(os.environ.get("BENCH_TRIAL", "1"))
 USER_AGENT = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) booking-rush-bench"
 
 DAY_LINK_RE = re.compile(r'<a class="choice" href="/book/(\d{4}-\d{2}-\d{2})/">')
-OPTION_RE = re.compile(r'<a class="choice" href="/book/time/(\d+)/">.*?<span class="choice-meta">([^<]*)</span>', re.S)
+OPTION_RE = re.compile(
+    r'<button class="choice" type="submit" formaction="/book/time/(\d+)/">.*?'
+    r'<span class="choice-meta">([^<]*)</span>',
+    re.S,
+)
 CSRF_RE = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 HIDDEN_RE = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)"')
-CONFIRM_FORM_RE = re.compile(r'<form method="post" action="(/book/time/\d+/confirm/)">(.*?)</form>', re.S)
+CONFIRM_FORM_RE = re.compile(r'<form method="post" action="(/book/held/\w+/confirm/)">(.*?)</form>', re.S)
 
 # Why a booking POST was refused, from the words of the page the patient got.
 CONFLICTS = {
@@ -144,27 +149,33 @@ class Patient(HttpUser):
             discounted = [o for o in options if o[1]]
             slot_id, _ = self.rng.choice(discounted or options)
             tried.add(slot_id)
-            path = f"/book/time/{slot_id}/"
-
             self.wait()
-            response = self.go("details form", "GET", path, expect=(200, 409), referer=f"/book/{day}/")
+            choose = f"/book/time/{slot_id}/"
+            response = self.go("choose (hold)", "POST", choose, expect=(303, 409), referer=f"/book/{day}/", data={})
             if response.status_code == 409:
                 continue  # someone took the last seat since the list was shown
+            if response.status_code != 303:
+                return "choosing a time failed"
+            path = urllib.parse.urlsplit(response.headers["Location"]).path
+            response = self.go("details form", "GET", path, referer=f"/book/{day}/")
             if response.status_code != 200:
                 return "details form failed"
             token = CSRF_RE.search(response.text).group(1)
 
             self.wait()  # typing name, email and mobile
             response = self.go(
-                "review (details POST)",
+                "details POST",
                 "POST",
                 path,
-                expect=(200, 409),
+                expect=(303, 409),
                 referer=path,
                 data={"csrfmiddlewaretoken": token, **identity},
             )
             if response.status_code == 409:
                 continue
+            if response.status_code != 303:
+                return "details POST failed"
+            response = self.go("review", "GET", path + "review/", referer=path)
             if response.status_code != 200:
                 return "review failed"
 

@@ -427,8 +427,18 @@ def run_locust(args, servers, seeded, trial: int, within: float) -> dict:
 
 # Report ----------------------------------------------------------------------------------------
 
-STEPS = ["offer", "days", "day's times", "details form", "review (details POST)", "booking POST", "booking page"]
-PAGES = ["offer", "days", "day's times", "details form", "booking page"]
+STEPS = [
+    "offer",
+    "days",
+    "day's times",
+    "choose (hold)",
+    "details form",
+    "details POST",
+    "review",
+    "booking POST",
+    "booking page",
+]
+PAGES = ["offer", "days", "day's times", "details form", "review", "booking page"]
 
 
 def check(label, ok, detail):

@@ -51,7 +51,10 @@ class PatientDetailsForm(forms.Form):
         label="Full name",
         max_length=120,
         validators=[validate_person_name],
-        error_messages={"required": "Enter your full name."},
+        error_messages={
+            "required": "Enter your full name.",
+            "max_length": "That name is too long for our records: 120 characters at most.",
+        },
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
     )
     email = forms.EmailField(
@@ -60,6 +63,7 @@ class PatientDetailsForm(forms.Form):
         error_messages={
             "required": "Enter your email address.",
             "invalid": "Enter an email address like name@example.com.",
+            "max_length": "That email address is too long: 254 characters at most.",
         },
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
@@ -88,16 +92,10 @@ class PatientDetailsForm(forms.Form):
         return Patient(name=data["name"], email=data["email"], phone=data["phone"], sms_consent=data["sms_consent"])
 
 
-class ConfirmBookingForm(PatientDetailsForm):
-    """The review step posts the details back with the price the patient was shown."""
+class ConfirmForm(forms.Form):
+    """Confirming a held time posts back the price the patient was shown."""
 
     quoted_price_cents = forms.IntegerField(min_value=0, max_value=10_000_00, widget=forms.HiddenInput)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for name, field in self.fields.items():
-            if name != "quoted_price_cents":
-                field.widget = forms.HiddenInput()
 
 
 class MoveForm(forms.Form):

@@ -188,9 +188,13 @@ def active_q(now: datetime, prefix: str = "") -> Q:
     )
 
 
-def bookings_taken(now: datetime) -> Count:
-    """A slot's seats or an offer's spots taken at `now` (its active bookings), to annotate each row with."""
-    return Count("bookings", filter=active_q(now, "bookings__"))
+def bookings_taken(now: datetime, *, besides: "Booking | None" = None) -> Count:
+    """A slot's seats or an offer's spots taken at `now` (its active bookings), to annotate each row with;
+    `besides`: a booking not to count (the patient's own hold, when pricing it for them)."""
+    taken = active_q(now, "bookings__")
+    if besides is not None:
+        taken &= ~Q(bookings__pk=besides.pk)
+    return Count("bookings", filter=taken)
 
 
 class Booking(CanonicalEmail, models.Model):
@@ -233,6 +237,15 @@ class Booking(CanonicalEmail, models.Model):
     sms_consent_at = models.DateTimeField(null=True, blank=True)
     price_cents = models.PositiveIntegerField(help_text="The price locked when the slot was held, in cents.")
     hold_expires_at = models.DateTimeField(null=True, blank=True)
+    # A patient holds a time from the moment they choose it (booking/holds.py) and types their details into
+    # that hold; until they confirm them this stays empty, and the hold is only a time being chosen.
+    requested_at = models.DateTimeField(
+        "details confirmed",
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="When the patient (or staff) confirmed the details; empty while a patient is still choosing.",
+    )
     confirmed_at = models.DateTimeField(null=True, blank=True)
     review_before_visit = models.BooleanField(
         default=False, help_text="The intake's red-flag screen had a yes: a clinician reviews it before the visit."
@@ -263,7 +276,7 @@ class Booking(CanonicalEmail, models.Model):
         ]
 
     def __str__(self):
-        return f"{self.patient_name} · {self.reference}"
+        return f"{self.patient_name or 'Being booked online'} · {self.reference}"
 
     def get_absolute_url(self) -> str:
         return reverse("booking:booking_detail", args=[self.reference])
@@ -275,6 +288,11 @@ class Booking(CanonicalEmail, models.Model):
     @property
     def first_name(self) -> str:
         return self.patient_name.split()[0] if self.patient_name.strip() else ""
+
+    @property
+    def choosing(self) -> bool:
+        """A time held online while the patient types their details: not yet asked for."""
+        return self.requested_at is None and self.status in (self.Status.HELD, self.Status.EXPIRED)
 
     def is_active(self, now: datetime) -> bool:
         if self.status == self.Status.HELD:

@@ -57,12 +57,15 @@ def booking_window(now: datetime) -> tuple[datetime, datetime]:
     )
 
 
-def slot_unavailable_reason(slot: Slot, now: datetime, *, online: bool = True) -> str | None:
+def slot_unavailable_reason(
+    slot: Slot, now: datetime, *, online: bool = True, holding: Booking | None = None
+) -> str | None:
     """Why this slot cannot be booked now, or None when it can.
 
     Online bookings keep to the notice and horizon settings. The front desk booking
     a caller, or a payment arriving after its hold lapsed, only need the visit
-    still ahead and the slot open and free.
+    still ahead and the slot open and free. `holding`: the patient's own hold on it, which takes no seat
+    from them.
     """
     earliest, latest = booking_window(now) if online else (now, None)
     if slot.is_blocked or not slot.service.is_active or slot.starts_at < earliest:
@@ -72,13 +75,21 @@ def slot_unavailable_reason(slot: Slot, now: datetime, *, online: bool = True) -
     day = slot_local_date(slot)
     if day in slot.service.clinic.closed_days(day, day):
         return SLOT_UNAVAILABLE
-    if slot.bookings.active(now).count() >= slot.capacity:
+    if _others(slot.bookings.active(now), holding).count() >= slot.capacity:
         return SLOT_TAKEN
     return None
 
 
-def quote_slot(*, slot: Slot, now: datetime, patient: Patient | None = None, lock: bool = False) -> Quote:
+def _others(bookings, holding: Booking | None):
+    return bookings.exclude(pk=holding.pk) if holding else bookings
+
+
+def quote_slot(
+    *, slot: Slot, now: datetime, patient: Patient | None = None, lock: bool = False, holding: Booking | None = None
+) -> Quote:
     """The price for this slot now. With `lock`, the promotion rows a discount needs stay locked until commit.
+
+    `holding`: the patient's own hold on the slot; the spot it holds is theirs, not taken from them.
 
     Only a discounted booking takes a spot, so the rows are locked (and counted again) only
     while an offer has a spot left: once all are taken, the regular price is decided at once,
@@ -87,7 +98,7 @@ def quote_slot(*, slot: Slot, now: datetime, patient: Patient | None = None, loc
     """
     day = slot_local_date(slot)
     promotions = Promotion.objects.open_at(now).filter(service_id=slot.service_id)
-    counted = promotions.annotate(taken=bookings_taken(now))
+    counted = promotions.annotate(taken=bookings_taken(now, besides=holding))
     candidates = sorted((p for p in counted if p.covers(day)), key=lambda p: (p.price_cents, p.pk))
     regular = slot.service.regular_price_cents
     if not candidates:
@@ -98,10 +109,11 @@ def quote_slot(*, slot: Slot, now: datetime, patient: Patient | None = None, loc
         # Lock in primary-key order, as every booking does, then count again.
         locked = promotions.filter(pk__in=[p.pk for p in candidates]).select_for_update(of=("self",)).order_by("pk")
         candidates = sorted(locked, key=lambda p: (p.price_cents, p.pk))
-    if patient and patient_has_discount(patient, service_id=slot.service_id, now=now):
+    if patient and patient_has_discount(patient, service_id=slot.service_id, now=now, holding=holding):
         return Quote(price_cents=regular, notice=ONE_PER_PATIENT)
     for promotion in candidates:
-        taken = promotion.bookings.active(now).count() if lock else promotion.taken  # under the lock, counted again
+        # Under the lock, counted again.
+        taken = _others(promotion.bookings.active(now), holding).count() if lock else promotion.taken
         if taken < promotion.spots:
             return Quote(price_cents=promotion.price_cents, promotion=promotion)
     return Quote(price_cents=regular, notice=SOLD_OUT)
@@ -129,11 +141,11 @@ def same_patient(patient: Patient) -> Q:
     return same
 
 
-def patient_has_discount(patient: Patient, *, service_id: int, now: datetime) -> bool:
+def patient_has_discount(patient: Patient, *, service_id: int, now: datetime, holding: Booking | None = None) -> bool:
     """One discounted assessment per patient while it is active: the same inbox or the same mobile, which for a
-    discounted spot is one its patient proved by a code or a payment."""
+    discounted spot is one its patient proved by a code or a payment. `holding`: the hold being booked."""
     return (
-        Booking.objects.active(now)
+        _others(Booking.objects.active(now), holding)
         .filter(slot__service_id=service_id, promotion__isnull=False)
         .filter(same_patient(patient))
         .exists()

@@ -192,6 +192,7 @@ def _book(
             phone_by_staff=patient.phone_by_staff or user is not None,
             price_cents=quote.price_cents,
             confirmed_at=now if confirm else None,
+            requested_at=now,
             hold_expires_at=None if confirm else now + (hold_for or timedelta(minutes=settings.BOOKING_HOLD_MINUTES)),
         )
         _record(booking, "", user=user)

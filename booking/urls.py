@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from . import manage_views, resend, views, webhooks
+from . import hold_views, manage_views, resend, views, webhooks
 from .converters import DateConverter
 
 register_converter(DateConverter, "date")
@@ -10,8 +10,11 @@ urlpatterns = [
     path("", views.landing, name="landing"),
     path("book/", views.book_days, name="book_days"),
     path("book/<date:day>/", views.book_day, name="book_day"),
-    path("book/time/<int:slot_id>/", views.book_details, name="book_details"),
-    path("book/time/<int:slot_id>/confirm/", views.book_confirm, name="book_confirm"),
+    path("book/time/<int:slot_id>/", hold_views.choose_time, name="choose_time"),
+    path("book/held/<str:reference>/", hold_views.hold_details, name="hold_details"),
+    path("book/held/<str:reference>/review/", hold_views.hold_review, name="hold_review"),
+    path("book/held/<str:reference>/confirm/", hold_views.hold_confirm, name="hold_confirm"),
+    path("book/held/<str:reference>/release/", hold_views.hold_release, name="hold_release"),
     path("booking/resend-link/", resend.resend_link, name="resend_link"),
     path("booking/resend-link/sent/", resend.resend_link_sent, name="resend_link_sent"),
     path("booking/<str:reference>/", views.booking_detail, name="booking_detail"),

@@ -1,25 +1,23 @@
-from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.conf import settings
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from clinic.contact import email_suggestion
 from clinic.forms import CodeForm
 from clinic.limits import public_post
 from clinic.privacy import mask_phone
 
-from .browser import booked_here, remember_booked
-from .forms import ConfirmBookingForm, PatientDetailsForm
+from .browser import booked_here
+from .hold_views import slot_local, unavailable_page
 from .links import manage_path
-from .models import Booking, Payment, Slot
+from .models import Booking, Payment
 from .page_cache import availability_page
-from .payments import PaymentUnavailable, checkout_cancel, checkout_hold, checkout_start, payment_summary
-from .rules import Quote, quote_slot, slot_unavailable_reason
+from .payments import checkout_cancel, payment_summary
 from .selectors import availability_for_day, bookable_days, day_is_full, default_service, featured_offer
-from .services import BookingError, HoldPending, PriceChanged, booking_create, booking_hold
-from .stripe_gateway import payments_online
+from .services import BookingError
 from .verification import Check, CodeLocked, awaits_mobile_code, mobile_code_send, mobile_verify
 
 
@@ -28,52 +26,6 @@ def _service_or_404():
     if service is None:
         raise Http404("Online booking is not open yet.")
     return service
-
-
-def _slot_or_404(slot_id: int) -> Slot:
-    return get_object_or_404(Slot.objects.select_related("service__clinic", "practitioner"), pk=slot_id)
-
-
-def _local(slot: Slot):
-    return timezone.localtime(slot.starts_at, slot.service.clinic.tz)
-
-
-def _unavailable(
-    request,
-    slot: Slot,
-    message: str,
-    *,
-    status: int = 409,
-    held: Booking | None = None,
-    template: str = "booking/unavailable.html",
-):
-    """Why the time cannot be booked; `held`: this browser's own hold elsewhere, to go back to."""
-    context = {"message": message, "day": _local(slot).date(), "clinic": slot.service.clinic, "held": held}
-    return render(request, template, context, status=status)
-
-
-def _details(request, slot: Slot, form: PatientDetailsForm, *, status: int | None = None, email_hint: str = ""):
-    context = {
-        "slot": slot,
-        "clinic": slot.service.clinic,
-        "starts_at": _local(slot),
-        "form": form,
-        "quote": quote_slot(slot=slot, now=timezone.now()),
-        "email_hint": email_hint,
-    }
-    return render(request, "booking/details.html", context, status=status or (400 if form.errors else 200))
-
-
-def _review(request, slot: Slot, form: ConfirmBookingForm, quote: Quote, *, message: str = "", status: int = 200):
-    context = {
-        "slot": slot,
-        "clinic": slot.service.clinic,
-        "starts_at": _local(slot),
-        "form": form,
-        "quote": quote,
-        "message": message,
-    }
-    return render(request, "booking/review.html", context, status=status)
 
 
 @require_safe
@@ -109,73 +61,15 @@ def book_day(request, day):
     now = timezone.now()
     options = availability_for_day(service=service, day=day, now=now)
     day_full = not options and day_is_full(service, day, now=now)
-    context = {"service": service, "clinic": service.clinic, "day": day, "options": options, "day_full": day_full}
-    return render(request, "booking/book_day.html", context)
-
-
-@require_http_methods(["GET", "POST"])
-@public_post("booking-details", per_address="20/h", per_person="10/h")
-def book_details(request, slot_id: int):
-    slot = _slot_or_404(slot_id)
-    now = timezone.now()
-    if reason := slot_unavailable_reason(slot, now):
-        return _unavailable(request, slot, reason)
-    form = PatientDetailsForm(request.POST if request.method == "POST" else None)
-    # "Change details" on the review step posts the details back here to be edited.
-    editing = "edit" in request.POST
-    if request.method == "POST" and not editing and form.is_valid():
-        typed = form.cleaned_data["email"]
-        # A likely typo ("gmial.com", ".con") is pointed out once; sent again unchanged, it is kept as typed.
-        if (hint := email_suggestion(typed)) and request.POST.get("email_checked") != typed:
-            return _details(request, slot, form, email_hint=hint)
-        quote = quote_slot(slot=slot, now=now, patient=form.patient())
-        confirm = ConfirmBookingForm(initial={**form.cleaned_data, "quoted_price_cents": quote.price_cents})
-        return _review(request, slot, confirm, quote)
-    return _details(request, slot, form)
-
-
-@require_POST
-@public_post("booking-confirm", per_address="5/h", per_person="3/h")
-def book_confirm(request, slot_id: int):
-    # The slot is read (under lock) by the booking itself; the view reads it again only to explain a refusal.
-    form = ConfirmBookingForm(request.POST)
-    if not form.is_valid():
-        return _details(request, _slot_or_404(slot_id), PatientDetailsForm(request.POST), status=400)
-    booked = booked_here(request)
-    booking_request = {
-        "slot_id": slot_id,
-        "patient": form.patient(),
-        "quoted_price_cents": form.cleaned_data["quoted_price_cents"],
-        "resume": booked,
+    context = {
+        "service": service,
+        "clinic": service.clinic,
+        "day": day,
+        "options": options,
+        "day_full": day_full,
+        "hold_minutes": settings.BOOKING_HOLD_MINUTES,
     }
-    try:
-        if not payments_online():
-            booking = booking_create(**booking_request)  # a discounted spot is held for the mobile's code
-        else:
-            booking = booking_hold(**booking_request, hold_for=checkout_hold())
-    except PriceChanged as exc:
-        retry = ConfirmBookingForm(initial={**form.cleaned_data, "quoted_price_cents": exc.quote.price_cents})
-        return _review(request, _slot_or_404(slot_id), retry, exc.quote, message=str(exc), status=409)
-    except HoldPending as exc:
-        held = exc.held if exc.held.reference in booked else None
-        return _unavailable(request, _slot_or_404(slot_id), str(exc), held=held)
-    except BookingError as exc:
-        return _unavailable(request, _slot_or_404(slot_id), str(exc))
-    try:
-        if awaits_mobile_code(booking):
-            if booking.reference not in booked:  # a second click on "confirm" sends no second code
-                mobile_code_send(booking=booking)
-            response = redirect("booking:verify_mobile", reference=booking.reference)
-        elif booking.status == Booking.Status.HELD:
-            response = HttpResponseRedirect(checkout_start(booking=booking), status=303)
-        else:
-            response = redirect(manage_path(booking))
-    except PaymentUnavailable as exc:
-        response = _unavailable(
-            request, booking.slot, str(exc), status=503, template="booking/payment_unavailable.html"
-        )
-    remember_booked(request, response, booking)
-    return response
+    return render(request, "booking/book_day.html", context)
 
 
 def _booking_or_404(reference: str) -> Booking:
@@ -206,7 +100,7 @@ def booking_detail(request, reference: str):
         return redirect("booking:verify_mobile", reference=booking.reference)
     context = {
         "booking": booking,
-        "starts_at": _local(booking.slot),
+        "starts_at": slot_local(booking.slot),
         "payment": _latest_payment(booking),
         **payment_summary(booking),
     }
@@ -223,7 +117,7 @@ def checkout_success(request, reference: str):
     mine = booking.reference in booked_here(request)
     if not mine or booking.status not in (Booking.Status.HELD, Booking.Status.EXPIRED) or not waiting:
         return redirect("booking:booking_detail", reference=booking.reference)
-    context = {"booking": booking, "starts_at": _local(booking.slot), "payment": payment}
+    context = {"booking": booking, "starts_at": slot_local(booking.slot), "payment": payment}
     return render(request, "booking/checkout_success.html", context)
 
 
@@ -240,7 +134,7 @@ def checkout_cancelled(request, reference: str):
     if booking.status not in (Booking.Status.HELD, Booking.Status.EXPIRED):
         return redirect("booking:booking_detail", reference=booking.reference)
     released = checkout_cancel(booking=booking)
-    context = {"booking": booking, "day": _local(booking.slot).date(), "released": released}
+    context = {"booking": booking, "day": slot_local(booking.slot).date(), "released": released}
     return render(request, "booking/checkout_cancelled.html", context)
 
 
@@ -248,7 +142,7 @@ def _verify_page(request, booking: Booking, form: CodeForm, *, status: int = 200
     context = {
         "booking": booking,
         "clinic": booking.slot.service.clinic,
-        "starts_at": _local(booking.slot),
+        "starts_at": slot_local(booking.slot),
         "mobile": mask_phone(booking.phone),
         "form": form,
         "locked": locked,
@@ -283,7 +177,7 @@ def verify_mobile(request, reference: str):
     try:
         result = mobile_verify(booking=booking, code=form.cleaned_data["code"])
     except BookingError as exc:  # the hold lapsed and its time or spot went meanwhile
-        return _unavailable(request, booking.slot, str(exc))
+        return unavailable_page(request, booking.slot, str(exc))
     if result == Check.ACCEPTED:
         return redirect(manage_path(booking))
     if result == Check.LOCKED:

@@ -42,6 +42,20 @@ def _if_posted(field: str, rate: str):
     return lambda group, request: rate if normalise(request.POST.get(field, "")) else None
 
 
+def per_person_of(lookup, rate: str) -> tuple:
+    """(key, rate) pairs for `public_post(per=...)`: per email and per phone that `lookup(request)` finds
+    (a dict with "email" and "phone", e.g. read from what the request acts on) rather than what is posted."""
+
+    def limit(field: str):
+        normalise = PERSON_FIELDS[field]
+        return (
+            lambda group, request: normalise(lookup(request).get(field, "")),
+            lambda group, request: rate if normalise(lookup(request).get(field, "")) else None,
+        )
+
+    return tuple(limit(field) for field in PERSON_FIELDS)
+
+
 def _over_a_limit(request, group: str, limits: list) -> bool:
     """Count the request against each (key, rate); whether any is over. With the cache (Redis) down nothing is
     counted and nothing refused: the patient's booking matters more than the count, and the codes and the

@@ -63,3 +63,4 @@ class BookingFactory(factory.django.DjangoModelFactory):
     )
     promotion = None
     hold_expires_at = factory.LazyFunction(lambda: timezone.now() + timedelta(minutes=15))
+    requested_at = factory.LazyFunction(timezone.now)  # made with its details; a time being chosen has none

@@ -76,25 +76,58 @@ def day_links(response) -> dict[str, str]:
 
 def time_choices(response) -> list[str]:
     """What each time link on a day page says, e.g. "7:00 AM $99 · discounted"."""
-    return [text for href, text in page(response).links if (href or "").startswith("/book/time/")]
+    return [text for action, text in page(response).buttons if (action or "").startswith("/book/time/")]
 
 
 def slot_at(service, day: date, hour: int, minute: int = 0, **kwargs) -> Slot:
     return SlotFactory(service=service, starts_at=local(day, hour, minute), **kwargs)
 
 
+def choose(client, slot):
+    """Press the time on its day's page: it is held for this browser, and its details page opens."""
+    return client.post(f"/book/time/{slot.pk}/")
+
+
+def held_url(client, slot) -> str:
+    """The details page of the time this test client holds, choosing the time first if it holds none yet."""
+    holds = client.__dict__.setdefault("holds", {})
+    given_back = Booking.Status.EXPIRED, Booking.Status.CANCELLED
+    if slot.pk not in holds or Booking.objects.get(reference=holds[slot.pk].split("/")[-2]).status in given_back:
+        response = choose(client, slot)
+        assert response.status_code == 303, response.content.decode()
+        holds[slot.pk] = response.url
+    return holds[slot.pk]
+
+
+def client_get_details(client, slot):
+    """Choose the time and open its details page."""
+    response = client.get(held_url(client, slot))
+    assert response.status_code == 200, response.content.decode()
+    return response
+
+
 def post_details(client, slot, details=MICHAEL, **changes):
-    return client.post(f"/book/time/{slot.pk}/", {**details, **changes})
+    return client.post(held_url(client, slot), {**details, **changes})
 
 
 def review(client, slot, details=MICHAEL):
+    """Type the details: the review page opens (by GET: reload and Back are safe)."""
     response = post_details(client, slot, details)
+    assert response.status_code == 303, response.content.decode()
+    response = client.get(response.url)
     assert response.status_code == 200, response.content.decode()
     return response
 
 
 def confirm(client, slot, fields):
-    return client.post(f"/book/time/{slot.pk}/confirm/", fields)
+    return client.post(held_url(client, slot) + "confirm/", fields)
+
+
+def confirm_details(client, slot, details=MICHAEL, price_cents: int = 99_00):
+    """Choose the time, type `details` and confirm at `price_cents`: the response to Confirm."""
+    response = post_details(client, slot, details)
+    assert response.status_code == 303, response.content.decode()
+    return confirm(client, slot, {"quoted_price_cents": price_cents})
 
 
 VERIFY_URL = re.compile(r"^/booking/(?P<reference>\w+)/verify/$")

@@ -1,7 +1,8 @@
 """Fifty made-up patients from one address go for the $99 spots, with the rate limits on (as in production).
 
 Each gets either a 429 or the page asking for the code texted to "their" mobile; only a patient who types
-that code books a discounted spot, and the rest lapse and give the spots back.
+that code books a discounted spot, and the rest lapse and give the spots back: the codes' holds after 10
+minutes, the times chosen and never confirmed after BOOKING_HOLD_MINUTES.
 """
 
 from datetime import timedelta
@@ -10,7 +11,7 @@ import pytest
 from django.test import Client
 
 from booking.models import Booking
-from booking.tests.pages import NOW, PROMO_DAY, VERIFY_URL, confirm, hidden_fields, post_details, slot_at, type_code
+from booking.tests.pages import NOW, PROMO_DAY, VERIFY_URL, hidden_fields, slot_at, type_code
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock")]
 
@@ -24,10 +25,14 @@ def made_up(n: int) -> dict:
 def attempt(slot, patient: dict) -> tuple[str, Client, object]:
     """One made-up patient, in a browser of their own, through details and confirm: how it ended."""
     browser = Client(REMOTE_ADDR=BOT_ADDRESS)
-    response = post_details(browser, slot, patient)
-    if response.status_code != 200:
+    response = browser.post(f"/book/time/{slot.pk}/")  # the time, held
+    if response.status_code != 303:
         return str(response.status_code), browser, response
-    response = confirm(browser, slot, hidden_fields(response))
+    response = browser.post(response.url, patient)  # the details
+    if response.status_code != 303:
+        return str(response.status_code), browser, response
+    review = response.url
+    response = browser.post(review.replace("/review/", "/confirm/"), hidden_fields(browser.get(review)))
     if response.status_code == 302 and VERIFY_URL.match(response.url):
         return "code asked", browser, response
     return str(response.status_code), browser, response
@@ -52,9 +57,10 @@ def test_fifty_made_up_patients_from_one_address_take_no_spot_they_cannot_prove(
     real = Booking.objects.get(reference=VERIFY_URL.match(real_response.url)["reference"])
     assert type_code(real_browser, real).status_code == 302
 
-    clock.move_to(NOW + timedelta(minutes=11))  # every code has expired; every unproven hold has lapsed
+    later = NOW + timedelta(minutes=settings.BOOKING_HOLD_MINUTES + 1)
+    clock.move_to(later)  # every code has expired; every unproven hold has lapsed
 
-    now = NOW + timedelta(minutes=11)
+    now = later
     discounted = Booking.objects.active(now).filter(promotion=promotion)
     assert list(discounted) == [Booking.objects.get(pk=real.pk)]
     assert discounted.get().phone_verified_at is not None

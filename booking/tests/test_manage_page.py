@@ -19,6 +19,7 @@ from booking.rules import Patient
 from booking.tests.factories import local
 from booking.tests.manage_helpers import PHONE, Kind, booked, manage_token, url
 from booking.tests.pages import PROMO_DAY, book, does_not_say, hrefs, page, says, slot_at
+from clinic.tests.html import html
 from notifications.models import Message
 from notifications.transports import text_as_sent
 
@@ -94,6 +95,26 @@ def test_page_asks_for_the_questionnaire_with_its_own_private_link(service):
     href, text = _intake_href(response)
     assert text == "Answer a few questions before your visit"
     assert booking_for_token(href.split("/")[2], Purpose.INTAKE) == booking
+
+
+def test_the_questionnaire_is_the_pages_main_action_and_it_says_where_the_confirmation_went(service):
+    texts = Patient(name="Dana Cruz", email="dana@example.com", phone="+18585550199", sms_consent=True)
+    booking = booked(service, patient=texts)
+    response = Client().get(url(booking))
+
+    buttons = [el for el in html(response).find_all("a") if el.has_class("button")]
+    assert buttons[0].text == "Answer a few questions before your visit"  # the first, and only, main button
+    assert all(el.has_class("button--secondary") for el in buttons[1:])
+    says(response, f"We emailed your confirmation to {booking.email} and texted it to (858) 555-0199.")
+
+
+def test_a_patient_without_texts_is_told_only_of_the_email(service):
+    booking = booked(service, patient=Patient(name="Pat Quiet", email="pat@example.com", phone="+16195550111"))
+
+    response = Client().get(url(booking))
+
+    says(response, "We emailed your confirmation to pat@example.com.")
+    does_not_say(response, "texted it")
 
 
 def test_page_says_finish_for_a_questionnaire_begun(service):

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from booking.links import manage_path
 from booking.models import Booking, Payment
+from booking.tests import pages
 from booking.tests.factories import SlotFactory
 from booking.tests.pages import type_code
 
@@ -17,8 +18,10 @@ DETAILS = {"name": "Michael Green", "email": "michael@example.com", "phone": "(6
 
 
 def confirm(client, slot, price_cents=99_00, **overrides):
-    data = {**DETAILS, "quoted_price_cents": price_cents, **overrides}
-    return client.post(f"/book/time/{slot.pk}/confirm/", data)
+    """Choose the time, type the details and confirm at `price_cents` (a second call confirms again)."""
+    details = pages.post_details(client, slot, {**DETAILS, **overrides})
+    assert details.status_code in (302, 303), details.content.decode()
+    return pages.confirm(client, slot, {"quoted_price_cents": price_cents})
 
 
 @pytest.fixture
@@ -198,7 +201,7 @@ def test_someone_else_typing_the_same_details_does_not_get_the_patients_checkout
 
     confirm(client, slot)
     other_browser = Client()
-    response = confirm(other_browser, slot)
+    response = pages.choose(other_browser, slot)
     assert response.status_code == 409  # the time is held: no link to the first patient's payment page
     assert "checkout.stripe.com" not in response.content.decode()
     assert len(stripe_recorder.calls("POST", "/v1/checkout/sessions")) == 1
@@ -225,14 +228,13 @@ def test_held_booking_page_offers_to_continue_paying(client, stripe_recorder, sl
 
 
 def test_review_step_says_payment_is_online(client, stripe_recorder, slot):
-    response = client.post(f"/book/time/{slot.pk}/", DETAILS)
-    page = response.content.decode()
+    page = pages.review(client, slot, DETAILS).content.decode()
     assert "Continue to payment: $99" in page
     assert "due at the visit" not in page
 
 
 def test_without_keys_payment_is_due_at_the_visit(client, slot):
-    page = client.post(f"/book/time/{slot.pk}/", DETAILS).content.decode()
+    page = pages.review(client, slot, DETAILS).content.decode()
     assert "Payment of <strong>$99</strong> is due at the visit." in page
     response = confirm(client, slot)
     assert response.status_code == 302

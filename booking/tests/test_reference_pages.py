@@ -1,13 +1,12 @@
 """A reference alone changes nothing: Stripe's return pages, and the booking's status by reference, act and
 show more only for the browser that booked (its signed cookie); anyone else sees how the booking stands."""
 
-from datetime import timedelta
-
 import pytest
 from django.test import Client
 
 from booking.models import Booking, Payment
 from booking.tests.factories import SlotFactory
+from booking.tests.pages import confirm_details
 
 pytestmark = pytest.mark.django_db
 
@@ -18,7 +17,7 @@ DETAILS = {"name": "Michael Green", "email": "michael@example.com", "phone": "(6
 def held(client, stripe_recorder, promotion) -> Booking:
     """Michael confirmed a $99 time in `client` and was sent to Stripe's page: the time is held while he pays."""
     slot = SlotFactory(service=promotion.service)
-    response = client.post(f"/book/time/{slot.pk}/confirm/", {**DETAILS, "quoted_price_cents": 99_00})
+    response = confirm_details(client, slot, DETAILS)
     assert response.status_code == 303
     return Booking.objects.get()
 
@@ -43,8 +42,7 @@ def assert_status_only(response, booking: Booking) -> None:
 def test_the_payment_cancelled_page_releases_nothing_for_another_browser(held, stripe_recorder, method):
     stranger = Client(enforce_csrf_checks=True)
     if method == "post":
-        free = SlotFactory(service=held.slot.service, starts_at=held.slot.starts_at + timedelta(hours=2))
-        stranger.get(f"/book/time/{free.pk}/")  # a form of the site's: a valid CSRF cookie and token
+        stranger.get("/booking/resend-link/")  # a form of the site's: a valid CSRF cookie and token
         token = stranger.cookies["csrftoken"].value
         response = stranger.post(f"/booking/{held.reference}/payment-cancelled/", {"csrfmiddlewaretoken": token})
         assert response.status_code == 403

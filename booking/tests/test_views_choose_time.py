@@ -18,7 +18,6 @@ from booking.tests.pages import (
     REGULAR_DAY,
     TODAY,
     day_links,
-    hrefs,
     page,
     says,
     slot_at,
@@ -136,7 +135,7 @@ def test_daylight_saving_end_keeps_7am_local_on_both_sides_and_shifts_utc(client
 
 
 def _first_slot_id(response) -> int:
-    return int(next(h for h in hrefs(response) if h.startswith("/book/time/")).split("/")[3])
+    return int(next(a for a, _ in page(response).buttons if a.startswith("/book/time/")).split("/")[3])
 
 
 # A clinic in another time zone ---------------------------------------------------------------------

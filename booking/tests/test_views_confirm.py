@@ -24,10 +24,14 @@ from booking.tests.pages import (
     REGULAR_DAY,
     SLOT_TAKEN,
     book,
+    choose,
+    client_get_details,
     confirm,
     control,
     does_not_say,
+    held_url,
     hidden_fields,
+    page,
     post_details,
     review,
     says,
@@ -112,6 +116,11 @@ def test_confirmed_price_stays_locked_when_the_offer_changes_later(client, servi
     says(client.get(f"/booking/{booking.reference}/", follow=True), "$99 (discounted), due at the visit")
 
 
+def asked_for():
+    """Bookings a patient confirmed (booked, or waiting for a code or a payment): not times still being chosen."""
+    return Booking.objects.exclude(requested_at=None)
+
+
 def test_confirm_with_tampered_price_books_nothing_and_tells_the_real_price(client, service, promotion):
     slot = slot_at(service, PROMO_DAY, 10)
     fields = hidden_fields(review(client, slot))
@@ -120,27 +129,55 @@ def test_confirm_with_tampered_price_books_nothing_and_tells_the_real_price(clie
 
     says(response, "The price for this time has changed. This time is $99.", status=409)
     assert hidden_fields(response)["quoted_price_cents"] == "9900"
-    assert not Booking.objects.exists()
+    assert not asked_for().exists()
 
 
-def test_confirm_for_a_slot_someone_else_just_took_books_nothing(service, promotion):
+def test_a_time_being_chosen_is_held_from_another_browser(service, promotion):
+    slot = slot_at(service, PROMO_DAY, 10)
+    review(Client(), slot)  # Michael types his details
+
+    response = choose(Client(), slot)
+
+    says(response, SLOT_TAKEN, status=409)
+    says(response, "(619) 268-1397", status=409)  # every refusal gives the clinic's phone
+    assert Booking.objects.count() == 1
+
+
+def test_a_hold_that_lapsed_and_lost_its_time_keeps_the_details_for_the_next_time(service, promotion, clock, settings):
     slot = slot_at(service, PROMO_DAY, 10)
     michael, dana = Client(), Client()
     michaels_review = hidden_fields(review(michael, slot))
+    clock.shift(timedelta(minutes=settings.BOOKING_HOLD_MINUTES, seconds=1))
     first = book(dana, slot, DANA)
 
     response = confirm(michael, slot, michaels_review)
 
-    says(response, SLOT_TAKEN, status=409)
-    assert list(Booking.objects.all()) == [first]
+    says(response, "We held this time for you for 15 minutes, and it has gone since.", status=409)
+    says(response, "Your details are kept: choose another time.", status=409)
+    assert list(asked_for()) == [first]
+    details = client_get_details(michael, slot_at(service, PROMO_DAY, 11))
+    assert [control(details, name).get("value") for name in ("name", "email")] == [MICHAEL["name"], MICHAEL["email"]]
 
 
-def test_last_discounted_spot_taken_before_confirm_offers_the_regular_rate(service):
+def test_a_hold_that_lapsed_is_taken_again_when_its_time_is_still_free(client, service, promotion, clock, settings):
+    slot = slot_at(service, PROMO_DAY, 10)
+    fields = hidden_fields(review(client, slot))
+    clock.shift(timedelta(minutes=settings.BOOKING_HOLD_MINUTES + 5))
+
+    assert confirm(client, slot, fields).status_code == 302
+
+    booking = Booking.objects.get()
+    assert (booking.status, booking.price_cents, booking.promotion) == (Booking.Status.HELD, 99_00, promotion)
+    assert booking.requested_at is not None  # waiting for the code texted to the mobile
+
+
+def test_a_lapsed_hold_whose_discounted_spot_went_is_offered_at_the_regular_rate(service, clock, settings):
     promotion = PromotionFactory(service=service, spots=1)
     slot = slot_at(service, PROMO_DAY, 10)
     michael = Client()
     fields = hidden_fields(review(michael, slot))
     assert fields["quoted_price_cents"] == "9900"
+    clock.shift(timedelta(minutes=settings.BOOKING_HOLD_MINUTES, seconds=1))
     dana = book(Client(), slot_at(service, PROMO_DAY, 11), DANA)
     assert dana.promotion == promotion
 
@@ -150,13 +187,24 @@ def test_last_discounted_spot_taken_before_confirm_offers_the_regular_rate(servi
     says(response, "Confirm booking at $175", status=409)
     retry = hidden_fields(response)
     assert retry["quoted_price_cents"] == "17500"
-    assert list(Booking.objects.all()) == [dana]
+    assert list(asked_for()) == [dana]
 
     again = confirm(michael, slot, retry)
 
     assert again.status_code == 302
     booking = Booking.objects.get(slot=slot)
     assert (booking.status, booking.price_cents, booking.promotion) == (Booking.Status.CONFIRMED, 175_00, None)
+
+
+def test_the_discounted_spot_held_for_a_patient_typing_is_not_offered_to_another(service):
+    promotion = PromotionFactory(service=service, spots=1)
+    michael = Client()
+    review(michael, slot_at(service, PROMO_DAY, 10))
+
+    other = review(Client(), slot_at(service, PROMO_DAY, 11), DANA)
+
+    says(other, "Payment of $175 is due at the visit.")
+    assert Booking.objects.get(patient_name="Michael Green").promotion == promotion
 
 
 @pytest.mark.parametrize(
@@ -178,7 +226,7 @@ def test_second_discounted_booking_for_the_same_patient_is_offered_the_regular_p
     assert fields["quoted_price_cents"] == "17500"
     stale = confirm(client, slot, {**fields, "quoted_price_cents": "9900"})
     says(stale, "You already have a discounted assessment booked (one per patient).", status=409)
-    assert Booking.objects.count() == 1
+    assert asked_for().count() == 1
 
     assert confirm(client, slot, fields).status_code == 302
     second = Booking.objects.get(slot=slot)
@@ -192,10 +240,8 @@ def test_second_discounted_booking_for_the_same_patient_is_offered_the_regular_p
         {"quoted_price_cents": "99.5"},
         {"quoted_price_cents": ""},
         {"quoted_price_cents": "-1"},
-        {"phone": "not a phone"},
-        {"name": ""},
     ],
-    ids=["words-price", "fraction-price", "empty-price", "negative-price", "bad-phone", "no-name"],
+    ids=["words-price", "fraction-price", "empty-price", "negative-price"],
 )
 def test_confirm_with_garbage_hidden_fields_is_a_400_and_saves_nothing(client, service, promotion, garbage):
     slot = slot_at(service, PROMO_DAY, 10)
@@ -204,15 +250,116 @@ def test_confirm_with_garbage_hidden_fields_is_a_400_and_saves_nothing(client, s
     response = confirm(client, slot, {**fields, **garbage})
 
     assert response.status_code == 400
-    assert not Booking.objects.exists()
+    assert not asked_for().exists()
 
 
-# Wrong methods and missing CSRF tokens -------------------------------------------------------------
+def test_confirm_takes_no_details_posted_with_it(client, service, promotion):
+    slot = slot_at(service, PROMO_DAY, 10)
+    fields = hidden_fields(review(client, slot))
+
+    confirm(client, slot, {**fields, "name": "Someone Else", "phone": "not a phone"})
+
+    assert Booking.objects.get().patient_name == "Michael Green"
+
+
+def test_confirm_before_any_details_asks_for_them(client, service, promotion):
+    slot = slot_at(service, PROMO_DAY, 10)
+
+    response = confirm(client, slot, {"quoted_price_cents": "9900"})
+
+    assert (response.status_code, response.url) == (302, held_url(client, slot))
+    assert not asked_for().exists()
+
+
+# Back, reload, and a second click -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("step", ["", "review/"], ids=["details", "review"])
+def test_back_to_a_step_after_confirm_shows_the_booking_never_someone_elses(client, service, step):
+    slot = slot_at(service, REGULAR_DAY, 10)  # booked at once
+    fields = hidden_fields(review(client, slot))
+    assert confirm(client, slot, fields).status_code == 302
+
+    back = client.get(held_url(client, slot) + step, follow=True)
+
+    says(back, "You’re booked, Michael")
+    does_not_say(back, "someone has just booked")
+
+
+def test_confirm_posted_again_after_confirm_shows_the_booking(client, service):
+    slot = slot_at(service, REGULAR_DAY, 10)
+    fields = hidden_fields(review(client, slot))
+    first = confirm(client, slot, fields)
+
+    again = confirm(client, slot, fields)  # the browser's "Confirm Form Resubmission"
+
+    assert again.url == first.url
+    says(client.get(again.url), "You’re booked, Michael")
+    assert asked_for().count() == 1
+
+
+def test_choose_another_time_gives_the_time_back_at_once(client, service, promotion):
+    slot = slot_at(service, PROMO_DAY, 10)
+    review(client, slot)
+
+    response = client.post(held_url(client, slot) + "release/")
+
+    assert (response.status_code, response.url) == (303, f"/book/{PROMO_DAY}/")
+    assert Booking.objects.get().status == Booking.Status.EXPIRED
+    assert choose(Client(), slot).status_code == 303  # anyone may hold it now
+
+
+def test_choosing_a_second_time_gives_back_the_first(client, service, promotion):
+    first, second = slot_at(service, PROMO_DAY, 10), slot_at(service, PROMO_DAY, 11)
+    review(client, first)
+
+    assert choose(client, second).status_code == 303
+
+    assert {b.slot_id: b.status for b in Booking.objects.all()} == {first.pk: "expired", second.pk: "held"}
+    assert Booking.objects.get(slot=second).patient_name == "Michael Green"  # the details came along
+
+
+def test_a_tab_whose_time_was_given_back_says_which_time_is_held(client, service, promotion):
+    first, second = slot_at(service, PROMO_DAY, 10), slot_at(service, PROMO_DAY, 11)
+    review(client, first)
+    first_tab = held_url(client, first)
+    choose(client, second)  # in another tab
+
+    response = client.get(first_tab + "review/")
+
+    says(response, "You chose Wednesday, April 8 at 11:00 AM in another window", status=409)
+    says(response, "Hold Wednesday, April 8 at 10:00 AM instead", status=409)
+    assert f"/book/time/{first.pk}/" in [action for action, _ in page(response).buttons]
+
+
+def test_every_step_after_the_choice_is_for_the_browser_that_chose_only(client, service, promotion):
+    slot = slot_at(service, PROMO_DAY, 10)
+    review(client, slot)
+    stranger = Client()
+    url = held_url(client, slot)
+
+    for response in (stranger.get(url), stranger.get(url + "review/"), stranger.post(url, DANA)):
+        assert response.status_code == 403
+        does_not_say(response, "Michael")
+    assert stranger.post(url + "confirm/", {"quoted_price_cents": "9900"}).status_code == 403
+    assert stranger.post(url + "release/").status_code == 403
+    assert Booking.objects.get().status == Booking.Status.HELD
+    assert not asked_for().exists()
+
+
+# Wrong methods, missing CSRF tokens, another site ---------------------------------------------------
 
 
 def test_get_on_the_confirm_url_is_a_405(client, service, promotion):
     slot = slot_at(service, PROMO_DAY, 10)
-    assert client.get(f"/book/time/{slot.pk}/confirm/").status_code == 405
+    assert client.get(held_url(client, slot) + "confirm/").status_code == 405
+    assert not asked_for().exists()
+
+
+def test_get_on_a_times_address_goes_back_to_its_day(client, service, promotion):
+    slot = slot_at(service, PROMO_DAY, 10)
+    response = client.get(f"/book/time/{slot.pk}/")
+    assert (response.status_code, response.url) == (302, f"/book/{PROMO_DAY}/")
     assert not Booking.objects.exists()
 
 
@@ -224,38 +371,66 @@ def test_read_only_pages_refuse_post_with_a_405(client, service, promotion, url)
     assert Booking.objects.count() == 1
 
 
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"HTTP_SEC_FETCH_SITE": "cross-site"},
+        {"HTTP_SEC_FETCH_SITE": "same-site"},
+        {"HTTP_ORIGIN": "https://evil.example"},
+    ],
+    ids=["cross-site", "sibling-site", "other-origin"],
+)
+def test_another_site_cannot_make_a_browser_hold_a_time(service, promotion, headers):
+    slot = slot_at(service, PROMO_DAY, 10)
+    response = Client(enforce_csrf_checks=True).post(f"/book/time/{slot.pk}/", **headers)
+    says(response, "Please try again", status=403)
+    assert not Booking.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [{"HTTP_SEC_FETCH_SITE": "same-origin"}, {"HTTP_ORIGIN": "http://testserver"}, {}],
+    ids=["same-origin", "own-origin", "no-browser-headers"],
+)
+def test_the_day_pages_buttons_hold_a_time_without_a_csrf_token(service, promotion, headers):
+    slot = slot_at(service, PROMO_DAY, 10)
+    response = Client(enforce_csrf_checks=True).post(f"/book/time/{slot.pk}/", **headers)
+    assert response.status_code == 303
+    assert Booking.objects.get().status == Booking.Status.HELD
+
+
 def test_details_post_without_csrf_token_is_a_friendly_403(service, promotion):
     slot = slot_at(service, PROMO_DAY, 10)
     browser = Client(enforce_csrf_checks=True)
-    token = control(browser.get(f"/book/time/{slot.pk}/"), "csrfmiddlewaretoken")["value"]
+    token = control(browser.get(held_url(browser, slot)), "csrfmiddlewaretoken")["value"]
 
     refused = post_details(browser, slot)
     accepted = post_details(browser, slot, csrfmiddlewaretoken=token)
 
     says(refused, "Please try again", status=403)
     says(refused, "nothing was saved", status=403)
-    says(accepted, "Review and confirm")  # the same post with its token goes through
-    assert not Booking.objects.exists()
+    assert accepted.status_code == 303  # the same post with its token goes through
+    assert not asked_for().exists()
 
 
 def test_confirm_post_without_csrf_token_is_a_friendly_403_and_books_nothing(service, promotion):
     slot = slot_at(service, PROMO_DAY, 10)
     browser = Client(enforce_csrf_checks=True)
-    token = control(browser.get(f"/book/time/{slot.pk}/"), "csrfmiddlewaretoken")["value"]
-    fields = hidden_fields(post_details(browser, slot, csrfmiddlewaretoken=token))
+    token = control(browser.get(held_url(browser, slot)), "csrfmiddlewaretoken")["value"]
+    post_details(browser, slot, csrfmiddlewaretoken=token)
+    fields = hidden_fields(browser.get(held_url(browser, slot) + "review/"))
 
     refused = confirm(browser, slot, fields)
 
     says(refused, "Please try again", status=403)
-    assert not Booking.objects.exists()
+    assert not asked_for().exists()
     assert confirm(browser, slot, {**fields, "csrfmiddlewaretoken": token}).status_code == 302
 
 
-@pytest.mark.parametrize("valid", [True, False], ids=["complete form", "incomplete form"])
-def test_confirming_a_time_that_does_not_exist_is_a_friendly_404(client, service, promotion, valid):
+def test_choosing_a_time_that_does_not_exist_is_a_friendly_404(client, service, promotion):
     slot = slot_at(service, PROMO_DAY, 10)
-    fields = hidden_fields(review(client, slot)) if valid else {"name": "Michael Green"}
-    says(client.post(f"/book/time/{slot.pk + 1000}/confirm/", fields), FRIENDLY_404, status=404)
+    says(client.post(f"/book/time/{slot.pk + 1000}/"), FRIENDLY_404, status=404)
+    says(client.post("/book/held/ZZZZZZZZZZZZZZZZ/confirm/", {"quoted_price_cents": "9900"}), FRIENDLY_404, status=404)
     assert not Booking.objects.exists()
 
 
@@ -273,10 +448,11 @@ def test_confirming_queues_every_message_in_one_insert_within_its_query_budget(
 ):
     slot = slot_at(service, REGULAR_DAY, 10)  # booked at once (a discounted spot waits for the mobile's code)
     fields = hidden_fields(review(client, slot))
-    # The locked checks (slot, closures, seats, the offers: none covers the day);
-    # the booking and its event; its payments and the opt-out list; the three messages in one insert and one
-    # read; and on PostgreSQL the transaction's lock timeout. No savepoint: the booking's transaction is the
-    # outermost one. No session: a cookie remembers the booking.
+    held_url(client, slot)  # the test's own look-up, before the count
+    # The hold by its reference, and the test's check that it still is one; the locked checks (slot, closures,
+    # seats, the offers: none covers the day); the hold's update and its event; its payments and the opt-out
+    # list; the three messages in one insert and one read; and on PostgreSQL the transaction's lock timeout.
+    # No session: a cookie remembers the booking.
     with django_assert_max_num_queries(16) as queries:
         confirm(client, slot, fields)
     message_inserts = [q for q in queries.captured_queries if 'INTO "notifications_message"' in q["sql"]]

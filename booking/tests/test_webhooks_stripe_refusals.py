@@ -19,7 +19,7 @@ from booking.rules import Patient
 from booking.services import booking_create, booking_hold
 from booking.tests.factories import SlotFactory
 from booking.tests.manage_helpers import DANA_P, INTENT, fresh, paid_online
-from booking.tests.pages import PROMO_DAY, REGULAR_DAY, slot_at
+from booking.tests.pages import PROMO_DAY, REGULAR_DAY, confirm_details, slot_at
 from booking.tests.stripe_fakes import event, paid_checkout_session, post_events
 from notifications.models import Message
 
@@ -180,7 +180,7 @@ def test_a_refused_session_leaves_the_patient_their_own_checkout_page(
 ):
     slot = SlotFactory(service=promotion.service)
     details = {"name": "Michael Green", "email": "michael@example.com", "phone": "(619) 555-0123"}
-    assert client.post(f"/book/time/{slot.pk}/confirm/", {**details, "quoted_price_cents": 99_00}).status_code == 303
+    assert confirm_details(client, slot, details).status_code == 303
     payment = Payment.objects.get()
     forged_session = paid_checkout_session(payment, id="cs_test_forged", payment_intent="pi_test_forged")
 

@@ -107,7 +107,7 @@ def html(response_or_markup) -> Element:
 
 
 class Page:
-    """What a patient sees and can use on a page: its text, form controls, labels, links and timestamps."""
+    """What a patient sees and can use on a page: its text, form controls, labels, links, buttons and timestamps."""
 
     def __init__(self, markup: str):
         root = html(markup)
@@ -115,6 +115,15 @@ class Page:
         self.controls: list[dict] = [{"tag": el.tag, **el.attrs} for el in elements if el.tag in CONTROLS]
         self.label_for: list[str] = [el.attrs.get("for") for el in elements if el.tag == "label"]
         self.links: list[tuple[str, str]] = [(a.attrs.get("href"), a.visible_text) for a in root.find_all("a")]
+        # Each button with the address it posts to (its own formaction, else its form's action) and its words.
+        self.buttons: list[tuple[str, str]] = [
+            (
+                b.attrs.get("formaction")
+                or next((f.attrs.get("action") for f in b.ancestors() if f.tag == "form"), ""),
+                b.visible_text,
+            )
+            for b in root.find_all("button")
+        ]
         self.times: list[tuple[str, str]] = [(t.attrs.get("datetime"), t.visible_text) for t in root.find_all("time")]
         self.by_id: dict[str, str] = {el.attrs["id"]: el.visible_text for el in elements if "id" in el.attrs}
         self.text = root.visible_text

@@ -45,7 +45,7 @@ def test_patient_books_answers_moves_and_cancels_on_a_phone(phone_page, live_ser
         audit()
         page.locator(".day-list a").filter(has_text="discounted price available").first.click()
         audit()
-        page.locator(".time-list a").filter(has_text="$99").first.click()
+        page.locator(".time-list button").filter(has_text="$99").first.click()
         page.get_by_role("button", name="Review booking").click()  # nothing filled in: errors by each field
         expect(page.get_by_text("Enter your full name.")).to_be_visible()
         audit()

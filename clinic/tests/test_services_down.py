@@ -266,7 +266,7 @@ def test_an_error_after_the_booking_committed_shows_a_page_that_does_not_say_not
         raise DatabaseError("the connection went away after the commit")
 
     def on_save(sender, instance, created, **kwargs):
-        if created:
+        if instance.status == Booking.Status.CONFIRMED:  # the hold, booked
             transaction.on_commit(after_commit)
 
     browser = Client(raise_request_exception=False)  # as a browser sees it: the 500 page

@@ -170,6 +170,16 @@ def test_previous_next_and_a_day_that_cannot_be_shown(desk, service):
     assert any("is not a view we know" in n for n in notices(response))
 
 
+def test_a_time_a_patient_is_choosing_online_shows_as_held_with_no_name_yet(desk, service, brandon):
+    chosen = visit(service, TODAY, 15, brandon, status=Booking.Status.HELD, patient_name="", requested_at=None)
+
+    today = shown(desk.get(HOME))
+    panel = shown(desk.get(visit_url(chosen)))
+
+    assert "Being booked online" in today
+    assert "Being booked online" in panel
+
+
 def test_a_closed_day_says_so(desk, clinic, service):
     ClosureFactory(clinic=clinic, starts_on=TODAY, ends_on=TODAY, reason="Holiday")
     assert "The clinic is closed on Monday, April 6." in shown(desk.get(HOME))
