@@ -4,7 +4,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
-from icalendar import Calendar, Event
+from icalendar import Calendar, Event, vCalAddress
 
 from .models import Booking
 
@@ -24,12 +24,19 @@ def _what(booking: Booking) -> tuple[str, str, str]:
 
 
 def booking_ics(booking: Booking) -> bytes:
-    """The visit as an iCalendar file, for "add to calendar"."""
+    """The visit as an iCalendar file, for "add to calendar"; a cancelled visit's file takes it out again.
+
+    Every file for one booking has the same UID, and a SEQUENCE that grows with the booking's history (one entry
+    per change: booked, moved, cancelled...), so a calendar that already holds the visit takes a later file as
+    its update, with the new time, and never an earlier one over a later.
+    """
     slot = booking.slot
     clinic = slot.service.clinic
     summary, location, description = _what(booking)
+    cancelled = booking.status == Booking.Status.CANCELLED
     event = Event()
     event.add("uid", f"{booking.reference}@{clinic.email.rpartition('@')[2]}")
+    event.add("sequence", booking.events.count())
     event.add("dtstamp", timezone.now())
     event.add("dtstart", slot.starts_at)
     event.add("dtend", slot.ends_at)
@@ -37,10 +44,12 @@ def booking_ics(booking: Booking) -> bytes:
     event.add("location", location)
     event.add("description", description)
     event.add("url", settings.PUBLIC_BASE_URL + reverse("booking:landing"))
+    event.add("organizer", vCalAddress(f"mailto:{clinic.email}"), parameters={"cn": clinic.name})
+    event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
     calendar = Calendar()
     calendar.add("prodid", f"-//{clinic.name}//Bookings//EN")
     calendar.add("version", "2.0")
-    calendar.add("method", "PUBLISH")
+    calendar.add("method", "CANCEL" if cancelled else "PUBLISH")
     calendar.add_component(event)
     return calendar.to_ical()
 

@@ -55,6 +55,10 @@ class Message(models.Model):
     recipient = models.CharField(max_length=254, help_text="A phone number in E.164 or an email address.")
     subject = models.CharField(max_length=200, blank=True)
     body = models.TextField(help_text="As written: where a private link goes, a placeholder, filled in as it is sent.")
+    # An email's HTML part and calendar file as they were made when it was queued, so a retry or a staff resend
+    # sends the very same (its links, as in the body, are placeholders). Blank for texts.
+    html = models.TextField(blank=True)
+    calendar = models.TextField("calendar file", blank=True, help_text="The .ics sent with the email, if any.")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED, db_index=True)
     send_after = models.DateTimeField(default=timezone.now, help_text="Not sent before this (quiet hours).")
     provider_id = models.CharField(max_length=255, blank=True, db_index=True)

@@ -15,8 +15,10 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db.models import F
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 
+from booking.calendar import calendar_links
 from booking.links import Purpose, admin_link, placeholder
 from booking.models import Booking, format_cents
 from booking.payments import paid_and_due
@@ -24,6 +26,7 @@ from clinic.contact import sms_allowed
 from clinic.queue import task_queue, task_queue_on_commit
 
 from . import tasks, transports
+from .emails import email_calendar, email_html
 from .gsm import to_gsm7
 from .models import Message, OptOut
 
@@ -81,6 +84,8 @@ def visit_context(booking: Booking) -> dict:
         "visit_day": visit_day(booking.slot.starts_at, clinic.tz),
         **_paid_online(booking),
         "cutoff_hours": settings.CANCELLATION_CUTOFF_HOURS,
+        "calendar_links": calendar_links(booking),  # no private link in them
+        "book_link": settings.PUBLIC_BASE_URL + reverse("booking:landing"),
     }
 
 
@@ -130,7 +135,7 @@ def outbox_message(
         body = render_to_string(f"{folder}/{kind}.txt", context, using="text").strip()
     if channel == Channel.SMS:
         body = to_gsm7(body)
-    subject = ""
+    subject = html = calendar = ""
     if channel == Channel.EMAIL:
         when = context.get("starts_at")
         subject = SUBJECTS[kind].format(
@@ -138,6 +143,10 @@ def outbox_message(
             visit_day=context.get("visit_day", ""),
             clinic=context["clinic"].name,
         )
+        # Made now and kept, as the body is: a retry sends the very same email, whatever changed since.
+        with timezone.override(context["clinic"].tz):
+            html = email_html(kind, context, subject=subject)
+        calendar = email_calendar(kind, booking)
     return Message(
         booking=booking,
         kind=kind,
@@ -145,6 +154,8 @@ def outbox_message(
         recipient=recipient,
         subject=subject,
         body=body,
+        html=html,
+        calendar=calendar,
         dedupe_key=dedupe_key,
         send_after=send_after or timezone.now(),
     )
@@ -280,6 +291,8 @@ def message_resend(*, message: Message) -> Message:
         recipient=recipient,
         subject=message.subject,
         body=message.body,
+        html=message.html,
+        calendar=message.calendar,
         dedupe_key=f"{message.dedupe_key}:resend:{timezone.now():%Y%m%dT%H%M%S.%f}",
     )
     return messages_queue([copy])[0]

@@ -1,7 +1,6 @@
 """How a message leaves: Twilio (or the console) for texts, Django's email backend for email."""
 
 import logging
-import re
 import smtplib
 import sys
 from email.utils import formataddr, make_msgid
@@ -10,20 +9,16 @@ import requests
 from django.conf import settings
 from django.core.cache import cache
 from django.core.mail import EmailMultiAlternatives
-from django.template.defaultfilters import linebreaks_filter
-from django.template.loader import render_to_string
 from django.utils import timezone
-from django.utils.html import escape, format_html
-from django.utils.safestring import SafeString, mark_safe
 from twilio.base.exceptions import TwilioRestException
 
-from booking.calendar import booking_ics
 from booking.links import links_expand, links_withheld
 from clinic import codes
 from clinic.cache import CACHE_DOWN
 from clinic.models import Clinic
 
 from . import twilio_gateway
+from .emails import calendar_filename, html_from_text
 from .models import Message
 
 logger = logging.getLogger(__name__)
@@ -66,13 +61,16 @@ def keep_code(message: Message, code: str) -> None:
 def send(message: Message) -> str:
     """Send one message; returns the provider's id for it."""
     body = text_as_sent(message)
+    code = None
     if CODE in body:
         code, expires = cache.get(code_cache_key(message.pk), (None, 0))
         if code is None or timezone.now().timestamp() >= expires:
             raise PermanentError("The code expired before it could be sent; the patient can ask for another.")
         body = body.replace(CODE, code)
-    transport = _send_sms if message.channel == Message.Channel.SMS else _send_email
-    provider_id = transport(message, body)
+    if message.channel == Message.Channel.SMS:
+        provider_id = _send_sms(message, body)
+    else:
+        provider_id = _send_email(message, body, code=code)
     cache.delete(code_cache_key(message.pk))  # sent: no copy of the code is left
     return provider_id
 
@@ -82,16 +80,18 @@ def text_for_staff(message: Message) -> str:
     return links_withheld(message.body).replace(CODE, "[code]")
 
 
-def text_as_sent(message: Message) -> str:
-    """The body with the patient's links made now, for a message to the patient's own email or mobile.
+def text_as_sent(message: Message, text: str | None = None) -> str:
+    """The body (or `text`, its HTML) with the patient's links made now, for a message to the patient's own email
+    or mobile.
 
     Anything else (the clinic's address, a contact the booking no longer has) gets none, whatever its text.
     """
+    text = message.body if text is None else text
     booking = message.booking
     to_patient = booking is not None and message.recipient in (booking.email, booking.phone)
     if message.kind in Message.Kind.with_private_links() and to_patient:
-        return links_expand(message.body, booking)
-    return links_withheld(message.body)
+        return links_expand(text, booking)
+    return links_withheld(text)
 
 
 def _send_sms(message: Message, body: str) -> str:
@@ -112,19 +112,7 @@ def _send_sms(message: Message, body: str) -> str:
         raise TransientError(f"Could not reach Twilio: {type(exc).__name__}") from exc
 
 
-def html_body(text: str) -> SafeString:
-    """The email's HTML: its words as written (nothing a patient typed becomes a link), and the site's own
-    addresses as links."""
-    site = re.escape(escape(settings.PUBLIC_BASE_URL))
-    paragraphs = linebreaks_filter(text)  # escapes the text
-    # The site's address itself, then a path or nothing: https://book.example.com.evil.net is not the site.
-    own_address = site + r"(?:[/?#][^\s<>\"']*)?(?![^\s<>\"'])"
-    return mark_safe(
-        re.sub(own_address, lambda match: format_html('<a href="{0}">{0}</a>', mark_safe(match[0])), paragraphs)
-    )
-
-
-def _send_email(message: Message, body: str) -> str:
+def _send_email(message: Message, body: str, *, code: str | None = None) -> str:
     booking = message.booking
     clinic = booking.slot.service.clinic if booking else Clinic.current()
     sender = formataddr((clinic.name, clinic.email)) if clinic else settings.DEFAULT_FROM_EMAIL
@@ -137,10 +125,14 @@ def _send_email(message: Message, body: str) -> str:
         reply_to=[clinic.email] if clinic else None,
         headers={"Message-ID": message_id},
     )
-    html = render_to_string("emails/base.html", {"message": message, "body": html_body(body), "clinic": clinic})
+    # As it was made when queued (emails.py); one queued before HTML parts were kept gets one made from its text.
+    html = message.html or html_from_text(message.body, subject=message.subject, clinic=clinic)
+    html = text_as_sent(message, html)
+    if code is not None:
+        html = html.replace(CODE, code)
     email.attach_alternative(html, "text/html")
-    if message.kind == Message.Kind.CONFIRMATION and booking:
-        email.attach(f"visit-{booking.reference}.ics", booking_ics(booking), "text/calendar")
+    if message.calendar:
+        email.attach(calendar_filename(message), message.calendar, "text/calendar")
     try:
         email.send()
     except smtplib.SMTPRecipientsRefused as exc:

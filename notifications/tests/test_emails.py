@@ -351,7 +351,7 @@ def test_a_permanent_refusal_fails_the_email_and_it_is_not_tried_again(
 # Cancellation, refund and late-payment notices ------------------------------------------------------
 
 
-def test_cancellation_email_says_the_visit_is_cancelled_without_a_calendar_file(
+def test_cancellation_email_says_the_visit_is_cancelled_and_takes_it_out_of_the_calendar(
     service, patient, django_capture_on_commit_callbacks
 ):
     booking = book(service, patient, django_capture_on_commit_callbacks)
@@ -367,9 +367,13 @@ def test_cancellation_email_says_the_visit_is_cancelled_without_a_calendar_file(
     assert "Your visit on Tuesday, April 7 at 10:00 AM is cancelled." in email.body
     assert "book another time" in email.body
     assert "You're booked" not in email.body
-    assert email.attachments == []
-    assert "text/calendar" not in email.message().as_string()
     assert "is cancelled" in html_part(email)
+    [attachment] = email.attachments
+    calendar = Calendar.from_ical(attachment.content)
+    assert str(calendar["METHOD"]) == "CANCEL"
+    [visit] = calendar.walk("VEVENT")
+    assert str(visit["STATUS"]) == "CANCELLED"
+    assert booking.reference in str(visit["UID"])
 
 
 INTENT = "pi_test_0001"
