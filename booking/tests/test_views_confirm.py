@@ -448,13 +448,13 @@ def test_confirming_queues_every_message_in_one_insert_within_its_query_budget(
 ):
     slot = slot_at(service, REGULAR_DAY, 10)  # booked at once (a discounted spot waits for the mobile's code)
     fields = hidden_fields(review(client, slot))
-    held_url(client, slot)  # the test's own look-up, before the count
-    # The hold by its reference, and the test's check that it still is one; the locked checks (slot, closures,
-    # seats, the offers: none covers the day); the hold's update and its event; its payments and the opt-out
-    # list; the three messages in one insert and one read; and on PostgreSQL the transaction's lock timeout.
-    # No session: a cookie remembers the booking.
+    url = held_url(client, slot) + "confirm/"
+    # The hold by its reference; the locked checks (slot, closures, seats, the offers: none covers the day);
+    # the hold's update and its event; its history (the calendar file's sequence); its payments and the
+    # opt-out list; the three messages in one insert and one read; and on PostgreSQL the transaction's lock
+    # timeout. No session: a cookie remembers the booking.
     with django_assert_max_num_queries(16) as queries:
-        confirm(client, slot, fields)
+        client.post(url, fields)
     message_inserts = [q for q in queries.captured_queries if 'INTO "notifications_message"' in q["sql"]]
     assert len(message_inserts) == 1
     assert Booking.objects.get().messages.count() == 3  # the patient's email and text, the clinic's email
