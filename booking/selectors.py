@@ -42,6 +42,24 @@ class Offer:
     def is_sold_out(self) -> bool:
         return self.spots_left == 0
 
+    @property
+    def ends_at(self) -> datetime:
+        """The moment the offer stops taking bookings, as featured_offer decides `is_open`: when it closes, or
+        when its last visit day ends (clinic time), if that comes first (no discounted visit is left then)."""
+        promotion = self.promotion
+        clinic = promotion.service.clinic
+        return min(promotion.closes_at, clinic.local_datetime(promotion.visit_ends_on + timedelta(days=1), time.min))
+
+    @property
+    def ends_at_midnight(self) -> bool:
+        return timezone.localtime(self.ends_at, self.promotion.service.clinic.tz).time() == time.min
+
+    @property
+    def last_day(self) -> date:
+        """The last day it can be booked on (clinic time): an offer ending at midnight is booked "by" the day
+        before."""
+        return timezone.localtime(self.ends_at - timedelta(microseconds=1), self.promotion.service.clinic.tz).date()
+
 
 def default_service() -> Service | None:
     return Service.objects.filter(is_active=True).select_related("clinic").order_by("pk").first()

@@ -87,7 +87,7 @@ def landing(request):
         "offer": offer,
         "service": service,
         "opening_hours": clinic.opening_hours.all() if clinic else [],
-        "closes_at": timezone.localtime(offer.promotion.closes_at, clinic.tz) if offer else None,
+        "practitioners": clinic.practitioners.filter(featured=True) if clinic else [],
     }
     if clinic:
         context["clinic"] = clinic

@@ -81,3 +81,24 @@ def test_offer_not_yet_open_is_not_featured(service, offer):
     offer.opens_at = NOW + timedelta(hours=1)
     offer.save()
     assert featured_offer(now=NOW) is None
+
+
+def test_offer_ends_with_its_last_visit_day_when_that_comes_before_it_closes(service, offer):
+    # Visits Monday to Friday; the offer closes the Thursday after, but no discounted visit is left by then.
+    summary = featured_offer(now=NOW)
+    assert summary.ends_at == local(MONDAY + timedelta(days=5), 0)
+    assert (summary.ends_at_midnight, summary.last_day) == (True, MONDAY + timedelta(days=4))
+    # The page's "book by" is the moment the offer stops being open, no sooner and no later.
+    assert featured_offer(now=summary.ends_at - timedelta(seconds=1)).is_open is True
+    assert featured_offer(now=summary.ends_at).is_open is False
+
+
+def test_offer_ends_when_it_closes_if_that_comes_first(service, offer):
+    offer.closes_at = local(MONDAY + timedelta(days=2), 17, 30)
+    offer.save()
+    summary = featured_offer(now=NOW)
+    assert summary.ends_at == offer.closes_at
+    assert (summary.ends_at_midnight, summary.last_day) == (False, MONDAY + timedelta(days=2))
+    assert featured_offer(now=offer.closes_at - timedelta(seconds=1)).is_open is True
+    assert featured_offer(now=offer.closes_at).is_open is False
+

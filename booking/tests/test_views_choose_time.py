@@ -84,7 +84,7 @@ def _listed(url, response) -> int:
     return 0
 
 
-@pytest.mark.parametrize("url, budget", [("/", 2), ("/book/", 4), (f"/book/{PROMO_DAY}/", 4)])
+@pytest.mark.parametrize("url, budget", [("/", 3), ("/book/", 4), (f"/book/{PROMO_DAY}/", 4)])
 def test_page_runs_the_same_queries_for_one_day_or_six_weeks_of_slots(
     client, service, promotion, url, budget, django_capture_on_commit_callbacks
 ):
