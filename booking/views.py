@@ -17,7 +17,7 @@ from .models import Booking, Payment, Slot
 from .page_cache import availability_page
 from .payments import PaymentUnavailable, checkout_cancel, checkout_hold, checkout_start, payment_summary
 from .rules import Quote, quote_slot, slot_unavailable_reason
-from .selectors import availability_for_day, bookable_days, day_is_full, default_service, featured_offer
+from .selectors import availability_for_day, booking_calendar, day_is_full, default_service, featured_offer
 from .services import BookingError, HoldPending, PriceChanged, booking_create, booking_hold
 from .stripe_gateway import payments_online
 from .verification import Check, CodeLocked, awaits_mobile_code, mobile_code_send, mobile_verify
@@ -98,8 +98,12 @@ def landing(request):
 @availability_page
 def book_days(request):
     service = _service_or_404()
-    days = bookable_days(service=service, now=timezone.now())
-    return render(request, "booking/book_days.html", {"service": service, "clinic": service.clinic, "days": days})
+    context = {
+        "service": service,
+        "clinic": service.clinic,
+        "calendar": booking_calendar(service=service, now=timezone.now()),
+    }
+    return render(request, "booking/book_days.html", context)
 
 
 @require_safe

@@ -2,7 +2,7 @@
 
 The first screen, before any scrolling, shows the price, the spots left and the Book button; the Book bar
 stays on screen to the foot of the page without hiding it; the whole first visit weighs at most 100 KB
-and asks nothing of any other site.
+and asks nothing of any other site. Then the calendar: seven columns that fit, worked with the keyboard.
 """
 
 from datetime import date, timedelta
@@ -109,3 +109,35 @@ def test_the_first_screen_sells_the_offer_and_the_first_visit_stays_light_and_lo
     origin = urlsplit(live_server.url).netloc
     assert {urlsplit(url).netloc for url in requested} == {origin}, requested
 
+
+def test_the_calendar_fits_a_phone_and_works_with_the_keyboard(phone_page, live_server, offer_page):
+    page, audit = phone_page, Audit(phone_page)
+    with time_machine.travel(local(MONDAY, 9), tick=True):
+        page.goto(live_server.url + "/")
+        book = page.get_by_role("link", name="Book your $99 assessment")
+        book.focus()
+        book.press("Enter")
+        expect(page.locator("h1")).to_have_text("Choose a day")
+        audit()
+
+        # Seven columns within 390 pixels, each day a target at least 44 pixels square.
+        assert page.evaluate("document.documentElement.scrollWidth") <= WIDTH
+        days = page.locator(".calendar a")
+        assert days.count() > 10
+        for box in (days.nth(i).bounding_box() for i in range(days.count())):
+            assert box["width"] >= 44 and box["height"] >= 44 and box["x"] + box["width"] <= WIDTH
+        expect(page.locator(".calendar caption").first).to_have_text("November 2026")
+        expect(page.get_by_role("link", name="Monday, December 7: 12 times, discounted times at $99")).to_be_visible()
+
+        page.keyboard.press("Tab")  # from the page's start: the skip link, then the clinic's name and phone
+        for _ in range(20):
+            if page.evaluate("document.activeElement.textContent").startswith("Next available"):
+                break
+            page.keyboard.press("Tab")
+        assert page.evaluate("document.activeElement.textContent") == "Next available: Monday, November 30"
+        page.keyboard.press("Tab")
+        assert page.evaluate("document.activeElement.textContent") == "First $99 day: Monday, December 7"
+        page.keyboard.press("Enter")
+        expect(page.locator("h1")).to_have_text("Monday, December 7")
+        expect(page.get_by_text("Choose a time. Times are in Pacific time.")).to_be_visible()
+        audit()

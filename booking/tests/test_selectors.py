@@ -3,7 +3,7 @@ from datetime import date, timedelta
 import pytest
 import time_machine
 
-from booking.selectors import availability_for_day, bookable_days, featured_offer
+from booking.selectors import availability_for_day, bookable_days, booking_calendar, featured_offer
 from booking.tests.factories import BookingFactory, PromotionFactory, SlotFactory, local
 from clinic.tests.factories import ClosureFactory
 
@@ -102,3 +102,13 @@ def test_offer_ends_when_it_closes_if_that_comes_first(service, offer):
     assert featured_offer(now=offer.closes_at - timedelta(seconds=1)).is_open is True
     assert featured_offer(now=offer.closes_at).is_open is False
 
+
+def test_calendar_months_run_from_this_month_to_the_horizon_sunday_first(service, offer):
+    SlotFactory(service=service, starts_at=local(MONDAY, 9))
+    calendar = booking_calendar(service=service, now=NOW)
+    assert [m.first for m in calendar.months] == [date(2026, 11, 1), date(2026, 12, 1), date(2027, 1, 1)]
+    first_week = calendar.months[1].weeks[0]
+    assert [cell.day.day if cell else None for cell in first_week] == [None, None, 1, 2, 3, 4, 5]
+    [monday] = [cell for week in calendar.months[1].weeks for cell in week if cell and cell.day == MONDAY]
+    assert (monday.option.times, monday.option.promo_times, monday.option.promo_price) == (1, 1, "$99")
+    assert calendar.next_available == calendar.next_discounted == monday.option

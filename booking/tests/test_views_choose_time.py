@@ -46,8 +46,8 @@ def test_days_page_lists_only_clinic_local_days_with_a_bookable_time(client, cli
 
     assert response.status_code == 200
     assert day_links(response) == {
-        "2026-04-07": "Tuesday, April 7 1 time · discounted price available",
-        "2026-04-13": "Monday, April 13 1 time · discounted price available",
+        "2026-04-07": "Tuesday, April 7: 1 time, discounted times at $99",
+        "2026-04-13": "Monday, April 13: 1 time, discounted times at $99",
     }
 
 
