@@ -16,7 +16,7 @@ from .manage import can_change, changes_close_at, patient_cancel, patient_resche
 from .models import Booking, Slot
 from .payments import RefundError, payment_summary
 from .rules import intake_is_open, quote_move, slot_unavailable_reason
-from .selectors import availability_for_day, bookable_days
+from .selectors import availability_for_day, booking_calendar
 from .services import BookingError, PriceChanged
 
 private = opens(
@@ -98,8 +98,8 @@ def manage_cancel(request, booking: Booking, token: str):
 def move_days(request, booking: Booking, token: str):
     if not can_change(booking, timezone.now()):
         return redirect("booking:manage", token=token)
-    days = bookable_days(service=booking.slot.service, now=timezone.now())
-    return render(request, "booking/book_days.html", _moving(booking, token, days=days))
+    days = booking_calendar(service=booking.slot.service, now=timezone.now())
+    return render(request, "booking/book_days.html", _moving(booking, token, calendar=days))
 
 
 @private

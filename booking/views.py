@@ -16,7 +16,7 @@ from .links import manage_path
 from .models import Booking, Payment
 from .page_cache import availability_page
 from .payments import checkout_cancel, payment_summary
-from .selectors import availability_for_day, bookable_days, day_is_full, default_service, featured_offer
+from .selectors import availability_for_day, booking_calendar, day_is_full, default_service, featured_offer
 from .services import BookingError
 from .verification import Check, CodeLocked, awaits_mobile_code, mobile_code_send, mobile_verify
 
@@ -39,7 +39,7 @@ def landing(request):
         "offer": offer,
         "service": service,
         "opening_hours": clinic.opening_hours.all() if clinic else [],
-        "closes_at": timezone.localtime(offer.promotion.closes_at, clinic.tz) if offer else None,
+        "practitioners": clinic.practitioners.filter(featured=True) if clinic else [],
     }
     if clinic:
         context["clinic"] = clinic
@@ -50,8 +50,12 @@ def landing(request):
 @availability_page
 def book_days(request):
     service = _service_or_404()
-    days = bookable_days(service=service, now=timezone.now())
-    return render(request, "booking/book_days.html", {"service": service, "clinic": service.clinic, "days": days})
+    context = {
+        "service": service,
+        "clinic": service.clinic,
+        "calendar": booking_calendar(service=service, now=timezone.now()),
+    }
+    return render(request, "booking/book_days.html", context)
 
 
 @require_safe

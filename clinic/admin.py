@@ -1,11 +1,15 @@
 from axes.admin import AccessAttemptAdmin, AccessFailureLogAdmin, AccessLogAdmin
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
+from django.db import models
+from django.utils.html import format_html
 
 from . import two_factor
 from .models import Clinic, OpeningHours, Practitioner
+from .photos import READABLE_FORMATS, PhotoError, photo_from_upload, practitioner_photo_set
 
 User = get_user_model()
 
@@ -18,13 +22,71 @@ class OpeningHoursInline(admin.TabularInline):
 @admin.register(Clinic)
 class ClinicAdmin(admin.ModelAdmin):
     list_display = ["name", "phone", "email", "city", "time_zone"]
+    fieldsets = [
+        (None, {"fields": ["name", "phone", "email"]}),
+        ("Address", {"fields": ["street", "city", "region", "postal_code", "time_zone"]}),
+        ("Getting here (on the offer page)", {"fields": ["map_url", "parking_note"]}),
+    ]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}  # "openstreetmap.org/..." typed bare
     inlines = [OpeningHoursInline]
+
+
+class PractitionerForm(forms.ModelForm):
+    """The practitioner, with a photo to upload: checked and resized here, so a bad file is a message on the form."""
+
+    photo = forms.FileField(
+        required=False,
+        widget=forms.FileInput(attrs={"accept": ",".join(f"image/{f.lower()}" for f in READABLE_FORMATS)}),
+        help_text="A JPEG, PNG or WebP portrait, at least 320 pixels on each side. It is shown small and square.",
+    )
+    remove_photo = forms.BooleanField(required=False, label="Remove the photo")
+
+    class Meta:
+        model = Practitioner
+        fields = ["clinic", "name", "credentials", "bio", "featured", "user"]
+
+    def clean_photo(self):
+        upload = self.cleaned_data.get("photo")
+        if not upload:
+            return None
+        try:
+            return photo_from_upload(upload)
+        except PhotoError as exc:
+            raise forms.ValidationError(str(exc), code="photo") from None
 
 
 @admin.register(Practitioner)
 class PractitionerAdmin(admin.ModelAdmin):
-    list_display = ["name", "clinic", "user"]
+    form = PractitionerForm
+    list_display = ["name", "credentials", "clinic", "featured", "has_photo", "user"]
+    list_filter = ["featured"]
+    list_select_related = ["clinic", "user"]
+    search_fields = ["name"]
     raw_id_fields = ["user"]
+    readonly_fields = ["current_photo"]
+    fieldsets = [
+        (None, {"fields": ["clinic", "name", "credentials", "user"]}),
+        ("On the offer page", {"fields": ["featured", "bio", "current_photo", "photo", "remove_photo"]}),
+    ]
+
+    @admin.display(boolean=True, description="photo")
+    def has_photo(self, practitioner):
+        return bool(practitioner.photo_digest)
+
+    @admin.display(description="photo now")
+    def current_photo(self, practitioner):
+        if not practitioner.photo_digest:
+            return "None yet"
+        return format_html(
+            '<img src="{}" width="160" height="160" alt="Photo of {}">', practitioner.photo_url(160), practitioner.name
+        )
+
+    def save_model(self, request, practitioner, form, change):
+        super().save_model(request, practitioner, form, change)
+        if photo := form.cleaned_data.get("photo"):
+            practitioner_photo_set(practitioner=practitioner, photo=photo)
+        elif form.cleaned_data.get("remove_photo") and practitioner.photo_digest:
+            practitioner_photo_set(practitioner=practitioner, photo=None)
 
 
 # Django's own user admin (django.contrib.auth registers it first), with a superuser's reset of two-factor sign-in.

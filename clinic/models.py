@@ -1,12 +1,16 @@
 import zoneinfo
 from datetime import date, datetime, time, timedelta
+from urllib.parse import quote
 
 import phonenumbers
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
+from django.urls import reverse
 from django.utils import timezone
+
+from .time_zones import time_zone_label
 
 # The days the calendar takes anywhere (forms, Today, URLs): far-off years would overflow date arithmetic.
 EARLIEST_DAY = date(2000, 1, 1)
@@ -39,6 +43,18 @@ class Clinic(models.Model):
     region = models.CharField("state", max_length=50)
     postal_code = models.CharField(max_length=20)
     time_zone = models.CharField(max_length=64, default=settings.TIME_ZONE, validators=[validate_time_zone])
+    map_url = models.URLField(
+        "map link",
+        max_length=500,
+        blank=True,
+        help_text="The clinic on a map site, for the offer page. Empty: a link to its address on Google Maps.",
+    )
+    parking_note = models.TextField(
+        "parking and transit",
+        max_length=500,
+        blank=True,
+        help_text="Where to park and how to come by bus or trolley, in a sentence or two, for the offer page.",
+    )
 
     class Meta:
         ordering = ["pk"]
@@ -62,6 +78,16 @@ class Clinic(models.Model):
     @property
     def phone_display(self) -> str:
         return display_phone(self.phone)
+
+    @property
+    def map_link(self) -> str:
+        """The link staff gave, or the address searched on a map site: a plain link, nothing loads from it."""
+        return self.map_url or "https://maps.google.com/?q=" + quote(self.address_line, safe="/")
+
+    @property
+    def time_zone_label(self) -> str:
+        """How pages name the clinic's time zone: "Pacific time"."""
+        return time_zone_label(self.time_zone)
 
     def closed_days(self, first: date, last: date) -> set[date]:
         """The days from `first` to `last` (inclusive) on which a closure falls."""
@@ -142,12 +168,66 @@ class Practitioner(models.Model):
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="practitioner"
     )
+    credentials = models.CharField(
+        max_length=60, blank=True, help_text="The letters after the name, for example “PT, DPT, OCS”."
+    )
+    bio = models.TextField(
+        "short bio",
+        max_length=600,
+        blank=True,
+        help_text="Two or three sentences for new patients, on the offer page.",
+    )
+    featured = models.BooleanField(
+        "on the offer page",
+        default=False,
+        help_text="Shown to patients on the offer page, with the photo, credentials and bio.",
+    )
+    # The photo's variants are PractitionerPhoto rows; this names the current upload (and is in their URLs).
+    photo_digest = models.CharField(max_length=16, blank=True, editable=False)
 
     class Meta:
         ordering = ["name"]
 
     def __str__(self):
         return self.name
+
+    def photo_url(self, width: int) -> str:
+        return reverse("practitioner_photo", args=[self.pk, self.photo_digest, width])
+
+    @property
+    def photo_src(self) -> str:
+        """The smallest size, for browsers that read no `srcset`."""
+        return self.photo_url(PractitionerPhoto.WIDTHS[0]) if self.photo_digest else ""
+
+    @property
+    def photo_srcset(self) -> str:
+        return ", ".join(f"{self.photo_url(width)} {width}w" for width in PractitionerPhoto.WIDTHS)
+
+
+class PractitionerPhoto(models.Model):
+    """One size of a practitioner's photo, as served (clinic/photos.py makes them from the upload).
+
+    Kept in the database, not on a disk: the site runs as several processes, possibly on several machines,
+    and only its static files are on disk (WhiteNoise serves them). A few kilobytes each.
+    """
+
+    WIDTHS = (160, 320)  # square: shown at about 100 CSS pixels, the larger one for sharp screens
+
+    practitioner = models.ForeignKey(Practitioner, on_delete=models.CASCADE, related_name="photos")
+    digest = models.CharField(max_length=16, help_text="Of the upload: a new photo gets new URLs.")
+    width = models.PositiveSmallIntegerField()
+    height = models.PositiveSmallIntegerField()
+    content_type = models.CharField(max_length=40)
+    data = models.BinaryField()
+
+    class Meta:
+        ordering = ["practitioner", "width"]
+        constraints = [
+            models.UniqueConstraint(fields=["practitioner", "digest", "width"], name="practitioner_photo_unique_size")
+        ]
+
+    def __str__(self):
+        return f"{self.practitioner} · {self.width}×{self.height}"
 
 
 class OneTimeCode(models.Model):

@@ -3,13 +3,13 @@ import logging
 import redis
 from django.conf import settings
 from django.db import DatabaseError, connection
-from django.http import HttpResponseServerError, JsonResponse
-from django.shortcuts import render
+from django.http import HttpResponse, HttpResponseServerError, JsonResponse
+from django.shortcuts import get_object_or_404, render
 from django.template import loader
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
-from .models import Clinic
+from .models import Clinic, PractitionerPhoto
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +41,18 @@ def healthz(request):
         checks["redis"] = _redis_ok()
     healthy = all(checks.values())
     return JsonResponse({"ok": healthy, **checks}, status=200 if healthy else 503)
+
+
+@require_safe
+def practitioner_photo(request, pk: int, digest: str, width: int):
+    """One size of a practitioner's photo (clinic/photos.py). Its URL names the upload's hash, so it never
+    changes under that URL: browsers keep it for a year and never ask again."""
+    photo = get_object_or_404(
+        PractitionerPhoto.objects.only("content_type", "data"), practitioner_id=pk, digest=digest, width=width
+    )
+    response = HttpResponse(bytes(photo.data), content_type=photo.content_type)
+    response["Cache-Control"] = "public, max-age=31536000, immutable"
+    return response
 
 
 def csrf_failure(request, reason=""):

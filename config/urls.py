@@ -7,6 +7,11 @@ handler500 = views.server_error
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
+    path(
+        "photos/practitioners/<int:pk>/<str:digest>-<int:width>.webp",
+        views.practitioner_photo,
+        name="practitioner_photo",
+    ),
     path("admin/", admin.site.urls),
     path("", include("booking.urls")),
     path("", include("notifications.urls")),

@@ -15,7 +15,7 @@ from booking.links import Purpose, booking_for_token
 from booking.models import Booking, Slot
 from booking.tests.factories import SlotFactory, local
 from booking.verification import Check, awaits_mobile_code, mobile_code_send, mobile_verify
-from clinic.tests.html import Page
+from clinic.tests.html import Page, html
 from notifications import transports
 from notifications.models import Message
 
@@ -65,12 +65,23 @@ def control(response, name: str) -> dict:
     return next(c for c in page(response).controls if c.get("name") == name)
 
 
+def spoken(element) -> str:
+    """What a screen reader says of an element: its text, leaving out what is hidden from it (aria-hidden)."""
+    parts = []
+    for child in element.children:
+        if isinstance(child, str):
+            parts.append(child)
+        elif child.attrs.get("aria-hidden") != "true":
+            parts.append(f" {spoken(child)} ")
+    return " ".join("".join(parts).split())
+
+
 def day_links(response) -> dict[str, str]:
-    """Each day offered on the days page: its YYYY-MM-DD and what the link says."""
+    """Each day the calendar offers: its YYYY-MM-DD and what its link says to a screen reader."""
     return {
-        href.split("/")[2]: text
-        for href, text in page(response).links
-        if re.fullmatch(r"/book/\d{4}-\d{2}-\d{2}/", href or "")
+        a.attrs["href"].rstrip("/").split("/")[-1]: spoken(a)
+        for a in html(response).find_all("a")
+        if a.has_class("cal-day")
     }
 
 

@@ -28,7 +28,7 @@ def test_patient_books_a_promo_spot_and_the_landing_page_shows_one_fewer(
     assert page.locator("#spots-left").inner_text() == "8 of 8 discounted spots left"
 
     press(page.get_by_role("link", name="Book your $99 assessment"))
-    press(page.locator(".day-list a").filter(has_text="discounted price available").first)
+    press(page.locator(".calendar a").filter(has_text="discounted times").first)
     press(page.locator(".time-list button").filter(has_text="$99").first)
 
     page.get_by_label("Full name").fill("Michael Green")

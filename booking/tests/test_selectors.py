@@ -3,7 +3,7 @@ from datetime import date, timedelta
 import pytest
 import time_machine
 
-from booking.selectors import availability_for_day, bookable_days, featured_offer
+from booking.selectors import availability_for_day, bookable_days, booking_calendar, featured_offer
 from booking.tests.factories import BookingFactory, PromotionFactory, SlotFactory, local
 from clinic.tests.factories import ClosureFactory
 
@@ -81,3 +81,34 @@ def test_offer_not_yet_open_is_not_featured(service, offer):
     offer.opens_at = NOW + timedelta(hours=1)
     offer.save()
     assert featured_offer(now=NOW) is None
+
+
+def test_offer_ends_with_its_last_visit_day_when_that_comes_before_it_closes(service, offer):
+    # Visits Monday to Friday; the offer closes the Thursday after, but no discounted visit is left by then.
+    summary = featured_offer(now=NOW)
+    assert summary.ends_at == local(MONDAY + timedelta(days=5), 0)
+    assert (summary.ends_at_midnight, summary.last_day) == (True, MONDAY + timedelta(days=4))
+    # The page's "book by" is the moment the offer stops being open, no sooner and no later.
+    assert featured_offer(now=summary.ends_at - timedelta(seconds=1)).is_open is True
+    assert featured_offer(now=summary.ends_at).is_open is False
+
+
+def test_offer_ends_when_it_closes_if_that_comes_first(service, offer):
+    offer.closes_at = local(MONDAY + timedelta(days=2), 17, 30)
+    offer.save()
+    summary = featured_offer(now=NOW)
+    assert summary.ends_at == offer.closes_at
+    assert (summary.ends_at_midnight, summary.last_day) == (False, MONDAY + timedelta(days=2))
+    assert featured_offer(now=offer.closes_at - timedelta(seconds=1)).is_open is True
+    assert featured_offer(now=offer.closes_at).is_open is False
+
+
+def test_calendar_months_run_from_this_month_to_the_horizon_sunday_first(service, offer):
+    SlotFactory(service=service, starts_at=local(MONDAY, 9))
+    calendar = booking_calendar(service=service, now=NOW)
+    assert [m.first for m in calendar.months] == [date(2026, 11, 1), date(2026, 12, 1), date(2027, 1, 1)]
+    first_week = calendar.months[1].weeks[0]
+    assert [cell.day.day if cell else None for cell in first_week] == [None, None, 1, 2, 3, 4, 5]
+    [monday] = [cell for week in calendar.months[1].weeks for cell in week if cell and cell.day == MONDAY]
+    assert (monday.option.times, monday.option.promo_times, monday.option.promo_price) == (1, 1, "$99")
+    assert calendar.next_available == calendar.next_discounted == monday.option

@@ -45,8 +45,8 @@ def test_days_page_lists_only_clinic_local_days_with_a_bookable_time(client, cli
 
     assert response.status_code == 200
     assert day_links(response) == {
-        "2026-04-07": "Tuesday, April 7 1 time · discounted price available",
-        "2026-04-13": "Monday, April 13 1 time · discounted price available",
+        "2026-04-07": "Tuesday, April 7: 1 time, discounted times at $99",
+        "2026-04-13": "Monday, April 13: 1 time, discounted times at $99",
     }
 
 
@@ -83,7 +83,7 @@ def _listed(url, response) -> int:
     return 0
 
 
-@pytest.mark.parametrize("url, budget", [("/", 2), ("/book/", 4), (f"/book/{PROMO_DAY}/", 4)])
+@pytest.mark.parametrize("url, budget", [("/", 3), ("/book/", 4), (f"/book/{PROMO_DAY}/", 4)])
 def test_page_runs_the_same_queries_for_one_day_or_six_weeks_of_slots(
     client, service, promotion, url, budget, django_capture_on_commit_callbacks
 ):

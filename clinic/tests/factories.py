@@ -1,8 +1,12 @@
 from datetime import time
+from io import BytesIO
 
 import factory
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image, ImageDraw, ImageFilter
 
 from clinic.models import Clinic, Closure, OpeningHours, Practitioner
+from clinic.photos import photo_from_upload, practitioner_photo_set
 
 
 class ClinicFactory(factory.django.DjangoModelFactory):
@@ -40,6 +44,32 @@ class ClosureFactory(factory.django.DjangoModelFactory):
 class PractitionerFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Practitioner
+        skip_postgeneration_save = True
 
     clinic = factory.SubFactory(ClinicFactory)
     name = "Brandon Pascual"
+
+    @factory.post_generation
+    def photo(practitioner, create, extracted, **kwargs):
+        """`photo=True`: a portrait uploaded, as staff upload one in the admin (or `photo=<bytes>`: that one)."""
+        if create and extracted:
+            data = extracted if isinstance(extracted, bytes) else portrait()
+            practitioner_photo_set(practitioner=practitioner, photo=photo_from_upload(upload(data)))
+
+
+def portrait(width: int = 900, height: int = 1200, *, image_format: str = "JPEG", **options) -> bytes:
+    """A photo-like picture (shading, shapes and grain, as a camera's are), encoded as `image_format`."""
+    base = Image.linear_gradient("L").resize((width, height)).convert("RGB")
+    picture = Image.blend(base, Image.new("RGB", (width, height), "#c08060"), 0.6)
+    draw = ImageDraw.Draw(picture)
+    draw.ellipse((width * 0.3, height * 0.15, width * 0.7, height * 0.5), fill="#d9a589")
+    draw.ellipse((width * 0.1, height * 0.55, width * 0.9, height * 1.2), fill="#2d4a6b")
+    grain = Image.effect_noise((width, height), 12).convert("RGB")
+    picture = Image.blend(picture, grain, 0.08).filter(ImageFilter.GaussianBlur(1))
+    out = BytesIO()
+    picture.save(out, image_format, **options)
+    return out.getvalue()
+
+
+def upload(data: bytes, name: str = "photo.jpg", content_type: str = "image/jpeg") -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, data, content_type=content_type)

@@ -5,6 +5,7 @@ from django.contrib.messages import get_messages
 from django.utils import timezone
 
 from booking.tests.factories import BookingFactory, SlotFactory
+from clinic.tests.factories import ClinicFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -99,3 +100,26 @@ def test_a_closure_over_booked_days_warns_the_front_desk(staff_client, clinic, s
     )
     notices = [str(m) for m in get_messages(response.wsgi_request)]
     assert any(n.startswith("1 booking(s) fall on these days") for n in notices)
+
+
+def test_manager_sets_the_parking_note_and_map_link_the_offer_page_shows(client, manager):
+    clinic = ClinicFactory(hours=False)
+    client.force_login(manager)
+    form = client.get(f"/admin/clinic/clinic/{clinic.pk}/change/")
+    assert b'name="parking_note"' in form.content and b'name="map_url"' in form.content
+
+    response = client.post(
+        f"/admin/clinic/clinic/{clinic.pk}/change/",
+        {
+            **{f: getattr(clinic, f) for f in ("name", "phone", "email", "street", "city", "region", "postal_code")},
+            "time_zone": clinic.time_zone,
+            "map_url": "https://www.openstreetmap.org/search?query=4901%20Morena%20Blvd",
+            "parking_note": "Free parking in the building’s lot.",
+            **{f"opening_hours-{k}": "0" for k in ("TOTAL_FORMS", "INITIAL_FORMS", "MIN_NUM_FORMS", "MAX_NUM_FORMS")},
+        },
+    )
+
+    assert response.status_code == 302, response.content.decode()
+    clinic.refresh_from_db()
+    assert clinic.map_link == "https://www.openstreetmap.org/search?query=4901%20Morena%20Blvd"
+    assert clinic.parking_note == "Free parking in the building’s lot."

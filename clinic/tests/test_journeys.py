@@ -43,7 +43,7 @@ def test_patient_books_answers_moves_and_cancels_on_a_phone(phone_page, live_ser
         expect(page.locator("#spots-left")).to_have_text("8 of 8 discounted spots left")
         page.get_by_role("link", name="Book your $99 assessment").click()
         audit()
-        page.locator(".day-list a").filter(has_text="discounted price available").first.click()
+        page.locator(".calendar a").filter(has_text="discounted times").first.click()
         audit()
         page.locator(".time-list button").filter(has_text="$99").first.click()
         page.get_by_role("button", name="Review booking").click()  # nothing filled in: errors by each field
@@ -74,7 +74,7 @@ def test_patient_books_answers_moves_and_cancels_on_a_phone(phone_page, live_ser
 
         page.get_by_role("link", name="Move to another time").click()
         audit()
-        page.locator(".day-list a").nth(1).click()
+        page.locator(".calendar a").nth(1).click()
         audit()
         page.locator(".time-list a").last.click()
         expect(page.locator("h1")).to_have_text("Move your visit")

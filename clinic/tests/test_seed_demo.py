@@ -8,7 +8,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from booking.models import Booking, Promotion, Service, Slot
-from clinic.models import Clinic
+from clinic.models import Clinic, Practitioner, PractitionerPhoto
 
 pytestmark = pytest.mark.django_db
 
@@ -79,3 +79,28 @@ def test_seed_demo_books_a_few_callers_into_the_next_open_times(now, times, pric
     assert [timezone.localtime(b.slot.starts_at, clinic.tz).strftime("%a %H:%M") for b in visits] == times
     assert {(b.status, b.price_cents) for b in visits} == {(Booking.Status.CONFIRMED, price)}
     assert Promotion.objects.get().bookings.count() == spots_taken
+
+
+def test_seed_demo_puts_the_posts_author_on_the_offer_page_with_a_photo_and_directions(client):
+    call_command("seed_demo", stdout=StringIO())
+    brandon = Practitioner.objects.get()
+    assert (brandon.name, brandon.credentials, brandon.featured) == ("Brandon Pascual", "PT, DPT", True)
+    assert "San Diego runners" in brandon.bio
+    assert [(p.width, p.content_type) for p in brandon.photos.all()] == [(160, "image/webp"), (320, "image/webp")]
+    assert "parking" in Clinic.current().parking_note
+
+    page = client.get("/").content.decode()
+    assert 'Brandon Pascual, <span class="credentials">PT, DPT</span>' in page
+    assert brandon.photo_src in page
+    assert client.get(brandon.photo_src).status_code == 200
+
+
+def test_seed_demo_fills_in_a_practitioner_and_clinic_seeded_before_the_offer_page_showed_them():
+    call_command("seed_demo", stdout=StringIO())
+    Practitioner.objects.update(credentials="", bio="", featured=False, photo_digest="")
+    PractitionerPhoto.objects.all().delete()
+    Clinic.objects.update(parking_note="")
+    call_command("seed_demo", stdout=StringIO())
+    brandon = Practitioner.objects.get()
+    assert (brandon.credentials, brandon.featured, brandon.photos.count()) == ("PT, DPT", True, 2)
+    assert Clinic.current().parking_note

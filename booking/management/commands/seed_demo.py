@@ -1,18 +1,22 @@
 """Demo data from the clinic's post, placed relative to today. Safe to run again: it adds nothing twice."""
 
 from datetime import time, timedelta
+from io import BytesIO
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
+from PIL import Image, ImageDraw
 
 from booking.models import Booking, Promotion, Service, Slot
 from booking.rules import Patient, quote_slot
 from booking.services import booking_create, slots_generate
 from clinic.closures import close_federal_holidays
 from clinic.models import Clinic, OpeningHours, Practitioner, Weekday
+from clinic.photos import photo_from_upload, practitioner_photo_set
 
 DEMO_USERNAME = "admin"
 DEMO_PASSWORD = "clinic-demo"  # demo only; printed so a new developer can log in
@@ -40,11 +44,46 @@ def demo_clinic() -> Clinic:
             "time_zone": "America/Los_Angeles",
         },
     )
+    if not clinic.parking_note:  # a clinic seeded before the offer page named it
+        clinic.parking_note = PARKING
+        clinic.save(update_fields=["parking_note"])
     for weekday, (opens_at, closes_at) in HOURS.items():
         OpeningHours.objects.get_or_create(
             clinic=clinic, weekday=weekday, opens_at=opens_at, defaults={"closes_at": closes_at}
         )
     return clinic
+
+
+PARKING = "Free parking in the building’s lot. By trolley: the Blue Line’s Balboa Avenue stop is a short walk away."
+
+BIO = (
+    "Brandon helps San Diego runners get back to pain-free miles. He films your stride, finds the hip that can’t "
+    "hold your center of mass, and builds the single-leg strength that fits your plan, loaded gradually."
+)
+
+
+def demo_portrait() -> bytes:
+    """A plain drawn placeholder for the practitioner's photo (a head and shoulders), as a PNG."""
+    image = Image.new("RGB", (640, 640), "#f5f2ee")
+    draw = ImageDraw.Draw(image)
+    draw.ellipse((130, 420, 510, 860), fill="#545b64")  # shoulders, cut off by the frame
+    draw.ellipse((215, 140, 425, 380), fill="#545b64")  # head
+    draw.rectangle((0, 600, 640, 640), fill="#7c0f12")  # the clinic's red, along the foot
+    out = BytesIO()
+    image.save(out, "PNG")
+    return out.getvalue()
+
+
+def demo_practitioner(clinic: Clinic) -> Practitioner:
+    """Brandon, who wrote the post, on the offer page: credentials, a short bio and a placeholder photo."""
+    practitioner, _ = Practitioner.objects.get_or_create(clinic=clinic, name="Brandon Pascual")
+    if not practitioner.bio:  # one seeded before the offer page showed him
+        practitioner.credentials, practitioner.bio, practitioner.featured = "PT, DPT", BIO, True
+        practitioner.save(update_fields=["credentials", "bio", "featured"])
+    if not practitioner.photo_digest:
+        photo = photo_from_upload(ContentFile(demo_portrait(), name="brandon.png"))
+        practitioner_photo_set(practitioner=practitioner, photo=photo)
+    return practitioner
 
 
 def demo_service(clinic: Clinic) -> Service:
@@ -96,8 +135,8 @@ def demo_visits(service: Service) -> list[Booking]:
 
 class Command(BaseCommand):
     help = (
-        "Load the clinic, its hours and federal holidays, the assessment, the $99 launch offer, six weeks of slots "
-        "and a few callers."
+        "Load the clinic, its hours and federal holidays, its physical therapist, the assessment, the $99 launch "
+        "offer, six weeks of slots and a few callers."
     )
 
     def handle(self, *args, **options):
@@ -108,7 +147,7 @@ class Command(BaseCommand):
     @transaction.atomic
     def seed(self):
         clinic = demo_clinic()
-        practitioner, _ = Practitioner.objects.get_or_create(clinic=clinic, name="Brandon Pascual")
+        practitioner = demo_practitioner(clinic)
         service = demo_service(clinic)
 
         today = timezone.localdate(timezone=clinic.tz)
