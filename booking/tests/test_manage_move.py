@@ -87,7 +87,7 @@ def test_move_inside_the_visit_window_keeps_the_discount(service, promotion):
 
     review = Client().get(url(booking, f"move/time/{target.pk}/"))
     says(review, "From Wednesday, April 8 at 10:00 AM")
-    says(review, "To Thursday, April 9 at 11:00 AM (PDT)")
+    says(review, "To Thursday, April 9 at 11:00 AM (Pacific time)")
     says(review, "Price $99 discounted")
     does_not_say(review, "regular rate")
     assert hidden_fields(review) == {"quoted_price_cents": "9900"}

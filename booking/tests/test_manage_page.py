@@ -37,7 +37,7 @@ def test_page_shows_the_visit_in_the_clinics_time_zone_with_a_maps_link(service,
 
     says(response, "You’re booked, Dana")
     says(response, "See you Wednesday, April 8 at 10:00 AM.")
-    says(response, "Wednesday, April 8, 2026 at 10:00 AM (PDT)")
+    says(response, "Wednesday, April 8, 2026 at 10:00 AM (Pacific time)")
     assert ("2026-04-08T10:00:00-07:00", "Wednesday, April 8, 2026 at 10:00 AM") in page(response).times
     assert (MAPS, ADDRESS) in page(response).links
     says(response, "$99 (discounted), due at the visit")

@@ -123,7 +123,7 @@ def test_valid_details_show_the_review_with_price_time_address_and_hidden_fields
     response = review(client, slot)
 
     says(response, "Review and confirm")
-    says(response, "Wednesday, April 8 at 10:00 AM (PDT, clinic time)")
+    says(response, "Wednesday, April 8 at 10:00 AM (Pacific time)")
     says(response, "4901 Morena Blvd, Suite 501, San Diego, CA 92117")
     says(response, "Payment of $99 is due at the visit.")
     says(response, "Name Michael Green Email michael@example.com Mobile (619) 555-0123")
