@@ -33,7 +33,7 @@ PATIENTS = int(os.environ.get("BENCH_PATIENTS", "1000"))
 TRIAL = int(os.environ.get("BENCH_TRIAL", "1"))
 USER_AGENT = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) booking-rush-bench"
 
-DAY_LINK_RE = re.compile(r'<a class="choice" href="/book/(\d{4}-\d{2}-\d{2})/">')
+DAY_LINK_RE = re.compile(r'<a class="cal-day[^"]*" href="/book/(\d{4}-\d{2}-\d{2})/"')
 OPTION_RE = re.compile(
     r'<button class="choice" type="submit" formaction="/book/time/(\d+)/">.*?'
     r'<span class="choice-meta">([^<]*)</span>',
