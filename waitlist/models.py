@@ -98,6 +98,15 @@ class WaitlistEntry(CanonicalEmail, models.Model):
         return f"a time on {self.day:%a %b} {self.day.day}"
 
     @property
+    def has_booked(self) -> bool:
+        """Booked from the list: settled so, or offered a place whose hold was confirmed (the code typed, or paid)
+        before the sweep settled it."""
+        if self.status == self.Status.BOOKED:
+            return True
+        held = self.booking if self.status == self.Status.OFFERED and self.booking_id else None
+        return held is not None and held.status in Booking.Status.consuming()
+
+    @property
     def offer_expires_at(self):
         """Until when an open offer holds: its booking's hold, which a claim extends while the patient pays."""
         return self.booking.hold_expires_at if self.status == self.Status.OFFERED and self.booking_id else None

@@ -227,7 +227,8 @@ def offers_make(*, now: datetime | None = None) -> int:
 # Answering an offer ----------------------------------------------------------------------------
 
 
-LAPSED = "Sorry, this offer has ended and the time has gone to the next person waiting."
+# Whether the place went to the next person or is open to anyone, the page says (selectors.place_goes_to_next).
+LAPSED = "Sorry, this offer has ended, so we could not book the time for you."
 
 
 def _given_away(booking: Booking, slot: Slot, promotion: Promotion | None, now: datetime) -> bool:
@@ -277,8 +278,11 @@ def offer_decline(*, entry: WaitlistEntry, now: datetime | None = None) -> Waitl
         entry = WaitlistEntry.objects.select_for_update(of=("self",)).select_related("booking").get(pk=entry.pk)
         if entry.status != Status.OFFERED:
             return entry
-        if entry.booking and entry.booking.status == Booking.Status.HELD:
-            booking_release_hold(booking=entry.booking, now=now)
-        entry.status = Status.DECLINED
+        if entry.has_booked:
+            entry.status = Status.BOOKED  # booked a moment ago (the code typed, or paid): nothing to let go
+        else:
+            if entry.booking and entry.booking.status == Booking.Status.HELD:
+                booking_release_hold(booking=entry.booking, now=now)
+            entry.status = Status.DECLINED
         entry.save(update_fields=["status", "updated_at"])
         return entry
