@@ -1,10 +1,42 @@
 """Reads for the waiting list's pages."""
 
+from dataclasses import dataclass
+from datetime import date, datetime
+
 from django.db.models import Q
+from django.utils import timezone
+
+from booking.models import Booking, Slot
+from booking.selectors import free_slots
 
 from .models import WaitlistEntry
 
 Status = WaitlistEntry.Status
+
+
+@dataclass(frozen=True)
+class TimeChoice:
+    slot: Slot
+    starts_at: datetime  # in the clinic's time zone
+
+
+def offer_alternatives(entry: WaitlistEntry, booking: Booking, *, now: datetime) -> list[tuple[date, list[TimeChoice]]]:
+    """The other free times the place held for `entry` may move to, by day (clinic time), earliest first.
+
+    The times the entry waits for (inside its offer's visit window, or on its day) that can be booked online
+    now and have a seat free: each at the price held, which a move keeps (booking.rules.quote_move). Two queries
+    (the times, the closures), however many there are.
+    """
+    promotion = entry.promotion
+    first, last = (promotion.visit_starts_on, promotion.visit_ends_on) if promotion else (entry.day, entry.day)
+    service = booking.slot.service  # the entry's, loaded with the booking
+    tz = service.clinic.tz
+    days: dict[date, list[TimeChoice]] = {}
+    for slot in free_slots(service, now, first, last):
+        if slot.pk != booking.slot_id:
+            starts_at = timezone.localtime(slot.starts_at, tz)
+            days.setdefault(starts_at.date(), []).append(TimeChoice(slot=slot, starts_at=starts_at))
+    return list(days.items())
 
 
 def others_waiting(entry: WaitlistEntry) -> bool:

@@ -15,7 +15,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Exists, F, Max, OuterRef, Q
 from django.utils import timezone
 
-from booking.models import Booking, Promotion, Service, Slot, bookings_taken
+from booking.models import Booking, Payment, Promotion, Service, Slot, bookings_taken
 from booking.payments import checkout_hold
 from booking.rules import ONE_PER_PATIENT, Patient, quote_slot
 from booking.selectors import free_slots
@@ -27,6 +27,7 @@ from booking.services import (
     booking_confirm,
     booking_extend_hold,
     booking_hold,
+    booking_move_hold,
     booking_release_hold,
 )
 from booking.stripe_gateway import payments_online
@@ -47,6 +48,11 @@ class AlreadyWaiting(Exception):
 
 class OfferClosed(Exception):
     """The offer lapsed, was declined, or was given to someone else; the message is for the patient."""
+
+
+class OfferChanged(Exception):
+    """The time held is not the one the patient claimed from (they moved it in another window); nothing was
+    booked. The message is for the patient."""
 
 
 # Joining ---------------------------------------------------------------------------------------
@@ -229,6 +235,10 @@ def offers_make(*, now: datetime | None = None) -> int:
 
 # Whether the place went to the next person or is open to anyone, the page says (selectors.place_goes_to_next).
 LAPSED = "Sorry, this offer has ended, so we could not book the time for you."
+HOLD_CHANGED = "The time held for you was changed in another window. Here it is now: check it, then claim it."
+BOOKED_ALREADY = "You have booked this place already. To change its time, use the link to your booking."
+NOT_IN_THIS_OFFER = "Sorry, your place cannot move to that time. Please choose one of the times listed."
+PAYING = "You have started paying for this time, so it cannot be changed now. Please finish paying, or call us."
 
 
 def _given_away(booking: Booking, slot: Slot, promotion: Promotion | None, now: datetime) -> bool:
@@ -239,8 +249,11 @@ def _given_away(booking: Booking, slot: Slot, promotion: Promotion | None, now: 
     return promotion is not None and others.filter(promotion_id=promotion.pk).count() >= promotion.spots
 
 
-def offer_claim(*, entry: WaitlistEntry, now: datetime | None = None) -> WaitlistEntry:
-    """Take the offered time. Pay-at-visit books it now; with online payment the hold lasts while the patient pays."""
+def offer_claim(*, entry: WaitlistEntry, held_slot_id: int | None = None, now: datetime | None = None) -> WaitlistEntry:
+    """Take the offered time. Pay-at-visit books it now; with online payment the hold lasts while the patient pays.
+
+    `held_slot_id`: the time the patient saw held. Moved since (in another window), nothing is claimed (OfferChanged).
+    """
     with transaction.atomic():
         entry = WaitlistEntry.objects.select_for_update(of=("self",)).get(pk=entry.pk)
         if entry.status == Status.BOOKED:
@@ -258,6 +271,8 @@ def offer_claim(*, entry: WaitlistEntry, now: datetime | None = None) -> Waitlis
             raise OfferClosed(LAPSED)
         if booking.status == Booking.Status.HELD and _given_away(booking, slot, promotion, now):
             raise OfferClosed(LAPSED)
+        if booking.status == Booking.Status.HELD and held_slot_id is not None and held_slot_id != booking.slot_id:
+            raise OfferChanged(HOLD_CHANGED)
         if booking.status == Booking.Status.CONFIRMED:
             entry.status = Status.BOOKED
         elif payments_online():
@@ -286,3 +301,40 @@ def offer_decline(*, entry: WaitlistEntry, now: datetime | None = None) -> Waitl
             entry.status = Status.DECLINED
         entry.save(update_fields=["status", "updated_at"])
         return entry
+
+
+def _in_offer_window(entry: WaitlistEntry, slot: Slot) -> bool:
+    """Whether a time is one the entry waits for: inside its offer's visit window, or on its day."""
+    day = timezone.localtime(slot.starts_at, entry.service.clinic.tz).date()
+    return entry.promotion.covers(day) if entry.promotion_id else day == entry.day
+
+
+def offer_switch(*, entry: WaitlistEntry, slot_id: int, now: datetime | None = None) -> Booking:
+    """Move the place held for the entry to another free time it waits for, at the same price.
+
+    The same hold moves (booking_move_hold: the new time's, the offer's and the hold's locks, the seat and the
+    offer's spots counted under them), so the patient keeps the offer, its end and their place, and holds one
+    time, never two; the time they leave is free again. Not once they have begun paying for the time held.
+    """
+    with transaction.atomic():
+        entry = (
+            WaitlistEntry.objects.select_for_update(of=("self",))
+            .select_related("service__clinic", "promotion")
+            .get(pk=entry.pk)
+        )
+        if entry.status == Status.BOOKED:
+            raise OfferClosed(BOOKED_ALREADY)
+        if entry.status != Status.OFFERED or entry.booking_id is None:
+            raise OfferClosed(LAPSED)
+        slot = Slot.objects.filter(pk=slot_id, service_id=entry.service_id).first()
+        if slot is None or not _in_offer_window(entry, slot):
+            raise BookingError(NOT_IN_THIS_OFFER)
+        held = Booking.objects.get(pk=entry.booking_id)
+        if held.status in Booking.Status.consuming():
+            raise OfferClosed(BOOKED_ALREADY)  # the code was typed, or it was paid, in another window
+        if held.payments.filter(status__in=[Payment.Status.OPEN, Payment.Status.PROCESSING]).exists():
+            raise BookingError(PAYING)
+        try:
+            return booking_move_hold(booking=held, slot_id=slot.pk, quoted_price_cents=held.price_cents, now=now)
+        except PriceChanged:
+            raise BookingError(NOT_IN_THIS_OFFER) from None  # the offer's price only

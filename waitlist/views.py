@@ -1,3 +1,5 @@
+import re
+
 from django.conf import settings
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
@@ -6,7 +8,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from booking.browser import remember_booked
-from booking.links import Purpose, manage_path, opens
+from booking.links import Purpose, manage_path, opens, private_path
 from booking.models import Booking, Promotion
 from booking.payments import PaymentUnavailable, checkout_start
 from booking.selectors import day_is_full, default_service
@@ -19,12 +21,14 @@ from clinic.quiet_hours import QUIET_END, QUIET_START
 
 from .forms import JoinForm
 from .models import WaitlistEntry
-from .selectors import others_waiting, place_goes_to_next
+from .selectors import offer_alternatives, others_waiting, place_goes_to_next
 from .services import (
     AlreadyWaiting,
+    OfferChanged,
     OfferClosed,
     offer_claim,
     offer_decline,
+    offer_switch,
     place_in_line,
     promotion_sold_out,
     waitlist_join,
@@ -32,6 +36,7 @@ from .services import (
 
 JOINED_COOKIE = "waitlist_joined"  # the entry this browser joined, for the page that confirms it
 Status = WaitlistEntry.Status
+CHOOSE_A_TIME = "Please choose one of the times listed."
 PAYMENT_DOWN = (
     "We could not reach our payment provider. Nothing was charged, and the place has gone back to the "
     "waiting list. We are sorry."
@@ -92,6 +97,11 @@ def joined(request):
     return render(request, "waitlist/joined.html", {"entry": entry, "place": place_in_line(entry)})
 
 
+def _posted_id(request, name: str) -> int | None:
+    value = request.POST.get(name, "")
+    return int(value) if re.fullmatch(r"[0-9]{1,9}", value) else None
+
+
 def _entry_of(booking: Booking) -> WaitlistEntry:
     entry = getattr(booking, "waitlist_entry", None)  # a claim link opens a place offered from the list
     if entry is None:
@@ -106,16 +116,27 @@ OFFERED_PLACES = Booking.objects.select_related("slot__service__clinic", "waitli
 @opens(Purpose.CLAIM, OFFERED_PLACES)
 @require_http_methods(["GET", "POST"])
 def offer(request, booking: Booking, token: str):
-    """The offered time, claimed from the link in the offer's text and email."""
+    """The offered time, with the other free times it may move to: claimed, or moved, from the link in the offer's
+    text and email."""
     entry = _entry_of(booking)
     message, status = "", 200
-    if request.method == "POST":
+    if request.method == "POST" and request.POST.get("answer") == "switch":
+        slot_id = _posted_id(request, "slot")
+        if slot_id is None:
+            message, status = CHOOSE_A_TIME, 400
+        else:
+            try:
+                offer_switch(entry=entry, slot_id=slot_id)
+                return redirect(private_path(booking, Purpose.CLAIM) + "?moved=1")
+            except (OfferClosed, BookingError) as exc:
+                message, status = str(exc), 409
+    elif request.method == "POST":
         try:
-            return _claim(request, entry, booking)
+            return _claim(request, entry, booking, held_slot_id=_posted_id(request, "held"))
         except PaymentUnavailable:
             # Checkout released the hold: the place goes to the next person, so there is no trying again.
             message, status = PAYMENT_DOWN, 503
-        except (OfferClosed, BookingError) as exc:
+        except (OfferClosed, OfferChanged, BookingError) as exc:
             message, status = str(exc), 409
     if request.method == "POST":  # refused: the page shows the offer as it is now
         entry.refresh_from_db()
@@ -123,10 +144,10 @@ def offer(request, booking: Booking, token: str):
     return _offer_page(request, entry, booking, token, message=message, status=status)
 
 
-def _claim(request, entry: WaitlistEntry, booking: Booking):
+def _claim(request, entry: WaitlistEntry, booking: Booking, *, held_slot_id: int | None):
     """Claim the place, then on to what books it: the code texted to the mobile, Stripe, or the booking's page."""
     try:
-        offer_claim(entry=entry)
+        offer_claim(entry=entry, held_slot_id=held_slot_id)
         booking.refresh_from_db()
         if awaits_mobile_code(booking):
             mobile_code_send(booking=booking)
@@ -154,6 +175,8 @@ def _offer_page(request, entry: WaitlistEntry, booking: Booking, token: str, *, 
         "starts_at": timezone.localtime(booking.slot.starts_at, tz),
         "booked": booked,
         "is_open": is_open,
+        "moved": is_open and not message and request.GET.get("moved") == "1",
+        "alternatives": offer_alternatives(entry, booking, now=now) if is_open else [],
         "pay_online": payments_online(),
         "manage_path": manage_path(booking) if booked else "",
         "message": message,
