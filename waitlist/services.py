@@ -34,7 +34,7 @@ from booking.stripe_gateway import payments_online
 from clinic.quiet_hours import in_quiet_hours
 
 from .models import WaitlistEntry
-from .signals import offer_made
+from .signals import entry_joined, offer_made
 
 logger = logging.getLogger(__name__)
 
@@ -70,28 +70,53 @@ def promotion_sold_out(promotion: Promotion, *, now: datetime) -> bool:
 def waitlist_join(*, service: Service, patient: Patient, promotion: Promotion | None = None, day=None) -> WaitlistEntry:
     """Add a patient at the end of a list; one live entry per email and per phone on each list.
 
-    The database's constraints decide "already waiting", for two joins at once as for one.
+    The database's constraints decide "already waiting", for two joins at once as for one. The patient is told
+    (entry_joined), with the link that takes them off the list again.
     """
     entries = (
         WaitlistEntry.objects.filter(promotion=promotion)
         if promotion
         else WaitlistEntry.objects.filter(service=service, day=day)
     )
-    try:
-        with transaction.atomic():
-            last = entries.aggregate(last=Max("position"))["last"] or 0
-            return WaitlistEntry.objects.create(
-                service=service,
-                promotion=promotion,
-                day=None if promotion else day,
-                name=patient.name,
-                email=patient.email,
-                phone=patient.phone,
-                sms_consent=patient.sms_consent,
-                position=last + 1,
-            )
-    except IntegrityError:
-        raise AlreadyWaiting from None
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                last = entries.aggregate(last=Max("position"))["last"] or 0
+                entry = WaitlistEntry.objects.create(
+                    service=service,
+                    promotion=promotion,
+                    day=None if promotion else day,
+                    name=patient.name,
+                    email=patient.email,
+                    phone=patient.phone,
+                    sms_consent=patient.sms_consent,
+                    position=last + 1,
+                )
+        except IntegrityError:
+            raise AlreadyWaiting from None
+        entry_joined.send(sender=WaitlistEntry, entry=entry)
+        return entry
+
+
+def waitlist_leave(*, entry: WaitlistEntry, now: datetime | None = None) -> WaitlistEntry:
+    """The patient takes themselves off the list (the link in the email that confirmed the join).
+
+    A place held for them is released for the next person, as declining it does. Leaving twice, or once the list
+    is done with them (booked, declined, lapsed, taken off by staff), changes nothing.
+    """
+    with transaction.atomic():
+        entry = WaitlistEntry.objects.select_for_update(of=("self",)).select_related("booking").get(pk=entry.pk)
+        if entry.status not in Status.live():
+            return entry
+        booking = entry.booking
+        if entry.has_booked:
+            entry.status = Status.BOOKED  # booked a moment ago (the code typed, or paid): the sweep would say so
+        else:
+            if entry.status == Status.OFFERED and booking and booking.status == Booking.Status.HELD:
+                booking_release_hold(booking=booking, now=now)
+            entry.status = Status.LEFT
+        entry.save(update_fields=["status", "updated_at"])
+        return entry
 
 
 def place_in_line(entry: WaitlistEntry) -> int:

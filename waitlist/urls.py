@@ -9,4 +9,5 @@ urlpatterns = [
     path("waitlist/joined/", views.joined, name="joined"),
     path("waitlist/claim/<str:token>/", views.offer, name="offer"),
     path("waitlist/claim/<str:token>/decline/", views.decline, name="decline"),
+    path("waitlist/leave/<str:token>/", views.leave, name="leave"),
 ]

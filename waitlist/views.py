@@ -20,6 +20,7 @@ from clinic.limits import public_post
 from clinic.quiet_hours import QUIET_END, QUIET_START
 
 from .forms import JoinForm
+from .links import entry_for_token
 from .models import WaitlistEntry
 from .selectors import offer_alternatives, others_waiting, place_goes_to_next
 from .services import (
@@ -32,6 +33,7 @@ from .services import (
     place_in_line,
     promotion_sold_out,
     waitlist_join,
+    waitlist_leave,
 )
 
 JOINED_COOKIE = "waitlist_joined"  # the entry this browser joined, for the page that confirms it
@@ -205,3 +207,30 @@ def decline(request, booking: Booking, token: str):
         "others_waiting": others_waiting(entry),
     }
     return render(request, "waitlist/decline.html", context)
+
+
+@never_cache  # a private link: this entry's own page
+@public_post("waitlist-leave", per_address="10/h")
+@require_http_methods(["GET", "POST"])
+def leave(request, token: str):
+    """Leaving the list, from the link in the email that confirmed the join: asks first, then takes them off.
+    Leaving twice, or after the list is done with them, changes nothing; the page says where they stand."""
+    entry = entry_for_token(token)
+    if entry is None:
+        raise Http404("This link is not valid.")
+    if request.method == "POST":
+        waitlist_leave(entry=entry)
+        return redirect("waitlist:leave", token=token)
+    booked = entry.has_booked
+    on_the_list = entry.status in Status.live() and not booked
+    offered = on_the_list and entry.status == Status.OFFERED and entry.booking.is_active(timezone.now())
+    context = {
+        "entry": entry,
+        "booked": booked,
+        "on_the_list": on_the_list,
+        "place": place_in_line(entry) if on_the_list else None,
+        "offered": offered,
+        "claim_path": private_path(entry.booking, Purpose.CLAIM) if offered else "",
+        "offer_expires_at": entry.offer_expires_at,
+    }
+    return render(request, "waitlist/leave.html", context)
