@@ -569,3 +569,44 @@ def slots_generate(*, service: Service, start: date, end: date, practitioner: Pr
     plan = slots_plan(service=service, start=start, end=end, practitioner=practitioner)
     Slot.objects.bulk_create(plan.new, ignore_conflicts=True)
     return plan
+
+
+HOLD_LAPSED = "Sorry, this time is no longer held for you."
+
+
+def booking_move_hold(
+    *, booking: Booking, slot_id: int, quoted_price_cents: int, now: datetime | None = None
+) -> Booking:
+    """Move a live hold to another time at the price the patient was shown: the same hold, never a second one.
+
+    The new slot is locked and checked as for a new online booking, then the offer's row, then the hold, as
+    every booking locks them. The hold keeps its end, and its discounted spot when the new day is inside the
+    offer's visit window (counted again under the offer's lock); the old seat is free again when this commits.
+    Raises PriceChanged when the move's price is not the quoted one, and BookingError when the hold lapsed or
+    the time cannot be booked.
+    """
+    with _capacity_transaction():
+        slot = _lock_slot(slot_id)
+        promotion = Promotion.objects.select_for_update().get(pk=booking.promotion_id) if booking.promotion_id else None
+        booking = Booking.objects.select_for_update().get(pk=booking.pk)  # on its own: see booking_reschedule
+        now = now or timezone.now()  # read after the locks
+        if booking.status != Booking.Status.HELD or booking.hold_expires_at <= now:
+            raise BookingError(HOLD_LAPSED)
+        if booking.slot_id == slot.pk:
+            return booking
+        if slot.service_id != booking.slot.service_id:
+            raise BookingError(SLOT_UNAVAILABLE)
+        if reason := slot_unavailable_reason(slot, now, online=True):
+            raise BookingError(reason)
+        quote = quote_move(booking=booking, slot=slot)
+        if quote.price_cents != quoted_price_cents:
+            raise PriceChanged(quote)
+        if quote.promotion and promotion.bookings.active(now).exclude(pk=booking.pk).count() >= promotion.spots:
+            raise BookingError(SOLD_OUT)  # the hold's own spot is the one it keeps: none is taken twice
+        previous = booking.slot
+        booking.slot, booking.promotion, booking.price_cents = slot, quote.promotion, quote.price_cents
+        booking.save(update_fields=["slot", "promotion", "price_cents", "updated_at"])
+        local = timezone.localtime(previous.starts_at, slot.service.clinic.tz)
+        _record(booking, booking.status, note=f"Hold moved from {local:%a %b %-d, %-I:%M %p}", moved_from=previous)
+        capacity_freed.send(sender=Booking, booking=booking)
+        return booking

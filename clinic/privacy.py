@@ -1,5 +1,5 @@
-"""The patients' private links open their bookings and answers: staff screens and logs show that one was
-used, never the link itself."""
+"""The patients' private links open their bookings, answers and places on a waiting list: staff screens and logs
+show that one was used, never the link itself."""
 
 import logging
 import re
@@ -7,7 +7,7 @@ import re
 from django.core.exceptions import ValidationError
 
 # The token runs to the next slash, query, fragment, quote, bracket or space: with or without a slash after it.
-PRIVATE_LINKS = re.compile(r"/(intake|manage|waitlist/claim)/[^/?#\s'\"<>]+")
+PRIVATE_LINKS = re.compile(r"/(intake|manage|waitlist/claim|waitlist/leave)/[^/?#\s'\"<>]+")
 
 
 def mask_private_links(text: str) -> str:

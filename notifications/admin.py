@@ -34,6 +34,7 @@ class MessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     search_fields = ["recipient", "booking__reference", "booking__patient_name"]  # matched by get_search_results
     readonly_fields = [
         "booking",
+        "waitlist_entry",
         "kind",
         "channel",
         "recipient",

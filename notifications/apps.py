@@ -25,6 +25,7 @@ class NotificationsConfig(AppConfig):
             "notifications.refund_requested": (booking.refund_requested, notices.on_refund_requested),
             "notifications.late_payment_refunded": (booking.late_payment_refunded, notices.on_late_payment_refunded),
             "notifications.waitlist_offer": (waitlist.offer_made, notices.on_offer_made),
+            "notifications.waitlist_joined": (waitlist.entry_joined, notices.on_entry_joined),
             "notifications.intake_flagged": (intake.intake_flagged, notices.on_intake_flagged),
             "notifications.intake_code": (intake.intake_code_issued, notices.on_intake_code_issued),
         }

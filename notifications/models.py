@@ -3,6 +3,7 @@ from django.db.models.functions import Upper
 from django.utils import timezone
 
 from booking.models import Booking
+from waitlist.models import WaitlistEntry
 
 
 class Message(models.Model):
@@ -31,6 +32,7 @@ class Message(models.Model):
         CLINIC_ONLINE_CHANGE = "clinic_online_change", "Visit changed online (to the clinic)"
         STAFF_TEXT = "staff_text", "Text from the front desk"
         LINK_RESENT = "link_resent", "Private link, sent again as asked"
+        WAITLIST_JOINED = "waitlist_joined", "On the waiting list (with the link to leave it)"
 
         @classmethod
         def with_private_links(cls) -> list[str]:
@@ -50,6 +52,10 @@ class Message(models.Model):
         SUPPRESSED = "suppressed", "Suppressed"  # opted out, or its visit was cancelled or moved
 
     booking = models.ForeignKey(Booking, on_delete=models.CASCADE, null=True, blank=True, related_name="messages")
+    # A message about a place on a waiting list, before any booking: its link to leave the list is made from it.
+    waitlist_entry = models.ForeignKey(
+        WaitlistEntry, on_delete=models.SET_NULL, null=True, blank=True, related_name="messages"
+    )
     channel = models.CharField(max_length=5, choices=Channel.choices)
     kind = models.CharField(max_length=24, choices=Kind.choices)
     recipient = models.CharField(max_length=254, help_text="A phone number in E.164 or an email address.")

@@ -7,13 +7,17 @@ Each receiver runs inside the sender's transaction, so its messages commit with 
 import uuid
 from datetime import datetime
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from booking.links import Purpose, placeholder
 from booking.models import Booking, BookingEvent, Payment, Refund
 from clinic.contact import sms_allowed
-from clinic.quiet_hours import after_quiet_hours
+from clinic.quiet_hours import QUIET_END, QUIET_START, after_quiet_hours
+from waitlist.links import PLACEHOLDER as LEAVE_LINK
+from waitlist.models import WaitlistEntry
+from waitlist.services import place_in_line
 
 from . import transports
 from .models import Message
@@ -163,6 +167,38 @@ def notify_waitlist_offer(booking: Booking, *, expires_at: datetime) -> None:
     _notify_patient(booking, Kind.WAITLIST_OFFER, f"booking:{booking.pk}:waitlist_offer", context=context, urgent=True)
 
 
+def notify_waitlist_joined(entry: WaitlistEntry) -> None:
+    """Someone joined a waiting list: an email saying so, with the private link that takes them off it again, and
+    a short text too when they agreed to texts (kept for after quiet hours)."""
+    clinic = entry.service.clinic
+    context = {
+        "clinic": clinic,
+        "entry": entry,
+        "place": place_in_line(entry),
+        "offer_minutes": settings.WAITLIST_OFFER_MINUTES,
+        "quiet_start": QUIET_START,
+        "quiet_end": QUIET_END,
+        "leave_link": LEAVE_LINK,
+    }
+    channels = [(Channel.EMAIL, entry.email, None)]
+    if entry.sms_consent:
+        channels.append((Channel.SMS, entry.phone, after_quiet_hours(timezone.now(), clinic.tz)))
+    messages_queue(
+        [
+            outbox_message(
+                kind=Kind.WAITLIST_JOINED,
+                channel=channel,
+                recipient=recipient,
+                dedupe_key=f"waitlist:{entry.pk}:joined:{channel}",
+                context=context,
+                waitlist_entry=entry,
+                send_after=send_after,
+            )
+            for channel, recipient, send_after in channels
+        ]
+    )
+
+
 def notify_refund(refund: Refund) -> None:
     booking = refund.payment.booking
     context = {**booking_context(booking), "refund": refund}
@@ -309,6 +345,10 @@ def on_late_payment_refunded(sender, booking: Booking, **kwargs) -> None:
 
 def on_offer_made(sender, booking: Booking, expires_at: datetime, **kwargs) -> None:
     notify_waitlist_offer(booking, expires_at=expires_at)
+
+
+def on_entry_joined(sender, entry: WaitlistEntry, **kwargs) -> None:
+    notify_waitlist_joined(entry)
 
 
 def on_intake_flagged(sender, booking: Booking, **kwargs) -> None:

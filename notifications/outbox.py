@@ -24,6 +24,7 @@ from booking.models import Booking, format_cents
 from booking.payments import paid_and_due
 from clinic.contact import sms_allowed
 from clinic.queue import task_queue, task_queue_on_commit
+from waitlist.models import WaitlistEntry
 
 from . import tasks, transports
 from .emails import email_calendar, email_html
@@ -58,6 +59,7 @@ SUBJECTS = {
     Kind.CLINIC_PAYMENT_REFUSED: "A payment was refused: visit {when}",
     Kind.CLINIC_ONLINE_CHANGE: "Changed online by the patient: visit {when}",
     Kind.LINK_RESENT: "Your link to your visit on {when}",
+    Kind.WAITLIST_JOINED: "You're on the waiting list at {clinic}",
 }
 
 
@@ -127,6 +129,7 @@ def outbox_message(
     dedupe_key: str,
     context: dict,
     booking: Booking | None = None,
+    waitlist_entry: WaitlistEntry | None = None,
     send_after: datetime | None = None,
 ) -> Message:
     """A message for the outbox, written but not yet queued: `messages_queue` puts it there."""
@@ -149,6 +152,7 @@ def outbox_message(
         calendar = email_calendar(kind, booking)
     return Message(
         booking=booking,
+        waitlist_entry=waitlist_entry,
         kind=kind,
         channel=channel,
         recipient=recipient,
@@ -277,15 +281,19 @@ class CannotResend(Exception):
 def message_resend(*, message: Message) -> Message:
     """A fresh copy of a message, queued now (staff asked for it again), with the links as they are when it goes.
 
-    A message to the patient goes to their email or mobile as the booking has it now, never to one it replaced.
+    A message to the patient goes to their email or mobile as the booking (or waiting-list entry) has it now, never
+    to one it replaced.
     """
     if message.kind in (Kind.ACCESS_CODE, Kind.CONTACT_CHANGED):
         raise CannotResend(f"A “{message.get_kind_display()}” message is not sent again.")
     recipient = message.recipient
     if message.booking and message.kind in Kind.with_private_links():
         recipient = message.booking.phone if message.channel == Channel.SMS else message.booking.email
+    elif message.waitlist_entry and message.kind in Kind.with_private_links():
+        recipient = message.waitlist_entry.phone if message.channel == Channel.SMS else message.waitlist_entry.email
     copy = Message(
         booking=message.booking,
+        waitlist_entry=message.waitlist_entry,
         kind=message.kind,
         channel=message.channel,
         recipient=recipient,

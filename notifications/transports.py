@@ -16,6 +16,7 @@ from booking.links import links_expand, links_withheld
 from clinic import codes
 from clinic.cache import CACHE_DOWN
 from clinic.models import Clinic
+from waitlist.links import leave_link_expand, leave_link_withheld
 
 from . import twilio_gateway
 from .emails import calendar_filename, html_from_text
@@ -75,23 +76,31 @@ def send(message: Message) -> str:
     return provider_id
 
 
+def _withheld(text: str) -> str:
+    return leave_link_withheld(links_withheld(text))
+
+
 def text_for_staff(message: Message) -> str:
     """The body as staff (and the console of a live site) may see it: where a link or a code goes, not what."""
-    return links_withheld(message.body).replace(CODE, "[code]")
+    return _withheld(message.body).replace(CODE, "[code]")
 
 
 def text_as_sent(message: Message, text: str | None = None) -> str:
     """The body (or `text`, its HTML) with the patient's links made now, for a message to the patient's own email
     or mobile.
 
-    Anything else (the clinic's address, a contact the booking no longer has) gets none, whatever its text.
+    Anything else (the clinic's address, a contact the booking or entry no longer has) gets none, whatever its text.
     """
     text = message.body if text is None else text
+    if message.kind not in Message.Kind.with_private_links():
+        return _withheld(text)
+    entry = message.waitlist_entry
+    if entry is not None and message.recipient in (entry.email, entry.phone):
+        text = leave_link_expand(text, entry)
     booking = message.booking
-    to_patient = booking is not None and message.recipient in (booking.email, booking.phone)
-    if message.kind in Message.Kind.with_private_links() and to_patient:
+    if booking is not None and message.recipient in (booking.email, booking.phone):
         return links_expand(text, booking)
-    return links_withheld(text)
+    return _withheld(text)
 
 
 def _send_sms(message: Message, body: str) -> str:

@@ -66,8 +66,18 @@ class WaitlistEntryAdmin(admin.ModelAdmin):
         "offered_booking",
         "offer_expires_at",
         "created_at",
+        "updated_at",
     ]
-    readonly_fields = ["service", "promotion", "day", "status", "offered_booking", "offer_expires_at", "created_at"]
+    readonly_fields = [
+        "service",
+        "promotion",
+        "day",
+        "status",
+        "offered_booking",
+        "offer_expires_at",
+        "created_at",
+        "updated_at",  # when it last changed: when they left the list, say
+    ]
     actions = ["remove"]
 
     def has_add_permission(self, request):

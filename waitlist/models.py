@@ -1,7 +1,7 @@
 from django.db import models
 from django.db.models import Q
 
-from booking.models import Booking, Promotion, Service
+from booking.models import REFERENCE_LENGTH, Booking, Promotion, Service, new_reference
 from clinic.contact import CanonicalEmail
 from clinic.privacy import validate_person_name
 
@@ -19,12 +19,15 @@ class WaitlistEntry(CanonicalEmail, models.Model):
         BOOKED = "booked", "Booked"
         LAPSED = "lapsed", "Offer lapsed"
         DECLINED = "declined", "Declined"
-        REMOVED = "removed", "Removed"
+        REMOVED = "removed", "Removed"  # by the front desk, or because a discounted visit is booked already
+        LEFT = "left", "Left the list"  # by the patient, from the link in the email that confirmed the join
 
         @classmethod
         def live(cls) -> list[str]:
             return [cls.WAITING, cls.OFFERED]
 
+    # In the patient's "leave the list" link, signed (waitlist/links.py): the link carries no database id.
+    reference = models.CharField(max_length=REFERENCE_LENGTH, unique=True, default=new_reference, editable=False)
     service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="waitlist")
     promotion = models.ForeignKey(
         Promotion,
@@ -96,6 +99,19 @@ class WaitlistEntry(CanonicalEmail, models.Model):
         if self.promotion_id:
             return f"a {self.promotion.price} spot ({self.promotion})"
         return f"a time on {self.day:%a %b} {self.day.day}"
+
+    @property
+    def first_name(self) -> str:
+        return self.name.split()[0] if self.name.strip() else ""
+
+    @property
+    def has_booked(self) -> bool:
+        """Booked from the list: settled so, or offered a place whose hold was confirmed (the code typed, or paid)
+        before the sweep settled it."""
+        if self.status == self.Status.BOOKED:
+            return True
+        held = self.booking if self.status == self.Status.OFFERED and self.booking_id else None
+        return held is not None and held.status in Booking.Status.consuming()
 
     @property
     def offer_expires_at(self):

@@ -15,7 +15,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Exists, F, Max, OuterRef, Q
 from django.utils import timezone
 
-from booking.models import Booking, Promotion, Service, Slot, bookings_taken
+from booking.models import Booking, Payment, Promotion, Service, Slot, bookings_taken
 from booking.payments import checkout_hold
 from booking.rules import ONE_PER_PATIENT, Patient, quote_slot
 from booking.selectors import free_slots
@@ -27,13 +27,14 @@ from booking.services import (
     booking_confirm,
     booking_extend_hold,
     booking_hold,
+    booking_move_hold,
     booking_release_hold,
 )
 from booking.stripe_gateway import payments_online
 from clinic.quiet_hours import in_quiet_hours
 
 from .models import WaitlistEntry
-from .signals import offer_made
+from .signals import entry_joined, offer_made
 
 logger = logging.getLogger(__name__)
 
@@ -47,6 +48,11 @@ class AlreadyWaiting(Exception):
 
 class OfferClosed(Exception):
     """The offer lapsed, was declined, or was given to someone else; the message is for the patient."""
+
+
+class OfferChanged(Exception):
+    """The time held is not the one the patient claimed from (they moved it in another window); nothing was
+    booked. The message is for the patient."""
 
 
 # Joining ---------------------------------------------------------------------------------------
@@ -64,28 +70,53 @@ def promotion_sold_out(promotion: Promotion, *, now: datetime) -> bool:
 def waitlist_join(*, service: Service, patient: Patient, promotion: Promotion | None = None, day=None) -> WaitlistEntry:
     """Add a patient at the end of a list; one live entry per email and per phone on each list.
 
-    The database's constraints decide "already waiting", for two joins at once as for one.
+    The database's constraints decide "already waiting", for two joins at once as for one. The patient is told
+    (entry_joined), with the link that takes them off the list again.
     """
     entries = (
         WaitlistEntry.objects.filter(promotion=promotion)
         if promotion
         else WaitlistEntry.objects.filter(service=service, day=day)
     )
-    try:
-        with transaction.atomic():
-            last = entries.aggregate(last=Max("position"))["last"] or 0
-            return WaitlistEntry.objects.create(
-                service=service,
-                promotion=promotion,
-                day=None if promotion else day,
-                name=patient.name,
-                email=patient.email,
-                phone=patient.phone,
-                sms_consent=patient.sms_consent,
-                position=last + 1,
-            )
-    except IntegrityError:
-        raise AlreadyWaiting from None
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                last = entries.aggregate(last=Max("position"))["last"] or 0
+                entry = WaitlistEntry.objects.create(
+                    service=service,
+                    promotion=promotion,
+                    day=None if promotion else day,
+                    name=patient.name,
+                    email=patient.email,
+                    phone=patient.phone,
+                    sms_consent=patient.sms_consent,
+                    position=last + 1,
+                )
+        except IntegrityError:
+            raise AlreadyWaiting from None
+        entry_joined.send(sender=WaitlistEntry, entry=entry)
+        return entry
+
+
+def waitlist_leave(*, entry: WaitlistEntry, now: datetime | None = None) -> WaitlistEntry:
+    """The patient takes themselves off the list (the link in the email that confirmed the join).
+
+    A place held for them is released for the next person, as declining it does. Leaving twice, or once the list
+    is done with them (booked, declined, lapsed, taken off by staff), changes nothing.
+    """
+    with transaction.atomic():
+        entry = WaitlistEntry.objects.select_for_update(of=("self",)).select_related("booking").get(pk=entry.pk)
+        if entry.status not in Status.live():
+            return entry
+        booking = entry.booking
+        if entry.has_booked:
+            entry.status = Status.BOOKED  # booked a moment ago (the code typed, or paid): the sweep would say so
+        else:
+            if entry.status == Status.OFFERED and booking and booking.status == Booking.Status.HELD:
+                booking_release_hold(booking=booking, now=now)
+            entry.status = Status.LEFT
+        entry.save(update_fields=["status", "updated_at"])
+        return entry
 
 
 def place_in_line(entry: WaitlistEntry) -> int:
@@ -227,7 +258,12 @@ def offers_make(*, now: datetime | None = None) -> int:
 # Answering an offer ----------------------------------------------------------------------------
 
 
-LAPSED = "Sorry, this offer has ended and the time has gone to the next person waiting."
+# Whether the place went to the next person or is open to anyone, the page says (selectors.place_goes_to_next).
+LAPSED = "Sorry, this offer has ended, so we could not book the time for you."
+HOLD_CHANGED = "The time held for you was changed in another window. Here it is now: check it, then claim it."
+BOOKED_ALREADY = "You have booked this place already. To change its time, use the link to your booking."
+NOT_IN_THIS_OFFER = "Sorry, your place cannot move to that time. Please choose one of the times listed."
+PAYING = "You have started paying for this time, so it cannot be changed now. Please finish paying, or call us."
 
 
 def _given_away(booking: Booking, slot: Slot, promotion: Promotion | None, now: datetime) -> bool:
@@ -238,8 +274,11 @@ def _given_away(booking: Booking, slot: Slot, promotion: Promotion | None, now: 
     return promotion is not None and others.filter(promotion_id=promotion.pk).count() >= promotion.spots
 
 
-def offer_claim(*, entry: WaitlistEntry, now: datetime | None = None) -> WaitlistEntry:
-    """Take the offered time. Pay-at-visit books it now; with online payment the hold lasts while the patient pays."""
+def offer_claim(*, entry: WaitlistEntry, held_slot_id: int | None = None, now: datetime | None = None) -> WaitlistEntry:
+    """Take the offered time. Pay-at-visit books it now; with online payment the hold lasts while the patient pays.
+
+    `held_slot_id`: the time the patient saw held. Moved since (in another window), nothing is claimed (OfferChanged).
+    """
     with transaction.atomic():
         entry = WaitlistEntry.objects.select_for_update(of=("self",)).get(pk=entry.pk)
         if entry.status == Status.BOOKED:
@@ -257,6 +296,8 @@ def offer_claim(*, entry: WaitlistEntry, now: datetime | None = None) -> Waitlis
             raise OfferClosed(LAPSED)
         if booking.status == Booking.Status.HELD and _given_away(booking, slot, promotion, now):
             raise OfferClosed(LAPSED)
+        if booking.status == Booking.Status.HELD and held_slot_id is not None and held_slot_id != booking.slot_id:
+            raise OfferChanged(HOLD_CHANGED)
         if booking.status == Booking.Status.CONFIRMED:
             entry.status = Status.BOOKED
         elif payments_online():
@@ -277,8 +318,48 @@ def offer_decline(*, entry: WaitlistEntry, now: datetime | None = None) -> Waitl
         entry = WaitlistEntry.objects.select_for_update(of=("self",)).select_related("booking").get(pk=entry.pk)
         if entry.status != Status.OFFERED:
             return entry
-        if entry.booking and entry.booking.status == Booking.Status.HELD:
-            booking_release_hold(booking=entry.booking, now=now)
-        entry.status = Status.DECLINED
+        if entry.has_booked:
+            entry.status = Status.BOOKED  # booked a moment ago (the code typed, or paid): nothing to let go
+        else:
+            if entry.booking and entry.booking.status == Booking.Status.HELD:
+                booking_release_hold(booking=entry.booking, now=now)
+            entry.status = Status.DECLINED
         entry.save(update_fields=["status", "updated_at"])
         return entry
+
+
+def _in_offer_window(entry: WaitlistEntry, slot: Slot) -> bool:
+    """Whether a time is one the entry waits for: inside its offer's visit window, or on its day."""
+    day = timezone.localtime(slot.starts_at, entry.service.clinic.tz).date()
+    return entry.promotion.covers(day) if entry.promotion_id else day == entry.day
+
+
+def offer_switch(*, entry: WaitlistEntry, slot_id: int, now: datetime | None = None) -> Booking:
+    """Move the place held for the entry to another free time it waits for, at the same price.
+
+    The same hold moves (booking_move_hold: the new time's, the offer's and the hold's locks, the seat and the
+    offer's spots counted under them), so the patient keeps the offer, its end and their place, and holds one
+    time, never two; the time they leave is free again. Not once they have begun paying for the time held.
+    """
+    with transaction.atomic():
+        entry = (
+            WaitlistEntry.objects.select_for_update(of=("self",))
+            .select_related("service__clinic", "promotion")
+            .get(pk=entry.pk)
+        )
+        if entry.status == Status.BOOKED:
+            raise OfferClosed(BOOKED_ALREADY)
+        if entry.status != Status.OFFERED or entry.booking_id is None:
+            raise OfferClosed(LAPSED)
+        slot = Slot.objects.filter(pk=slot_id, service_id=entry.service_id).first()
+        if slot is None or not _in_offer_window(entry, slot):
+            raise BookingError(NOT_IN_THIS_OFFER)
+        held = Booking.objects.get(pk=entry.booking_id)
+        if held.status in Booking.Status.consuming():
+            raise OfferClosed(BOOKED_ALREADY)  # the code was typed, or it was paid, in another window
+        if held.payments.filter(status__in=[Payment.Status.OPEN, Payment.Status.PROCESSING]).exists():
+            raise BookingError(PAYING)
+        try:
+            return booking_move_hold(booking=held, slot_id=slot.pk, quoted_price_cents=held.price_cents, now=now)
+        except PriceChanged:
+            raise BookingError(NOT_IN_THIS_OFFER) from None  # the offer's price only

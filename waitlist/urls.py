@@ -8,4 +8,6 @@ urlpatterns = [
     path("waitlist/day/<date:day>/", views.join_day, name="join_day"),
     path("waitlist/joined/", views.joined, name="joined"),
     path("waitlist/claim/<str:token>/", views.offer, name="offer"),
+    path("waitlist/claim/<str:token>/decline/", views.decline, name="decline"),
+    path("waitlist/leave/<str:token>/", views.leave, name="leave"),
 ]

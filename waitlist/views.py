@@ -1,3 +1,5 @@
+import re
+
 from django.conf import settings
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
@@ -6,7 +8,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from booking.browser import remember_booked
-from booking.links import Purpose, manage_path, opens
+from booking.links import Purpose, manage_path, opens, private_path
 from booking.models import Booking, Promotion
 from booking.payments import PaymentUnavailable, checkout_start
 from booking.selectors import day_is_full, default_service
@@ -18,18 +20,25 @@ from clinic.limits import public_post
 from clinic.quiet_hours import QUIET_END, QUIET_START
 
 from .forms import JoinForm
+from .links import entry_for_token
 from .models import WaitlistEntry
+from .selectors import offer_alternatives, others_waiting, place_goes_to_next
 from .services import (
     AlreadyWaiting,
+    OfferChanged,
     OfferClosed,
     offer_claim,
     offer_decline,
+    offer_switch,
     place_in_line,
     promotion_sold_out,
     waitlist_join,
+    waitlist_leave,
 )
 
 JOINED_COOKIE = "waitlist_joined"  # the entry this browser joined, for the page that confirms it
+Status = WaitlistEntry.Status
+CHOOSE_A_TIME = "Please choose one of the times listed."
 PAYMENT_DOWN = (
     "We could not reach our payment provider. Nothing was charged, and the place has gone back to the "
     "waiting list. We are sorry."
@@ -90,57 +99,138 @@ def joined(request):
     return render(request, "waitlist/joined.html", {"entry": entry, "place": place_in_line(entry)})
 
 
-@opens(Purpose.CLAIM, Booking.objects.select_related("slot__service__clinic", "waitlist_entry__promotion"))
-@require_http_methods(["GET", "POST"])
-def offer(request, booking: Booking, token: str):
-    """The offered time, claimed or declined from the link in the offer's text and email."""
+def _posted_id(request, name: str) -> int | None:
+    value = request.POST.get(name, "")
+    return int(value) if re.fullmatch(r"[0-9]{1,9}", value) else None
+
+
+def _entry_of(booking: Booking) -> WaitlistEntry:
     entry = getattr(booking, "waitlist_entry", None)  # a claim link opens a place offered from the list
     if entry is None:
         raise Http404("This link is not valid.")
+    return entry
+
+
+OFFERED_PLACES = Booking.objects.select_related("slot__service__clinic", "waitlist_entry__promotion")
+
+
+@public_post("waitlist-offer", per_address="30/h")
+@opens(Purpose.CLAIM, OFFERED_PLACES)
+@require_http_methods(["GET", "POST"])
+def offer(request, booking: Booking, token: str):
+    """The offered time, with the other free times it may move to: claimed, or moved, from the link in the offer's
+    text and email."""
+    entry = _entry_of(booking)
     message, status = "", 200
-    if request.method == "POST":
+    if request.method == "POST" and request.POST.get("answer") == "switch":
+        slot_id = _posted_id(request, "slot")
+        if slot_id is None:
+            message, status = CHOOSE_A_TIME, 400
+        else:
+            try:
+                offer_switch(entry=entry, slot_id=slot_id)
+                return redirect(private_path(booking, Purpose.CLAIM) + "?moved=1")
+            except (OfferClosed, BookingError) as exc:
+                message, status = str(exc), 409
+    elif request.method == "POST":
         try:
-            if request.POST.get("answer") == "decline":
-                offer_decline(entry=entry)
-                return redirect("waitlist:offer", token=token)
-            entry = offer_claim(entry=entry)
-            booking.refresh_from_db()
-            if awaits_mobile_code(booking):
-                mobile_code_send(booking=booking)
-                response = redirect("booking:verify_mobile", reference=booking.reference)
-                remember_booked(request, response, booking)  # the code is typed on the booking's own page
-                return response
-            if booking.status == Booking.Status.HELD:
-                response = HttpResponseRedirect(checkout_start(booking=booking), status=303)
-                remember_booked(request, response, booking)  # Stripe sends them back to the booking's own pages
-                return response
-            return redirect(manage_path(booking))
-        except CodeLocked:
-            response = redirect("booking:verify_mobile", reference=booking.reference)  # it says to call us
-            remember_booked(request, response, booking)
-            return response
+            return _claim(request, entry, booking, held_slot_id=_posted_id(request, "held"))
         except PaymentUnavailable:
             # Checkout released the hold: the place goes to the next person, so there is no trying again.
-            entry.refresh_from_db()
-            booking.refresh_from_db()
             message, status = PAYMENT_DOWN, 503
-        except (OfferClosed, BookingError) as exc:
-            entry.refresh_from_db()
-            booking.refresh_from_db()
+        except (OfferClosed, OfferChanged, BookingError) as exc:
             message, status = str(exc), 409
+    if request.method == "POST":  # refused: the page shows the offer as it is now
+        entry.refresh_from_db()
+        booking.refresh_from_db()
+    return _offer_page(request, entry, booking, token, message=message, status=status)
+
+
+def _claim(request, entry: WaitlistEntry, booking: Booking, *, held_slot_id: int | None):
+    """Claim the place, then on to what books it: the code texted to the mobile, Stripe, or the booking's page."""
+    try:
+        offer_claim(entry=entry, held_slot_id=held_slot_id)
+        booking.refresh_from_db()
+        if awaits_mobile_code(booking):
+            mobile_code_send(booking=booking)
+            response = redirect("booking:verify_mobile", reference=booking.reference)
+        elif booking.status == Booking.Status.HELD:
+            response = HttpResponseRedirect(checkout_start(booking=booking), status=303)
+        else:
+            return redirect(manage_path(booking))
+    except CodeLocked:
+        response = redirect("booking:verify_mobile", reference=booking.reference)  # it says to call us
+    remember_booked(request, response, booking)  # the code is typed, and Stripe returns, to the booking's own pages
+    return response
+
+
+def _offer_page(request, entry: WaitlistEntry, booking: Booking, token: str, *, message="", status=200):
     now = timezone.now()
+    entry.booking = booking  # the same row: has_booked reads it
+    booked = entry.has_booked
+    is_open = not booked and entry.status == Status.OFFERED and booking.is_active(now)
+    tz = booking.slot.service.clinic.tz
     context = {
         "entry": entry,
         "booking": booking,
-        "starts_at": timezone.localtime(booking.slot.starts_at, booking.slot.service.clinic.tz),
-        "is_open": entry.status == WaitlistEntry.Status.OFFERED and booking.is_active(now),
+        "token": token,
+        "starts_at": timezone.localtime(booking.slot.starts_at, tz),
+        "booked": booked,
+        "is_open": is_open,
+        "moved": is_open and not message and request.GET.get("moved") == "1",
+        "alternatives": offer_alternatives(entry, booking, now=now) if is_open else [],
         "pay_online": payments_online(),
-        "manage_path": manage_path(booking) if entry.status == WaitlistEntry.Status.BOOKED else "",
+        "manage_path": manage_path(booking) if booked else "",
         "message": message,
-        # What became of a place declined or let lapse: the next person's, or anyone's to book.
-        "others_waiting": entry.status not in (WaitlistEntry.Status.OFFERED, WaitlistEntry.Status.BOOKED)
-        and WaitlistEntry.objects.filter(**entry.list_filter(), status=WaitlistEntry.Status.WAITING)
-        .exclude(pk=entry.pk)
-        .exists(),
+        # What became of a place let go: the next person's, or anyone's to book. Asked only once it was let go.
+        "goes_to_next": not (is_open or booked) and place_goes_to_next(entry),
     }
     return render(request, "waitlist/offer.html", context, status=status)
+
+
+@public_post("waitlist-offer", per_address="30/h")
+@opens(Purpose.CLAIM, OFFERED_PLACES)
+@require_http_methods(["GET", "POST"])
+def decline(request, booking: Booking, token: str):
+    """Letting the place go asks first, with the time, then lets it go. Declining twice changes nothing."""
+    entry = _entry_of(booking)
+    if request.method == "POST":
+        offer_decline(entry=entry)
+        return redirect("waitlist:offer", token=token)
+    entry.booking = booking  # the same row: has_booked reads it
+    if entry.status != Status.OFFERED or entry.has_booked or not booking.is_active(timezone.now()):
+        return redirect("waitlist:offer", token=token)  # nothing to let go: the offer's page says what became of it
+    context = {
+        "booking": booking,
+        "token": token,
+        "starts_at": timezone.localtime(booking.slot.starts_at, booking.slot.service.clinic.tz),
+        "others_waiting": others_waiting(entry),
+    }
+    return render(request, "waitlist/decline.html", context)
+
+
+@never_cache  # a private link: this entry's own page
+@public_post("waitlist-leave", per_address="10/h")
+@require_http_methods(["GET", "POST"])
+def leave(request, token: str):
+    """Leaving the list, from the link in the email that confirmed the join: asks first, then takes them off.
+    Leaving twice, or after the list is done with them, changes nothing; the page says where they stand."""
+    entry = entry_for_token(token)
+    if entry is None:
+        raise Http404("This link is not valid.")
+    if request.method == "POST":
+        waitlist_leave(entry=entry)
+        return redirect("waitlist:leave", token=token)
+    booked = entry.has_booked
+    on_the_list = entry.status in Status.live() and not booked
+    offered = on_the_list and entry.status == Status.OFFERED and entry.booking.is_active(timezone.now())
+    context = {
+        "entry": entry,
+        "booked": booked,
+        "on_the_list": on_the_list,
+        "place": place_in_line(entry) if on_the_list else None,
+        "offered": offered,
+        "claim_path": private_path(entry.booking, Purpose.CLAIM) if offered else "",
+        "offer_expires_at": entry.offer_expires_at,
+    }
+    return render(request, "waitlist/leave.html", context)

@@ -42,6 +42,7 @@ def test_the_access_log_masks_private_links_in_the_path_query_and_referrer():
     [
         "GET /manage/ABC.1x:sig HTTP/1.1",  # the link without its last slash, before Django redirects
         "GET /waitlist/claim/key:sig?from=sms HTTP/1.1",
+        "POST /waitlist/leave/key:sig/ HTTP/1.1",
         'Not Found: "/intake/tok:en#step-2"',
         "see <https://book.example.com/manage/ABC.1x:sig>",
     ],

@@ -90,7 +90,7 @@ BUDGETS = {
     "details": 4,
     "join offer": 4,
     "join day": 5,
-    "claim": 2,
+    "claim": 4,  # the offer, and the other free times it may move to (the times, the closures)
 }
 
 

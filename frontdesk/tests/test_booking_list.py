@@ -6,12 +6,19 @@ from datetime import date, timedelta
 import pytest
 import time_machine
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
+from booking.links import Purpose, private_token
 from booking.models import Booking, DeskPayment, Payment
-from booking.tests.factories import BookingFactory, SlotFactory, local
+from booking.rules import Patient
+from booking.services import booking_cancel
+from booking.tests.factories import BookingFactory, PromotionFactory, SlotFactory, local
 from clinic.tests.html import html
 from frontdesk.admin import BookingAdmin
+from waitlist.models import WaitlistEntry
+from waitlist.services import offers_make, waitlist_join
 
 pytestmark = pytest.mark.django_db
 
@@ -322,3 +329,29 @@ def test_lapsed_holds_and_declined_offers_are_listed_only_when_asked_for(desk, s
     assert listed(desk.get(BOOKINGS)) == refs(kept)
     assert listed(desk.get(BOOKINGS, {"visit": "all"})) == refs(kept)
     assert listed(desk.get(BOOKINGS, {"status__exact": "expired"})) == refs(lapsed)
+
+
+def test_a_waiting_list_offer_declined_or_lapsed_is_listed_only_when_asked_for(desk, service, clock):
+    thursday = WEDNESDAY + timedelta(days=1)
+    promotion = PromotionFactory(service=service, spots=1, visit_starts_on=thursday, visit_ends_on=thursday)
+    taken = visit(service, local(thursday, 10), promotion=promotion)
+    ann, ben = (
+        waitlist_join(service=service, patient=Patient(name, f"{name}@example.com", phone), promotion=promotion)
+        for name, phone in (("Ann Lee", "+16195550101"), ("Ben Ortiz", "+16195550102"))
+    )
+    booking_cancel(booking=taken, reason="Patient called")
+    offers_make()
+    offered = WaitlistEntry.objects.get(pk=ann.pk).booking
+    assert offered.reference in listed(desk.get(BOOKINGS))  # a live offer is a held visit
+
+    declined = Client().post(reverse("waitlist:decline", args=[private_token(offered, Purpose.CLAIM)]))
+    assert declined.status_code == 302
+    offers_make()  # Ben is offered it; he lets it lapse
+    lapsed = WaitlistEntry.objects.get(pk=ben.pk).booking
+    offers_make(now=lapsed.hold_expires_at)
+
+    assert Booking.objects.get(pk=offered.pk).status == Booking.Status.EXPIRED
+    assert Booking.objects.get(pk=lapsed.pk).status == Booking.Status.EXPIRED
+    for shown in (desk.get(BOOKINGS), desk.get(BOOKINGS, {"visit": "all"}), desk.get(BOOKINGS, {"q": "Ann Lee"})):
+        assert offered.reference not in listed(shown) and lapsed.reference not in listed(shown)
+    assert set(refs(offered, lapsed)) <= set(listed(desk.get(BOOKINGS, {"status__exact": "expired"})))

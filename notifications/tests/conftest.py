@@ -18,6 +18,7 @@ from booking.services import (
 from booking.tests.factories import PromotionFactory, ServiceFactory, SlotFactory, local
 from booking.tests.pages import REGULAR_DAY
 from notifications.models import Message
+from waitlist.services import waitlist_join
 from notifications.notices import (
     notify_access_code,
     notify_late_payment_refunded,
@@ -101,6 +102,8 @@ def patient_emails(clock, health_worded_service, django_capture_on_commit_callba
     held = booking_hold(slot_id=place.pk, patient=DANA, quoted_price_cents=price, hold_for=timedelta(minutes=30))
     with kept():
         notify_waitlist_offer(held, expires_at=held.hold_expires_at)
+    with kept():
+        waitlist_join(service=service, patient=DANA, day=REGULAR_DAY + timedelta(days=2))
     with kept():
         booking = booking_change_contact(booking=booking, name=DANA.name, email="dandre@example.org", phone=DANA.phone)
     with kept():

@@ -24,7 +24,7 @@ from waitlist.tests.helpers import NOW, Status, active_discounted, fresh, offere
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock")]
 
-ENDED = "Sorry, this offer has ended and the time has gone to the next person waiting."
+ENDED = "Sorry, this offer has ended, so we could not book the time for you."
 
 
 def claim_token(entry: WaitlistEntry) -> str:
@@ -34,6 +34,10 @@ def claim_token(entry: WaitlistEntry) -> str:
 
 def claim_path(entry: WaitlistEntry) -> str:
     return reverse("waitlist:offer", args=[claim_token(entry)])
+
+
+def decline_path(entry: WaitlistEntry) -> str:
+    return reverse("waitlist:decline", args=[claim_token(entry)])
 
 
 # Claiming and declining ------------------------------------------------------------------------
@@ -126,7 +130,7 @@ def test_declining_releases_the_hold_and_the_next_person_is_offered_it(client, p
     offers_make()
     held = fresh(ann).booking
 
-    response = client.post(claim_path(ann), {"answer": "decline"})
+    response = client.post(decline_path(ann))
 
     assert (response.status_code, response.url) == (302, claim_path(ann))
     says(client.get(claim_path(ann)), "Thanks for letting us know")
@@ -215,7 +219,12 @@ def test_a_forged_claim_link_is_404_and_changes_nothing(client, offered, forge):
     token = forge(offered)
     assert client.get(f"/waitlist/claim/{token}/").status_code == 404
     assert client.post(f"/waitlist/claim/{token}/", {"answer": "claim"}).status_code == 404
-    assert client.post(f"/waitlist/claim/{token}/", {"answer": "decline"}).status_code == 404
+    assert client.get(f"/waitlist/claim/{token}/decline/").status_code == 404
+    assert client.post(f"/waitlist/claim/{token}/decline/").status_code == 404
+    assert (
+        client.post(f"/waitlist/claim/{token}/", {"answer": "switch", "slot": offered.booking.slot_id}).status_code
+        == 404
+    )
     assert fresh(offered).status == Status.OFFERED
     assert offered.booking.status == Booking.Status.HELD
     offered.booking.refresh_from_db()
@@ -290,7 +299,7 @@ def test_declining_when_no_one_else_waits_says_the_time_is_open_to_anyone(client
     booking_cancel(booking=sold_out[0], reason="Patient called")
     offers_make()
 
-    client.post(claim_path(ann), {"answer": "decline"})
+    client.post(decline_path(ann))
 
     page = client.get(claim_path(ann))
     says(page, "No one else was waiting, so the time is open again for anyone to book.")
