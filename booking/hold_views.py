@@ -12,17 +12,18 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from clinic.client import address_key
 from clinic.contact import email_suggestion
 from clinic.limits import per_person_of, public_post
 from clinic.origin import same_site_post
 
 from .browser import booked_here, remember_booked
 from .forms import ConfirmForm, PatientDetailsForm
-from .holds import HoldLapsed, browser_choice, hold_details_save, hold_request, hold_take
+from .holds import HoldLapsed, browser_choice, hold_details_save, hold_quote, hold_request, hold_take
 from .links import manage_path
 from .models import Booking, Slot
 from .payments import PaymentUnavailable, checkout_hold, checkout_start
-from .rules import Patient, quote_slot
+from .rules import Patient
 from .services import BookingError, HoldPending, PriceChanged, booking_release_hold
 from .stripe_gateway import payments_online
 from .verification import awaits_mobile_code, mobile_code_send
@@ -84,7 +85,7 @@ def choose_time(request, slot_id: int):
     if request.method == "GET":
         return redirect("booking:book_day", day=slot_local(slot).date())
     try:
-        hold = hold_take(slot_id=slot.pk, browser=booked_here(request))
+        hold = hold_take(slot_id=slot.pk, browser=booked_here(request), address=address_key(request))
     except HoldPending as exc:
         return unavailable_page(request, slot, str(exc), held=exc.held)  # this browser's own
     except BookingError as exc:
@@ -123,8 +124,7 @@ def _still_choosing(request, booking: Booking) -> tuple[Booking | None, HttpResp
 
 
 def _details_page(request, booking: Booking, form: PatientDetailsForm, *, email_hint: str = "", status=None):
-    quote = quote_slot(slot=booking.slot, now=timezone.now(), holding=booking)
-    context = _hold_context(booking, form=form, quote=quote, email_hint=email_hint)
+    context = _hold_context(booking, form=form, quote=hold_quote(booking), email_hint=email_hint)
     return render(request, "booking/details.html", context, status=status or (400 if form.errors else 200))
 
 
@@ -160,7 +160,7 @@ def hold_details(request, reference: str):
 
 
 def _review_page(request, booking: Booking, *, message: str = "", status: int = 200):
-    quote = quote_slot(slot=booking.slot, now=timezone.now(), patient=_patient(booking), holding=booking)
+    quote = hold_quote(booking, patient=_patient(booking))
     form = ConfirmForm(initial={"quoted_price_cents": quote.price_cents})
     context = _hold_context(booking, form=form, quote=quote, message=message)
     return render(request, "booking/review.html", context, status=status)

@@ -8,7 +8,10 @@ Confirming turns the hold into the booking: confirmed, or held on for the code t
 the payment, as a booking made in one step would be.
 
 A browser chooses one time at a time: choosing another gives back the one it was choosing, and a time it
-has already asked for (waiting for its code or its payment) stops the choice instead (HoldPending).
+has already asked for (waiting for its code or its payment) stops the choice instead (HoldPending). One
+address holds at most DISCOUNTED_PER_ADDRESS discounted times being chosen at once, so a script that keeps
+no cookies cannot hold every $99 spot by choosing times it never books; a further choice there is offered
+at the regular price.
 """
 
 from collections.abc import Collection
@@ -18,7 +21,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from .models import Booking, Slot
-from .rules import Patient, quote_slot, same_patient, slot_unavailable_reason
+from .rules import Patient, Quote, quote_slot, same_patient, slot_unavailable_reason
 from .services import (
     MOBILE_CHECK_HOLD,
     BookingError,
@@ -31,11 +34,16 @@ from .services import (
 )
 from .signals import booking_confirmed, capacity_freed
 
+DISCOUNTED_PER_ADDRESS = 2
 GONE = (
     "We held this time for you for {minutes} minutes, and it has gone since. "
     "Your details are kept: choose another time."
 )
 NO_DETAILS = "Tell us who the visit is for first."
+BUSY_ADDRESS = (
+    "Discounted times are already being booked from your connection, so this time is at the regular rate. "
+    "Finish those bookings first, or call us and we will help."
+)
 
 
 class HoldLapsed(BookingError):
@@ -67,10 +75,13 @@ def _details_typed(browser: Collection[str]) -> Booking | None:
     )
 
 
-def hold_take(*, slot_id: int, browser: Collection[str] = (), now: datetime | None = None) -> Booking:
+def hold_take(
+    *, slot_id: int, browser: Collection[str] = (), address: str = "", now: datetime | None = None
+) -> Booking:
     """Hold the slot (and, at the discounted price, a spot) for the patient choosing it in this browser.
 
     The browser's earlier choice is given back; choosing the time it already holds gets that hold again.
+    `address`: where the choice comes from (clinic.client.address_key), whose discounted holds are counted.
     """
     with _capacity_transaction(durable=True):
         slot = _lock_slot(slot_id)
@@ -85,6 +96,8 @@ def hold_take(*, slot_id: int, browser: Collection[str] = (), now: datetime | No
         if reason := slot_unavailable_reason(slot, now):
             raise BookingError(reason)
         quote = quote_slot(slot=slot, now=now, lock=True)
+        if quote.promotion and _address_full(address, now):
+            quote = _regular(slot)
         typed = _details_typed(browser)
         booking = Booking.objects.create(
             slot=slot,
@@ -96,9 +109,27 @@ def hold_take(*, slot_id: int, browser: Collection[str] = (), now: datetime | No
             email=typed.email if typed else "",
             phone=typed.phone if typed else "",
             sms_consent=typed.sms_consent if typed else False,
+            held_from=address,
         )
         _record(booking, "", note="Time chosen online")
         return booking
+
+
+def _address_full(address: str, now: datetime) -> bool:
+    """Whether the address holds as many discounted times being chosen as it may (under the offer's lock when
+    booking)."""
+    held = Booking.objects.filter(
+        held_from=address,
+        promotion__isnull=False,
+        status=Booking.Status.HELD,
+        hold_expires_at__gt=now,
+        requested_at__isnull=True,
+    )
+    return bool(address) and held.count() >= DISCOUNTED_PER_ADDRESS
+
+
+def _regular(slot: Slot) -> Quote:
+    return Quote(price_cents=slot.service.regular_price_cents, notice=BUSY_ADDRESS)
 
 
 def _keep(booking: Booking, slot: Slot, now: datetime) -> None:
@@ -113,9 +144,21 @@ def _keep(booking: Booking, slot: Slot, now: datetime) -> None:
         _record(booking, previous, note="Held again")
 
 
+def hold_quote(
+    booking: Booking, *, patient: Patient | None = None, now: datetime | None = None, lock: bool = False
+) -> Quote:
+    """The price of the time a patient is choosing, for them: their own hold takes no spot from them, and a
+    hold without a discounted spot gets none while its address holds as many as it may."""
+    now = now or timezone.now()
+    quote = quote_slot(slot=booking.slot, now=now, patient=patient, lock=lock, holding=booking)
+    if quote.promotion and not booking.promotion_id and _address_full(booking.held_from, now):
+        return _regular(booking.slot)
+    return quote
+
+
 def _price(booking: Booking, slot: Slot, patient: Patient | None, now: datetime):
     """Under the slot's lock: the hold's price for this patient now, its spot kept or given back."""
-    quote = quote_slot(slot=slot, now=now, patient=patient, lock=True, holding=booking)
+    quote = hold_quote(booking, patient=patient, now=now, lock=True)
     gives_up_spot = booking.promotion_id and quote.promotion is None
     booking.promotion, booking.price_cents = quote.promotion, quote.price_cents
     if gives_up_spot:
@@ -177,7 +220,7 @@ def hold_request(
             raise BookingError(NO_DETAILS)
         patient = Patient(name=booking.patient_name, email=booking.email, phone=booking.phone)
         _keep(booking, slot, now)
-        quote = quote_slot(slot=slot, now=now, patient=patient, lock=True, holding=booking)
+        quote = hold_quote(booking, patient=patient, now=now, lock=True)
         if quote.price_cents != quoted_price_cents:
             raise PriceChanged(quote)
         asked = Booking.objects.filter(

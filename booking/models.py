@@ -239,6 +239,9 @@ class Booking(CanonicalEmail, models.Model):
     hold_expires_at = models.DateTimeField(null=True, blank=True)
     # A patient holds a time from the moment they choose it (booking/holds.py) and types their details into
     # that hold; until they confirm them this stays empty, and the hold is only a time being chosen.
+    # Where a time being chosen online was held from (clinic/client.py address_key): an address holds only so
+    # many discounted times at once (booking/holds.py).
+    held_from = models.CharField(max_length=32, blank=True, default="", editable=False)
     requested_at = models.DateTimeField(
         "details confirmed",
         null=True,

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.crypto import salted_hmac
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -96,6 +97,12 @@ class TrustedProxies:
 def client_ip(request) -> str:
     remote_addr = request.META.get("REMOTE_ADDR") or "0.0.0.0"
     return settings.TRUSTED_PROXIES.client(remote_addr, request.META.get("HTTP_X_FORWARDED_FOR", ""))
+
+
+def address_key(request) -> str:
+    """The client's address as an opaque key (a keyed hash): to count what one address holds, without keeping
+    the address itself."""
+    return salted_hmac("clinic.client.address_key", client_ip(request)).hexdigest()[:32]
 
 
 class ForwardedProtoFromTrustedProxies:

@@ -67,3 +67,32 @@ def test_fifty_made_up_patients_from_one_address_take_no_spot_they_cannot_prove(
     assert promotion.spots - discounted.count() == 7  # the other seven spots are free again
     phones = list(discounted.values_list("phone", flat=True))
     assert len(phones) == len(set(phones))  # at most one discounted spot per verified phone
+
+
+def test_a_script_choosing_times_it_never_books_holds_no_more_than_two_discounted_spots(service, promotion):
+    times = [slot_at(service, PROMO_DAY, 7 + n) for n in range(4)]
+
+    held = []
+    for slot in times:  # no cookies kept: every choice comes from a new "browser", all from one address
+        response = Client(REMOTE_ADDR=BOT_ADDRESS).post(f"/book/time/{slot.pk}/")
+        assert response.status_code == 303
+        held.append(Booking.objects.get(slot=slot))
+
+    assert [b.price_cents for b in held] == [99_00, 99_00, 175_00, 175_00]
+    assert promotion.bookings.count() == 2  # six of the eight $99 spots are still there for people
+    person = Client(REMOTE_ADDR="198.51.100.23")
+    response = person.post(f"/book/time/{slot_at(service, PROMO_DAY, 12).pk}/")
+    assert Booking.objects.get(reference=response.url.split("/")[-2]).price_cents == 99_00
+
+
+def test_a_time_held_at_the_regular_rate_for_its_address_says_why_and_stays_at_it(service, promotion):
+    for hour in (7, 8):
+        Client(REMOTE_ADDR=BOT_ADDRESS).post(f"/book/time/{slot_at(service, PROMO_DAY, hour).pk}/")
+    browser = Client(REMOTE_ADDR=BOT_ADDRESS)
+    details = browser.get(browser.post(f"/book/time/{slot_at(service, PROMO_DAY, 9).pk}/").url)
+
+    assert "Discounted times are already being booked from your connection" in details.content.decode()
+    response = browser.post(details.wsgi_request.path, made_up(1))
+    review = browser.get(response.url)
+    assert hidden_fields(review) == {"quoted_price_cents": "17500"}
+    assert Booking.objects.get(patient_name=made_up(1)["name"]).promotion is None
