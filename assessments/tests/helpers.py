@@ -27,7 +27,9 @@ RED_FLAGS = list(Intake.RED_FLAGS)
 # Valid answers for each step, as a browser posts them. The free text is distinctive so a
 # test can look for it anywhere it must never be.
 ABOUT = {
-    "date_of_birth": "1988-03-14",
+    "date_of_birth_month": "3",
+    "date_of_birth_day": "14",
+    "date_of_birth_year": "1988",
     "sex": "female",
     "emergency_contact_name": "Ottoline Brackwater",
     "emergency_contact_phone": "(619) 555-0177",
@@ -163,8 +165,8 @@ def error_next_to(response, name: str) -> str:
     assert error is not None, f"no error next to {name}:\n{root.find('main').text}"
     box = error.parent
     assert box.has_class("field") and box.has_class("field--error")
-    if box.tag == "fieldset":  # a yes/no or pick-several question
-        assert any(el.attrs.get("name") == name for el in box.find_all("input"))
+    if box.tag == "fieldset":  # a yes/no, pick-one or pick-several question, or the date of birth's three boxes
+        assert any(el.attrs.get("name", "").startswith(name) for el in box.find_all("input"))
         assert f"id_{name}_error" in box.attrs.get("aria-describedby", "").split()
     else:
         assert box.find("label", **{"for": f"id_{name}"}) is not None
