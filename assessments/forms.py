@@ -1,5 +1,5 @@
-"""One form per step of the questionnaire. Each saves only its own fields, and explains a mistake in the clinic's
-words."""
+"""One form per step of the questionnaire. Each saves only its own fields, once they are right; "Save and finish
+later" keeps what was typed in a step as it is (`draft_values`), to be checked when the patient sends the step."""
 
 from datetime import timedelta
 
@@ -18,6 +18,7 @@ from .fields import (
 from .models import Intake
 
 SELECT_PROMPT = "Choose one"
+DRAFT_TEXT_LIMIT = 5000  # characters kept of one box in a draft: more than any box takes
 
 
 def _django_default(field: forms.Field, code: str) -> bool:
@@ -27,6 +28,18 @@ def _django_default(field: forms.Field, code: str) -> bool:
         if klass.__module__.startswith("django."):
             defaults.update(klass.__dict__.get("default_error_messages", {}))
     return code not in field.error_messages or field.error_messages[code] == defaults.get(code)
+
+
+def _as_typed(value):
+    """A value as a browser sent it, safe to keep in a draft: text (without NUL characters, which PostgreSQL
+    refuses), a box ticked or not, or a list of those."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        return value.replace("\x00", "")[:DRAFT_TEXT_LIMIT]
+    if isinstance(value, (list, tuple)):
+        return [_as_typed(item) for item in value[:20] if item is None or isinstance(item, str)]
+    return ""
 
 
 class StepForm(forms.ModelForm):
@@ -52,6 +65,24 @@ class StepForm(forms.ModelForm):
         for errors in self._errors.values():
             seen = set()
             errors.data = [e for e in errors.data if not (str(e.message) in seen or seen.add(str(e.message)))]
+
+    def draft_values(self) -> dict:
+        """What the patient typed in this step, as typed and unchecked, to show again when they come back."""
+        return {
+            bound.name: _as_typed(bound.field.widget.value_from_datadict(self.data, self.files, bound.html_name))
+            for bound in self.visible_fields()
+        }
+
+
+def typed_anything(values: dict) -> bool:
+    """Whether a draft holds anything at all: a box typed in, ticked or chosen."""
+
+    def filled(value) -> bool:
+        if isinstance(value, list):
+            return any(filled(item) for item in value)
+        return bool(value.strip()) if isinstance(value, str) else bool(value)
+
+    return any(filled(value) for value in values.values())
 
 
 class AboutForm(StepForm):

@@ -55,6 +55,9 @@ class Intake(models.Model):
 
     booking = models.OneToOneField(Booking, on_delete=models.CASCADE, related_name="intake")
     steps_done = models.JSONField(default=list, help_text="The steps the patient has saved.")
+    # "Save and finish later" on a step that is not finished: what the patient typed, as typed, shown again when
+    # they come back. Not answers (nothing in it was checked) until the step is saved; health information all the same.
+    drafts = models.JSONField(default=dict, blank=True, editable=False, help_text="Steps kept to finish later.")
     completed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -158,6 +161,11 @@ class Intake(models.Model):
         return [f"{relation}__{f.name}" for f in cls._meta.concrete_fields if f.name not in cls.PROGRESS_FIELDS]
 
     @property
+    def has_answers(self) -> bool:
+        """Whether the patient left anything here: a saved step, or one kept to finish later."""
+        return bool(self.steps_done or self.drafts)
+
+    @property
     def has_red_flag(self) -> bool:
         return any(getattr(self, name) for name in self.RED_FLAGS)
 
@@ -231,6 +239,7 @@ class IntakeAccess(models.Model):
         PRINT = "print", "Opened the printable summary"
         LIST = "list", "Listed or searched intakes in the admin"
         PATIENT_SAVE = "patient_save", "Patient saved a step"
+        PATIENT_DRAFT = "patient_draft", "Patient kept an unfinished step to finish later"
         PATIENT_VIEW = "patient_view", "Opened saved answers through the patient's link"
         CODE_SENT = "code_sent", "Code sent to the patient, to open saved answers"
         CODE_ACCEPTED = "code_accepted", "Code accepted: this browser may open saved answers"

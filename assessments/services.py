@@ -7,7 +7,7 @@ from booking.models import Booking
 from clinic.client import Visitor
 from clinic.codes import Check, code_check, code_issue
 
-from .forms import STEPS, StepForm
+from .forms import STEPS, StepForm, typed_anything
 from .models import Intake, IntakeAccess, RedFlagReview
 from .roles import READ_ANSWERS
 from .signals import intake_code_issued, intake_flagged
@@ -23,12 +23,14 @@ def next_step(intake: Intake | None) -> str | None:
 
 @transaction.atomic
 def intake_save_step(*, booking: Booking, step: str, form: StepForm, visitor: Visitor) -> Intake:
-    """Save one valid step as a draft; a "yes" on the safety screen flags the booking and alerts the clinic once."""
+    """Save one valid step (in place of any draft of it); a "yes" on the safety screen flags the booking and
+    alerts the clinic once."""
     Intake.objects.get_or_create(booking=booking)
     intake = Intake.objects.select_for_update().get(booking=booking)
     flags_before = intake.flags_raised
     for name, value in form.cleaned_data.items():
         setattr(intake, name, value)
+    intake.drafts = {name: values for name, values in intake.drafts.items() if name != step}
     if intake.flags_raised != flags_before:
         intake.red_flag_review = None  # reviewed answers changed: the review no longer holds (it stays on record)
     if step not in intake.steps_done:
@@ -42,6 +44,25 @@ def intake_save_step(*, booking: Booking, step: str, form: StepForm, visitor: Vi
     intake_access_log(visitor, booking=booking, action=IntakeAccess.Action.PATIENT_SAVE, detail=step)
     if step == "screen" and intake.has_red_flag:
         _flag_for_review(booking)
+    return intake
+
+
+@transaction.atomic
+def intake_save_draft(*, booking: Booking, step: str, values: dict, visitor: Visitor) -> Intake | None:
+    """Keep a step as the patient typed it, to finish later: unchecked, so not an answer (nothing is flagged or
+    counted done) until the step is sent. A step left empty keeps no draft; None when there is nothing at all."""
+    if step not in STEPS:
+        raise ValueError(f"No such step: {step}")
+    if not typed_anything(values) and not Intake.objects.filter(booking=booking).exists():
+        return None
+    Intake.objects.get_or_create(booking=booking)
+    intake = Intake.objects.select_for_update().get(booking=booking)
+    drafts = {name: kept for name, kept in intake.drafts.items() if name != step}
+    if typed_anything(values):
+        drafts[step] = values
+    intake.drafts = {name: drafts[name] for name in STEPS if name in drafts}
+    intake.save(update_fields=["drafts", "updated_at"])
+    intake_access_log(visitor, booking=booking, action=IntakeAccess.Action.PATIENT_DRAFT, detail=step)
     return intake
 
 

@@ -29,6 +29,7 @@ from .services import (
     intake_access_log,
     intake_code_check,
     intake_code_send,
+    intake_save_draft,
     intake_save_step,
     next_step,
 )
@@ -83,6 +84,18 @@ def intake_start(request, booking: Booking, token: str):
     return redirect("assessments:intake_done", token=token)
 
 
+def _step_form(step: str, intake: Intake, data=None):
+    """The step's form: what was posted; else the draft kept of it, over the saved answers."""
+    draft = intake.drafts.get(step) if data is None else None
+    return STEPS[step](data, instance=intake, initial=draft)
+
+
+def _let_in(request, booking: Booking, response):
+    """This browser gave the answers: it may open them again while it keeps using them."""
+    access.remember(request, response, booking, access.granted_by(request, booking) or IntakeAccess.GrantedBy.BROWSER)
+    return response
+
+
 @patient_page
 @require_http_methods(["GET", "POST"])
 def intake_step(request, booking: Booking, token: str, step: str):
@@ -107,19 +120,20 @@ def intake_step(request, booking: Booking, token: str, step: str):
             granted_by=access.granted_by(request, booking),
             detail=step,
         )
-    form = STEPS[step](request.POST if request.method == "POST" else None, instance=intake or Intake(booking=booking))
+    form = _step_form(step, intake or Intake(booking=booking), request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         intake = intake_save_step(booking=booking, step=step, form=form, visitor=visitor)
         following = next_step(intake)
         if following is None or "finish" in request.POST:
-            response = redirect("assessments:intake_done", token=token)
-        else:
-            response = redirect("assessments:intake_step", token=token, step=following)
-        how = access.granted_by(request, booking) or IntakeAccess.GrantedBy.BROWSER
-        access.remember(request, response, booking, how)
-        return response
+            return _let_in(request, booking, redirect("assessments:intake_done", token=token))
+        return _let_in(request, booking, redirect("assessments:intake_step", token=token, step=following))
+    if request.method == "POST" and "finish" in request.POST:
+        # Not finished, and kept as typed: checked when the patient comes back and sends the step.
+        intake_save_draft(booking=booking, step=step, values=form.draft_values(), visitor=visitor)
+        return _let_in(request, booking, redirect("assessments:intake_done", token=token))
     number = list(STEPS).index(step) + 1
-    context = _context(booking, form=form, step=step, number=number, intake=intake)
+    draft = request.method == "GET" and bool(intake and step in intake.drafts)
+    context = _context(booking, form=form, step=step, number=number, intake=intake, draft=draft)
     response = render(request, "assessments/step.html", context, status=400 if form.errors else 200)
     return _kept_in(request, booking, response)
 

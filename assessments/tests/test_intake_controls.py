@@ -6,7 +6,7 @@ import pytest
 from assessments.forms import STEPS
 from booking.forms import PatientDetailsForm
 
-from .helpers import html, step_url
+from .helpers import html, step_url, text
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock")]
 
@@ -104,3 +104,9 @@ def test_the_patients_own_mobile_on_the_booking_form_opens_the_phone_keypad():
     phone = html(str(PatientDetailsForm()["phone"])).find("input")
 
     assert (phone.attrs["type"], phone.attrs["inputmode"], phone.attrs["autocomplete"]) == ("tel", "tel", "tel")
+
+
+def test_the_steps_say_what_save_and_finish_later_keeps(client, booking):
+    page = text(client.get(step_url(booking, "pain")))
+
+    assert "“Save and finish later” keeps what you typed, even half done" in page
