@@ -5,7 +5,9 @@ from datetime import timedelta
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 
 from .fields import (
     PLAIN_ERRORS,
@@ -16,6 +18,7 @@ from .fields import (
     yes_no,
 )
 from .models import Intake
+from .selectors import LiveDocuments
 
 SELECT_PROMPT = "Choose one"
 DRAFT_TEXT_LIMIT = 5000  # characters kept of one box in a draft: more than any box takes
@@ -265,15 +268,24 @@ class ScreenForm(StepForm):
             self.fields[name] = yes_no(f"Do you have {label}?")
 
 
+WORDING_CHANGED = "We updated this wording while you had the page open. Read it again, then check the box."
+
+
 class ConsentForm(StepForm):
+    """Goals, the consent to treatment and the privacy notice (the versions shown, `documents`), and the signature.
+
+    The page posts back the version of each document it showed (`<kind>_version`): the box is checked against the
+    wording the patient read, and a version published in between asks them to read it again.
+    """
+
     title = "Goals and consent"
     consent_treatment = forms.BooleanField(
-        label="I consent to a physical-therapy assessment and treatment.",
+        label="I consent to evaluation and treatment.",
         error_messages={"required": "We need your consent to assess and treat you. Check the box to give it."},
     )
     privacy_acknowledged = forms.BooleanField(
-        label="I have read how the clinic keeps my health information private.",
-        error_messages={"required": "Check the box to confirm you have read how we keep your information private."},
+        label="I have read the Notice of Privacy Practices.",
+        error_messages={"required": "Check the box to confirm you have read the Notice of Privacy Practices."},
     )
     consent_filming = yes_no("May we film your stride for the assessment?", help_text="The video stays at the clinic.")
     signature_name = forms.CharField(
@@ -289,11 +301,44 @@ class ConsentForm(StepForm):
         labels = {"goals": "What would you like from the visit?"}
         widgets = {"goals": forms.Textarea(attrs={"rows": 3})}
 
+    def __init__(self, *args, documents: LiveDocuments | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.documents = documents or LiveDocuments()
+        treatment, privacy = self.documents.treatment, self.documents.privacy
+        if treatment:
+            self.fields["consent_treatment"].help_text = f"The wording above, version {treatment.version}."
+        if privacy:
+            self.fields["privacy_acknowledged"].help_text = format_html(
+                '<a href="{}" target="_blank">Read the Notice of Privacy Practices</a> (version {}, opens in a new '
+                "tab).",
+                reverse("assessments:privacy_practices_version", args=[privacy.version]),
+                privacy.version,
+            )
+        # Agreed to an earlier version: the box starts empty, to be checked for the wording shown now.
+        for name, document, signed in (
+            ("consent_treatment", treatment, self.instance.signed_treatment_consent_id),
+            ("privacy_acknowledged", privacy, self.instance.signed_privacy_notice_id),
+        ):
+            if document and signed and signed != document.pk:
+                self.initial[name] = False
+
     def clean_signature_name(self):
         name = " ".join(self.cleaned_data["signature_name"].split())
         if len(name) < 3:
             raise ValidationError("Type your full name to sign.")
         return name
+
+    def clean(self):
+        data = super().clean()
+        for name, document in (
+            ("consent_treatment", self.documents.treatment),
+            ("privacy_acknowledged", self.documents.privacy),
+        ):
+            if document and data.get(name) and self.data.get(f"{document.kind}_version") != str(document.version):
+                self.add_error(name, WORDING_CHANGED)
+        data["signed_treatment_consent"] = self.documents.treatment
+        data["signed_privacy_notice"] = self.documents.privacy
+        return data
 
 
 STEPS: dict[str, type[StepForm]] = {

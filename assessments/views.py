@@ -19,8 +19,9 @@ from clinic.privacy import mask_email, mask_phone
 
 from . import access
 from .forms import STEPS
-from .models import Intake, IntakeAccess
+from .models import ConsentDocument, Intake, IntakeAccess
 from .roles import READ_ANSWERS
+from .selectors import consent_document_published, consent_documents_live
 from .services import (
     EMAIL,
     OPEN_STATUSES,
@@ -86,8 +87,9 @@ def intake_start(request, booking: Booking, token: str):
 
 def _step_form(step: str, intake: Intake, data=None):
     """The step's form: what was posted; else the draft kept of it, over the saved answers."""
+    extra = {"documents": consent_documents_live()} if step == "consent" else {}
     draft = intake.drafts.get(step) if data is None else None
-    return STEPS[step](data, instance=intake, initial=draft)
+    return STEPS[step](data, instance=intake, initial=draft, **extra)
 
 
 def _let_in(request, booking: Booking, response):
@@ -237,7 +239,12 @@ def intake_print(request, booking_id: int):
         raise PermissionDenied
     # booking__pk, not booking_id: Django checks the number fits the column (an oversized one is not found).
     intake = get_object_or_404(
-        Intake.objects.select_related("booking__slot__service__clinic", "red_flag_review__reviewed_by"),
+        Intake.objects.select_related(
+            "booking__slot__service__clinic",
+            "red_flag_review__reviewed_by",
+            "signed_treatment_consent",
+            "signed_privacy_notice",
+        ),
         booking__pk=booking_id,
     )
     booking = intake.booking
@@ -255,3 +262,14 @@ def intake_print(request, booking_id: int):
         not_on=booking.get_status_display() if booking.status in PRINT_BANNER_STATUSES else "",
     )
     return render(request, "assessments/print.html", context)
+
+
+@require_safe
+def consent_document(request, kind: str, version: int | None = None):
+    """The Notice of Privacy Practices (or the consent to treatment) as published: the latest, or one version."""
+    document = consent_document_published(kind=kind, version=version)
+    if document is None:
+        raise Http404("No such version.")
+    latest = document if version is None else consent_document_published(kind=kind)
+    context = {"document": document, "latest": latest, "privacy": kind == ConsentDocument.Kind.PRIVACY}
+    return render(request, "assessments/document.html", context)

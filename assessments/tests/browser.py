@@ -76,8 +76,8 @@ def fill_screen(page) -> None:
 
 def fill_consent(page, *, signature: str) -> None:
     page.get_by_label("What would you like from the visit?").fill("Run the half without pain")
-    page.get_by_label("I consent to a physical-therapy assessment and treatment.").check()
-    page.get_by_label("I have read how the clinic keeps my health information private.").check()
+    page.get_by_label("I consent to evaluation and treatment.").check()
+    page.get_by_label("I have read the Notice of Privacy Practices.").check()
     answer(page, "May we film your stride for the assessment?", "Yes")
     page.get_by_label("Type your full name to sign").fill(signature)
 

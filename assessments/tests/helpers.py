@@ -9,7 +9,8 @@ from datetime import date
 
 from django.forms.models import model_to_dict
 
-from assessments.models import Intake
+from assessments.models import ConsentDocument, Intake
+from assessments.services import consent_document_publish
 from booking.links import Purpose, private_token
 from booking.models import Booking
 from booking.tests.factories import BookingFactory, SlotFactory, local
@@ -72,6 +73,9 @@ CONSENT = {
     "privacy_acknowledged": "on",
     "consent_filming": "True",
     "signature_name": "Dana  Cruz",
+    # The versions of the wording the page showed: version 1 of each, published by a migration.
+    "treatment_version": "1",
+    "privacy_version": "1",
 }
 ANSWERS = {"about": ABOUT, "pain": PAIN, "running": RUNNING, "history": HISTORY, "screen": SCREEN, "consent": CONSENT}
 
@@ -90,6 +94,12 @@ SECRETS = [
     "lumbar spine",
     "Pelicanitis",
 ]
+
+
+def publish(kind: str, body: str, *, by=None) -> ConsentDocument:
+    """A new version of the privacy notice ("privacy") or the consent to treatment ("treatment"), published."""
+    draft = ConsentDocument.objects.create(kind=kind, body=body)
+    return consent_document_publish(document_id=draft.pk, user=by)
 
 
 def make_booking(service, *, starts_at=VISIT, **fields) -> Booking:

@@ -7,8 +7,10 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from assessments.models import Intake
+from assessments.models import ConsentDocument, Intake
+from assessments.selectors import consent_documents_live
 from assessments.tests.browser import answer, fill_steps
+from assessments.tests.helpers import publish
 from booking.links import Purpose, private_path
 from booking.tests.factories import BookingFactory, SlotFactory
 from clinic.tests.audit import Audit
@@ -19,7 +21,18 @@ BRAND_DARK = "rgb(124, 15, 18)"  # a chosen box (#7c0f12)
 
 
 @pytest.fixture
-def dana(live_server, service):
+def wording(db):
+    """Version 1 of the consent and the notice (a browser test's database is emptied after each test, the
+    migration's rows with it)."""
+    live = consent_documents_live()
+    if live.treatment is None:
+        publish(ConsentDocument.Kind.TREATMENT, "## What we do\nWe assess and treat you: exercise and advice.")
+    if live.privacy is None:
+        publish(ConsentDocument.Kind.PRIVACY, "## Our promise\nYour health information is private.")
+
+
+@pytest.fixture
+def dana(live_server, service, wording):
     """Dana's booking three days from now, and her questionnaire's link."""
     slot = SlotFactory(service=service, starts_at=timezone.now() + timedelta(days=3))
     booking = BookingFactory(slot=slot, patient_name="Dana Cruz", email="dana@example.com")
@@ -83,6 +96,7 @@ def test_half_a_step_kept_for_later_is_there_when_the_patient_comes_back_and_fin
         6,
         7,
     )
+    assert (intake.signed_treatment_consent.version, intake.signed_privacy_notice.version) == (1, 1)
     assert len(audit.pages) == 9
 
 

@@ -292,7 +292,7 @@ INVALID = [
     ("screen", {"flag_fever": ""}, "flag_fever", YES_OR_NO),
     ("screen", {"flag_saddle_numbness": "maybe"}, "flag_saddle_numbness", YES_OR_NO),
     ("consent", {"consent_treatment": ""}, "consent_treatment", "We need your consent to assess and treat you."),
-    ("consent", {"privacy_acknowledged": ""}, "privacy_acknowledged", "confirm you have read how we keep"),
+    ("consent", {"privacy_acknowledged": ""}, "privacy_acknowledged", "confirm you have read the Notice of Privacy"),
     ("consent", {"consent_filming": ""}, "consent_filming", YES_OR_NO),
     ("consent", {"signature_name": "Al"}, "signature_name", "Type your full name to sign."),
     ("consent", {"signature_name": " A  "}, "signature_name", "Type your full name to sign."),
