@@ -1,8 +1,8 @@
 """Which browsers may open a questionnaire's saved answers through the patient's link.
 
-The link alone shows how far the questionnaire is. The browser that saved a step, and one
-that typed a code sent to the booking's email or mobile, may open the saved answers while it
-keeps using them: each questionnaire's entry in a signed cookie lapses after
+The link alone shows how far the questionnaire is. The browser that saved a step (or kept one to
+finish later), and one that typed a code sent to the booking's email or mobile, may open the saved
+answers while it keeps using them: each questionnaire's entry in a signed cookie lapses after
 SESSION_IDLE_MINUTES without a page of it, and a new private link (a new link version) ends it.
 """
 
@@ -38,8 +38,8 @@ def granted_by(request, booking) -> str:
 
 
 def may_open(request, booking, intake) -> bool:
-    """Whether this browser may see the questionnaire's pages: nothing saved yet, or it was let in."""
-    return intake is None or not intake.steps_done or bool(granted_by(request, booking))
+    """Whether this browser may see the questionnaire's pages: nothing saved yet (no draft either), or it was let in."""
+    return intake is None or not intake.has_answers or bool(granted_by(request, booking))
 
 
 def remember(request, response, booking, how: str) -> None:

@@ -1,6 +1,8 @@
 from functools import partial
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.db.models import OuterRef, Subquery
+from django.shortcuts import redirect
 from django.template.loader import render_to_string
 from django.urls import path, reverse
 from django.utils.html import format_html
@@ -10,10 +12,18 @@ from clinic.admin_mixins import ReadOnlyAdminMixin
 from clinic.client import Visitor
 
 from . import admin_views
-from .models import Intake, IntakeAccess
+from .models import ConsentDocument, Intake, IntakeAccess
 from .roles import READ_ANSWERS
-from .services import intake_access_log, review_may_be_recorded
+from .selectors import consent_document_published
+from .services import (
+    ConsentDocumentError,
+    consent_document_copy,
+    consent_document_publish,
+    intake_access_log,
+    review_may_be_recorded,
+)
 from .summary import intake_sections
+from .templatetags.consent_text import document_body
 
 
 @admin.register(Intake)
@@ -41,7 +51,11 @@ class IntakeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         ]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("booking__slot__service__clinic")
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("booking__slot__service__clinic", "signed_treatment_consent", "signed_privacy_notice")
+        )
 
     def has_module_permission(self, request):
         return request.user.has_perm(READ_ANSWERS)
@@ -119,6 +133,83 @@ class IntakeAccessAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_select_related = ["user", "booking"]
     search_fields = ["booking__reference", "user__username"]
     date_hierarchy = "at"
+
+
+@admin.register(ConsentDocument)
+class ConsentDocumentAdmin(admin.ModelAdmin):
+    """The manager writes the privacy notice and the consent to treatment as drafts, and publishes each as the
+    next version. A published version never changes, nor goes: to change the wording, copy it into a new draft."""
+
+    list_display = ["__str__", "state", "published_at", "published_by", "updated_at"]
+    list_filter = ["kind"]
+    list_select_related = ["published_by"]
+    fields = ["kind", "body", "preview", "version", "published_at", "published_by", "public_page"]
+    readonly_fields = ["preview", "version", "published_at", "published_by", "public_page"]
+    actions = ["publish", "copy_into_new_draft"]
+
+    def get_queryset(self, request):
+        latest = ConsentDocument.objects.filter(kind=OuterRef("kind"), version__isnull=False).order_by("-version")
+        return super().get_queryset(request).annotate(latest_version=Subquery(latest.values("version")[:1]))
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields if obj is not None and obj.is_published else self.readonly_fields
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and not (obj is not None and obj.is_published)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and not (obj is not None and obj.is_published)
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)  # a draft is deleted from its own page; a published version never
+        return actions
+
+    def get_changeform_initial_data(self, request):
+        """A new draft of a kind starts from the wording patients read now (?kind=privacy or ?kind=treatment)."""
+        initial = super().get_changeform_initial_data(request)
+        kind = initial.get("kind")
+        current = consent_document_published(kind=kind) if kind in ConsentDocument.Kind.values else None
+        if current and "body" not in initial:
+            initial["body"] = current.body
+        return initial
+
+    @admin.display(description="state")
+    def state(self, document):
+        if not document.is_published:
+            return "Draft: patients do not see it"
+        return "Patients read this one" if document.version == document.latest_version else "Earlier version"
+
+    @admin.display(description="as patients see it")
+    def preview(self, document):
+        return document_body(document.body, 3) if document.body else "–"
+
+    @admin.display(description="public page")
+    def public_page(self, document):
+        if not document.is_published:
+            return "None until it is published."
+        return format_html('<a href="{}">{}</a>', document.public_path, document.public_path)
+
+    @admin.action(description="Publish the selected drafts as new versions", permissions=["change"])
+    def publish(self, request, queryset):
+        for document in queryset.order_by("pk"):
+            try:
+                published = consent_document_publish(document_id=document.pk, user=request.user)
+            except ConsentDocumentError as refused:
+                self.message_user(request, str(refused), messages.ERROR)
+            else:
+                self.message_user(
+                    request, f"Published {published}: patients read and sign it from now on.", messages.SUCCESS
+                )
+
+    @admin.action(description="Copy into a new draft, to change the wording", permissions=["add"])
+    def copy_into_new_draft(self, request, queryset):
+        copies = [consent_document_copy(document_id=document.pk) for document in queryset.order_by("pk")]
+        drafts = "a new draft" if len(copies) == 1 else f"{len(copies)} new drafts"
+        self.message_user(request, f"Copied into {drafts}: change the wording, then publish it.")
+        if len(copies) == 1:
+            return redirect(f"{self.admin_site.name}:assessments_consentdocument_change", copies[0].pk)
+        return None
 
 
 def intake_status(booking) -> str:

@@ -1,51 +1,112 @@
-"""One form per step of the questionnaire. Each saves only its own fields."""
+"""One form per step of the questionnaire. Each saves only its own fields, once they are right; "Save and finish
+later" keeps what was typed in a step as it is (`draft_values`), to be checked when the patient sends the step."""
 
 from datetime import timedelta
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 
-from booking.forms import PhoneNumberField
-
+from .fields import (
+    PLAIN_ERRORS,
+    ContactPhoneField,
+    DateOfBirthField,
+    pain_scale,
+    plain_number_errors,
+    yes_no,
+)
 from .models import Intake
+from .selectors import LiveDocuments
 
-YES_NO = [(True, "Yes"), (False, "No")]
+SELECT_PROMPT = "Choose one"
+DRAFT_TEXT_LIMIT = 5000  # characters kept of one box in a draft: more than any box takes
 
 
-def yes_no(label: str, *, help_text: str = "") -> forms.TypedChoiceField:
-    return forms.TypedChoiceField(
-        label=label,
-        help_text=help_text,
-        choices=YES_NO,
-        coerce=lambda value: value == "True",
-        widget=forms.RadioSelect,
-        error_messages={"required": "Choose yes or no."},
-    )
+def _django_default(field: forms.Field, code: str) -> bool:
+    """Whether the field's message for `code` is still Django's own (or it has none), not one written for it."""
+    defaults = {}
+    for klass in reversed(type(field).__mro__):
+        if klass.__module__.startswith("django."):
+            defaults.update(klass.__dict__.get("default_error_messages", {}))
+    return code not in field.error_messages or field.error_messages[code] == defaults.get(code)
+
+
+def _as_typed(value):
+    """A value as a browser sent it, safe to keep in a draft: text (without NUL characters, which PostgreSQL
+    refuses), a box ticked or not, or a list of those."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        return value.replace("\x00", "")[:DRAFT_TEXT_LIMIT]
+    if isinstance(value, (list, tuple)):
+        return [_as_typed(item) for item in value[:20] if item is None or isinstance(item, str)]
+    return ""
 
 
 class StepForm(forms.ModelForm):
     title = ""
+    # field name -> {error code: message}, in the clinic's words; anything not named here gets PLAIN_ERRORS.
+    messages: dict[str, dict[str, str]] = {}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        for field in self.fields.values():
+        for name, field in self.fields.items():
             field.label = field.label[:1].upper() + field.label[1:]
+            plain = {code: message for code, message in PLAIN_ERRORS.items() if _django_default(field, code)}
+            field.error_messages = {**field.error_messages, **plain, **self.messages.get(name, {})}
+            choices = getattr(field, "choices", None)
+            if choices and isinstance(field.widget, forms.RadioSelect):
+                field.choices = [(value, label) for value, label in choices if value != ""]  # no "---------" option
+            elif choices and type(field.widget) is forms.Select and choices[0][0] == "":
+                field.choices = [("", SELECT_PROMPT), *choices[1:]]
+
+    def full_clean(self):
+        super().full_clean()
+        # One sentence per mistake: a number too large breaks two rules (digits and the maximum) with one message.
+        for errors in self._errors.values():
+            seen = set()
+            errors.data = [e for e in errors.data if not (str(e.message) in seen or seen.add(str(e.message)))]
+
+    def draft_values(self) -> dict:
+        """What the patient typed in this step, as typed and unchecked, to show again when they come back."""
+        return {
+            bound.name: _as_typed(bound.field.widget.value_from_datadict(self.data, self.files, bound.html_name))
+            for bound in self.visible_fields()
+        }
+
+
+def typed_anything(values: dict) -> bool:
+    """Whether a draft holds anything at all: a box typed in, ticked or chosen."""
+
+    def filled(value) -> bool:
+        if isinstance(value, list):
+            return any(filled(item) for item in value)
+        return bool(value.strip()) if isinstance(value, str) else bool(value)
+
+    return any(filled(value) for value in values.values())
 
 
 class AboutForm(StepForm):
     title = "About you"
-    emergency_contact_phone = PhoneNumberField(label="Emergency contact's phone")
+    date_of_birth = DateOfBirthField(label="Date of birth", help_text="For example, 3 14 1985")
+    emergency_contact_phone = ContactPhoneField(label="Emergency contact's phone")
+    messages = {"emergency_contact_name": {"required": "Tell us who we should call in an emergency."}}
 
     class Meta:
         model = Intake
         fields = ["date_of_birth", "sex", "emergency_contact_name", "emergency_contact_phone", "heard_about"]
-        labels = {"sex": "Sex (optional)", "emergency_contact_name": "Emergency contact's name"}
-        widgets = {"date_of_birth": forms.DateInput(attrs={"type": "date"})}
+        labels = {
+            "sex": "Sex (optional)",
+            "emergency_contact_name": "Emergency contact's name",
+            "heard_about": "How did you hear of us? (optional)",
+        }
+        # Someone else's name: the browser's autofill would offer the patient's own.
+        widgets = {"emergency_contact_name": forms.TextInput(attrs={"autocomplete": "off"})}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["date_of_birth"].required = True
         self.fields["emergency_contact_name"].required = True
 
     def clean_date_of_birth(self):
@@ -53,7 +114,7 @@ class AboutForm(StepForm):
         today = timezone.localdate()
         age = today.year - born.year - ((today.month, today.day) < (born.month, born.day))
         if not 12 <= age <= 110:
-            raise ValidationError("Enter your date of birth: you need to be between 12 and 110 years old.")
+            raise ValidationError("Check your date of birth: you need to be between 12 and 110 years old.")
         return born
 
 
@@ -63,9 +124,14 @@ class PainForm(StepForm):
         label="Where does it hurt?",
         choices=Intake.PainArea.choices,
         widget=forms.CheckboxSelectMultiple,
-        error_messages={"required": "Choose at least one place."},
+        error_messages={"required": "Tell us where it hurts: choose at least one place."},
+    )
+    pain_now = pain_scale("How much does it hurt now?", message="Tell us how much it hurts now, from 0 to 10.")
+    pain_worst = pain_scale(
+        "How much does it hurt at its worst?", message="Tell us how much it hurts at its worst, from 0 to 10."
     )
     wakes_at_night = yes_no("Does it wake you at night?")
+    messages = {"pain_since": {"required": "Tell us how long it has been hurting."}}
 
     class Meta:
         model = Intake
@@ -81,10 +147,17 @@ class PainForm(StepForm):
             "better_with",
             "wakes_at_night",
         ]
-        labels = {"pain_area_other": "If somewhere else, where?"}
+        labels = {
+            "pain_area_other": "If somewhere else, where?",
+            "pain_side": "Which side? (optional)",
+            "pain_since": "How long has it been hurting?",
+            "pain_onset": "How did it start?",
+            "worse_with": "What makes it worse?",
+            "better_with": "What makes it better?",
+        }
         widgets = {
-            "pain_now": forms.NumberInput(attrs={"min": 0, "max": 10, "inputmode": "numeric"}),
-            "pain_worst": forms.NumberInput(attrs={"min": 0, "max": 10, "inputmode": "numeric"}),
+            "pain_side": forms.RadioSelect,
+            "pain_since": forms.RadioSelect,
             "pain_onset": forms.Textarea(attrs={"rows": 3}),
             "worse_with": forms.Textarea(attrs={"rows": 2}),
             "better_with": forms.Textarea(attrs={"rows": 2}),
@@ -92,8 +165,7 @@ class PainForm(StepForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        for name in ("pain_now", "pain_worst", "pain_since"):
-            self.fields[name].required = True
+        self.fields["pain_since"].required = True
 
     def clean(self):
         data = super().clean()
@@ -101,12 +173,25 @@ class PainForm(StepForm):
             self.add_error("pain_area_other", "Tell us where else it hurts.")
         now, worst = data.get("pain_now"), data.get("pain_worst")
         if now is not None and worst is not None and worst < now:
-            self.add_error("pain_worst", "Pain at its worst cannot be lower than your pain now.")
+            self.add_error("pain_worst", "Your pain at its worst cannot be lower than your pain now.")
         return data
+
+
+MILES = plain_number_errors(what="miles", example="32.5", low=0, high=300)
 
 
 class RunningForm(StepForm):
     title = "Your running"
+    messages = {
+        "years_running": {
+            "required": "Tell us how many years you have been running (0 if you are just starting).",
+            **plain_number_errors(what="years", example="9", low=0, high=80),
+        },
+        "weekly_miles_now": {"required": "Tell us how many miles a week you run now, like 25.", **MILES},
+        "weekly_miles_peak": MILES,
+        "longest_recent_run": MILES,
+        "next_race_date": {"invalid": "Enter the race date, like 5/3/2026."},
+    }
 
     class Meta:
         model = Intake
@@ -122,8 +207,16 @@ class RunningForm(StepForm):
             "other_sports",
             "strength_work",
         ]
-        labels = {"next_race_name": "Your next race (if any)", "next_race_distance": "Its distance"}
+        labels = {
+            "training_phase": "Where is your training plan? (optional)",
+            "next_race_name": "Your next race (if any)",
+            "next_race_distance": "Its distance",
+        }
         widgets = {
+            "years_running": forms.NumberInput(attrs={"inputmode": "numeric"}),
+            "weekly_miles_now": forms.NumberInput(attrs={"inputmode": "decimal", "step": "0.1"}),
+            "weekly_miles_peak": forms.NumberInput(attrs={"inputmode": "decimal", "step": "0.1"}),
+            "longest_recent_run": forms.NumberInput(attrs={"inputmode": "decimal", "step": "0.1"}),
             "next_race_date": forms.DateInput(attrs={"type": "date"}),
             "other_sports": forms.Textarea(attrs={"rows": 2}),
             "strength_work": forms.Textarea(attrs={"rows": 2}),
@@ -138,7 +231,7 @@ class RunningForm(StepForm):
         race = self.cleaned_data["next_race_date"]
         today = timezone.localdate()
         if race and race < today:
-            raise ValidationError("That date has passed: enter your next race.")
+            raise ValidationError("That date has passed: enter the date of your next race.")
         if race and race > today + timedelta(days=3 * 365):
             raise ValidationError("Enter a race in the next three years.")
         return race
@@ -146,7 +239,7 @@ class RunningForm(StepForm):
     def clean(self):
         data = super().clean()
         if data.get("next_race_name") and not data.get("next_race_date") and "next_race_date" not in self.errors:
-            self.add_error("next_race_date", "When is it?")
+            self.add_error("next_race_date", "When is your race? Enter its date, or leave the race's name empty.")
         return data
 
 
@@ -175,20 +268,30 @@ class ScreenForm(StepForm):
             self.fields[name] = yes_no(f"Do you have {label}?")
 
 
+WORDING_CHANGED = "We updated this wording while you had the page open. Read it again, then check the box."
+
+
 class ConsentForm(StepForm):
+    """Goals, the consent to treatment and the privacy notice (the versions shown, `documents`), and the signature.
+
+    The page posts back the version of each document it showed (`<kind>_version`): the box is checked against the
+    wording the patient read, and a version published in between asks them to read it again.
+    """
+
     title = "Goals and consent"
     consent_treatment = forms.BooleanField(
-        label="I consent to a physical-therapy assessment and treatment.",
-        error_messages={"required": "We need your consent to assess and treat you."},
+        label="I consent to evaluation and treatment.",
+        error_messages={"required": "We need your consent to assess and treat you. Check the box to give it."},
     )
     privacy_acknowledged = forms.BooleanField(
-        label="I have read how the clinic keeps my health information private.",
-        error_messages={"required": "Please confirm you have read the privacy notice."},
+        label="I have read the Notice of Privacy Practices.",
+        error_messages={"required": "Check the box to confirm you have read the Notice of Privacy Practices."},
     )
     consent_filming = yes_no("May we film your stride for the assessment?", help_text="The video stays at the clinic.")
     signature_name = forms.CharField(
         label="Type your full name to sign",
         max_length=120,
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
         error_messages={"required": "Type your full name to sign."},
     )
 
@@ -198,11 +301,44 @@ class ConsentForm(StepForm):
         labels = {"goals": "What would you like from the visit?"}
         widgets = {"goals": forms.Textarea(attrs={"rows": 3})}
 
+    def __init__(self, *args, documents: LiveDocuments | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.documents = documents or LiveDocuments()
+        treatment, privacy = self.documents.treatment, self.documents.privacy
+        if treatment:
+            self.fields["consent_treatment"].help_text = f"The wording above, version {treatment.version}."
+        if privacy:
+            self.fields["privacy_acknowledged"].help_text = format_html(
+                '<a href="{}" target="_blank">Read the Notice of Privacy Practices</a> (version {}, opens in a new '
+                "tab).",
+                reverse("assessments:privacy_practices_version", args=[privacy.version]),
+                privacy.version,
+            )
+        # Agreed to an earlier version: the box starts empty, to be checked for the wording shown now.
+        for name, document, signed in (
+            ("consent_treatment", treatment, self.instance.signed_treatment_consent_id),
+            ("privacy_acknowledged", privacy, self.instance.signed_privacy_notice_id),
+        ):
+            if document and signed and signed != document.pk:
+                self.initial[name] = False
+
     def clean_signature_name(self):
         name = " ".join(self.cleaned_data["signature_name"].split())
         if len(name) < 3:
             raise ValidationError("Type your full name to sign.")
         return name
+
+    def clean(self):
+        data = super().clean()
+        for name, document in (
+            ("consent_treatment", self.documents.treatment),
+            ("privacy_acknowledged", self.documents.privacy),
+        ):
+            if document and data.get(name) and self.data.get(f"{document.kind}_version") != str(document.version):
+                self.add_error(name, WORDING_CHANGED)
+        data["signed_treatment_consent"] = self.documents.treatment
+        data["signed_privacy_notice"] = self.documents.privacy
+        return data
 
 
 STEPS: dict[str, type[StepForm]] = {

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.urls import reverse
 from django.utils import timezone
 
 from booking.models import Booking
@@ -55,6 +56,9 @@ class Intake(models.Model):
 
     booking = models.OneToOneField(Booking, on_delete=models.CASCADE, related_name="intake")
     steps_done = models.JSONField(default=list, help_text="The steps the patient has saved.")
+    # "Save and finish later" on a step that is not finished: what the patient typed, as typed, shown again when
+    # they come back. Not answers (nothing in it was checked) until the step is saved; health information all the same.
+    drafts = models.JSONField(default=dict, blank=True, editable=False, help_text="Steps kept to finish later.")
     completed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -123,6 +127,13 @@ class Intake(models.Model):
     signature_name = models.CharField("typed signature", max_length=120, blank=True)
     signed_at = models.DateTimeField(null=True, blank=True)
     signed_ip = models.GenericIPAddressField(null=True, blank=True)
+    # The versions the patient read when they signed: a later version never changes what they agreed to.
+    signed_treatment_consent = models.ForeignKey(
+        "ConsentDocument", on_delete=models.PROTECT, null=True, blank=True, related_name="+", editable=False
+    )
+    signed_privacy_notice = models.ForeignKey(
+        "ConsentDocument", on_delete=models.PROTECT, null=True, blank=True, related_name="+", editable=False
+    )
 
     # The clinician's latest review of the red flags, while it still holds: a later change to the safety
     # screen's answers clears it. Every review stays in `red_flag_reviews`.
@@ -156,6 +167,11 @@ class Intake(models.Model):
         """The answer fields through `relation` ("intake" from a booking), for a list to defer: they are never read
         into memory where only the progress shows."""
         return [f"{relation}__{f.name}" for f in cls._meta.concrete_fields if f.name not in cls.PROGRESS_FIELDS]
+
+    @property
+    def has_answers(self) -> bool:
+        """Whether the patient left anything here: a saved step, or one kept to finish later."""
+        return bool(self.steps_done or self.drafts)
 
     @property
     def has_red_flag(self) -> bool:
@@ -231,6 +247,7 @@ class IntakeAccess(models.Model):
         PRINT = "print", "Opened the printable summary"
         LIST = "list", "Listed or searched intakes in the admin"
         PATIENT_SAVE = "patient_save", "Patient saved a step"
+        PATIENT_DRAFT = "patient_draft", "Patient kept an unfinished step to finish later"
         PATIENT_VIEW = "patient_view", "Opened saved answers through the patient's link"
         CODE_SENT = "code_sent", "Code sent to the patient, to open saved answers"
         CODE_ACCEPTED = "code_accepted", "Code accepted: this browser may open saved answers"
@@ -263,3 +280,59 @@ class IntakeAccess(models.Model):
         who = self.user.get_username() if self.user else "the patient's link"
         about = f" ({self.booking.reference})" if self.booking_id else ""
         return f"{who}: {self.get_action_display()}{about}"
+
+
+class ConsentDocument(models.Model):
+    """The wording a patient agrees to on the consent step: the Notice of Privacy Practices, and the consent to
+    evaluation and treatment. A draft until a manager publishes it; a published version never changes (new wording
+    is a new version), so an intake points at exactly what its patient read."""
+
+    class Kind(models.TextChoices):
+        PRIVACY = "privacy", "Notice of Privacy Practices"
+        TREATMENT = "treatment", "Consent to evaluation and treatment"
+
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    version = models.PositiveIntegerField(null=True, blank=True, editable=False, help_text="Numbered when published.")
+    body = models.TextField(
+        "wording",
+        max_length=20_000,
+        help_text="Plain text. Leave a blank line between paragraphs. A line starting with “## ” is a heading; "
+        "lines starting with “- ” make a list.",
+    )
+    published_at = models.DateTimeField(null=True, blank=True, editable=False)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, editable=False, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["kind", models.F("version").desc(nulls_first=True), "-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "version"], name="consent_document_one_per_version"),
+            models.CheckConstraint(
+                condition=models.Q(version__isnull=True, published_at__isnull=True)
+                | models.Q(version__isnull=False, published_at__isnull=False),
+                name="consent_document_numbered_when_published",
+            ),
+            models.CheckConstraint(condition=models.Q(kind__in=["privacy", "treatment"]), name="consent_document_kind"),
+        ]
+
+    def __str__(self):
+        return (
+            f"{self.get_kind_display()}, version {self.version}"
+            if self.version
+            else f"{self.get_kind_display()} (draft)"
+        )
+
+    @property
+    def is_published(self) -> bool:
+        return self.published_at is not None
+
+    @property
+    def public_path(self) -> str:
+        """This version's public page ("" for a draft)."""
+        if not self.is_published:
+            return ""
+        name = "privacy_practices_version" if self.kind == self.Kind.PRIVACY else "treatment_consent_version"
+        return reverse(f"assessments:{name}", args=[self.version])

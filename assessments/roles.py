@@ -1,7 +1,8 @@
 """The staff roles. Front desk runs the calendar and sees only whether an intake is done or flagged;
 clinicians also read intake answers (and the log of who read them); the manager (the clinic's owner)
 does what the front desk does, and sets prices and promotions, edits the clinic's profile and hours,
-and refunds payments. No role but the clinician reads intake answers."""
+refunds payments, and publishes the privacy notice and the consent to treatment. No role but the clinician reads
+intake answers."""
 
 READ_ANSWERS = "assessments.view_intake_answers"  # the permission that opens a patient's intake answers
 FRONT_DESK = "Front desk"
@@ -56,6 +57,13 @@ GRANTS = {
             "delete_closure",
             "add_practitioner",
             "change_practitioner",
+        ],
+        # The privacy notice and the consent to treatment: the wording, never an intake.
+        "assessments": [
+            "view_consentdocument",
+            "add_consentdocument",
+            "change_consentdocument",
+            "delete_consentdocument",
         ],
     },
     CLINICIAN: {

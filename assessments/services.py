@@ -1,14 +1,15 @@
 """The intake questionnaire's writes and its access log. No answer ever leaves in a message or a log line."""
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import Max
 from django.utils import timezone
 
 from booking.models import Booking
 from clinic.client import Visitor
 from clinic.codes import Check, code_check, code_issue
 
-from .forms import STEPS, StepForm
-from .models import Intake, IntakeAccess, RedFlagReview
+from .forms import STEPS, StepForm, typed_anything
+from .models import ConsentDocument, Intake, IntakeAccess, RedFlagReview
 from .roles import READ_ANSWERS
 from .signals import intake_code_issued, intake_flagged
 
@@ -23,12 +24,14 @@ def next_step(intake: Intake | None) -> str | None:
 
 @transaction.atomic
 def intake_save_step(*, booking: Booking, step: str, form: StepForm, visitor: Visitor) -> Intake:
-    """Save one valid step as a draft; a "yes" on the safety screen flags the booking and alerts the clinic once."""
+    """Save one valid step (in place of any draft of it); a "yes" on the safety screen flags the booking and
+    alerts the clinic once. The consent step records the versions of the wording the patient signed."""
     Intake.objects.get_or_create(booking=booking)
     intake = Intake.objects.select_for_update().get(booking=booking)
     flags_before = intake.flags_raised
     for name, value in form.cleaned_data.items():
         setattr(intake, name, value)
+    intake.drafts = {name: values for name, values in intake.drafts.items() if name != step}
     if intake.flags_raised != flags_before:
         intake.red_flag_review = None  # reviewed answers changed: the review no longer holds (it stays on record)
     if step not in intake.steps_done:
@@ -42,6 +45,25 @@ def intake_save_step(*, booking: Booking, step: str, form: StepForm, visitor: Vi
     intake_access_log(visitor, booking=booking, action=IntakeAccess.Action.PATIENT_SAVE, detail=step)
     if step == "screen" and intake.has_red_flag:
         _flag_for_review(booking)
+    return intake
+
+
+@transaction.atomic
+def intake_save_draft(*, booking: Booking, step: str, values: dict, visitor: Visitor) -> Intake | None:
+    """Keep a step as the patient typed it, to finish later: unchecked, so not an answer (nothing is flagged or
+    counted done) until the step is sent. A step left empty keeps no draft; None when there is nothing at all."""
+    if step not in STEPS:
+        raise ValueError(f"No such step: {step}")
+    if not typed_anything(values) and not Intake.objects.filter(booking=booking).exists():
+        return None
+    Intake.objects.get_or_create(booking=booking)
+    intake = Intake.objects.select_for_update().get(booking=booking)
+    drafts = {name: kept for name, kept in intake.drafts.items() if name != step}
+    if typed_anything(values):
+        drafts[step] = values
+    intake.drafts = {name: drafts[name] for name in STEPS if name in drafts}
+    intake.save(update_fields=["drafts", "updated_at"])
+    intake_access_log(visitor, booking=booking, action=IntakeAccess.Action.PATIENT_DRAFT, detail=step)
     return intake
 
 
@@ -142,3 +164,37 @@ def intake_code_check(*, booking: Booking, code: str, visitor: Visitor) -> Check
     granted_by = IntakeAccess.GrantedBy.CODE if result == Check.ACCEPTED else ""
     intake_access_log(visitor, booking=booking, action=action, granted_by=granted_by)
     return result
+
+
+# The privacy notice and the consent to treatment ------------------------------------------------------------
+
+
+class ConsentDocumentError(Exception):
+    """A change to the wording that cannot be made; the message is safe to show to staff."""
+
+
+@transaction.atomic
+def consent_document_publish(*, document_id: int, user) -> ConsentDocument:
+    """Publish a draft as the next version of its document: patients read and sign it from now on. Earlier
+    versions stay as they were, with every intake that points at them."""
+    document = ConsentDocument.objects.select_for_update().get(pk=document_id)
+    if document.is_published:
+        raise ConsentDocumentError(f"{document} is published already. To change it, copy it into a new draft.")
+    if not document.body.strip():
+        raise ConsentDocumentError(f"{document} has no wording yet.")
+    latest = ConsentDocument.objects.filter(kind=document.kind).aggregate(latest=Max("version"))["latest"] or 0
+    document.version, document.published_at, document.published_by = latest + 1, timezone.now(), user
+    try:
+        with transaction.atomic():
+            document.save(update_fields=["version", "published_at", "published_by", "updated_at"])
+    except IntegrityError:  # the same version published by someone else at this very moment
+        raise ConsentDocumentError(
+            f"Another {document.get_kind_display()} was published at the same moment. Publish again."
+        ) from None
+    return document
+
+
+def consent_document_copy(*, document_id: int) -> ConsentDocument:
+    """A new draft with a document's wording, to edit and publish as its next version."""
+    source = ConsentDocument.objects.get(pk=document_id)
+    return ConsentDocument.objects.create(kind=source.kind, body=source.body)

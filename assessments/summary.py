@@ -12,11 +12,19 @@ class Answer:
     question: str
     answer: str
     flagged: bool = False
+    link: str = ""  # the wording agreed to, for a consent
+
+
+# A consent's box, and the version of the wording it was checked for.
+SIGNED = {"consent_treatment": "signed_treatment_consent", "privacy_acknowledged": "signed_privacy_notice"}
 
 
 def _display(intake: Intake, name: str) -> str:
     value = getattr(intake, name)
     field = Intake._meta.get_field(name)
+    if name in SIGNED and value is True:
+        document = getattr(intake, SIGNED[name])
+        return f"Yes (version {document.version})" if document else "Yes"
     if name == "pain_areas":
         labels = dict(Intake.PainArea.choices)
         return ", ".join(labels.get(area, area) for area in value) or "–"
@@ -31,7 +39,14 @@ def _display(intake: Intake, name: str) -> str:
     return str(value)
 
 
+def _link(intake: Intake, name: str) -> str:
+    document = getattr(intake, SIGNED[name]) if name in SIGNED and getattr(intake, name) else None
+    return document.public_path if document else ""
+
+
 def intake_sections(intake: Intake) -> list[tuple[str, list[Answer]]]:
+    """Each step's questions and answers. Fixed cost: select_related("signed_treatment_consent",
+    "signed_privacy_notice")."""
     sections = []
     for form_class in STEPS.values():
         form = form_class(instance=intake)
@@ -40,8 +55,9 @@ def intake_sections(intake: Intake) -> list[tuple[str, list[Answer]]]:
                 question=str(form.fields[name].label),
                 answer=_display(intake, name),
                 flagged=name in Intake.RED_FLAGS and getattr(intake, name) is True,
+                link=_link(intake, name),
             )
-            for name in form.fields
+            for name in form._meta.fields
         ]
         sections.append((form_class.title, answers))
     return sections

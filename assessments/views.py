@@ -19,8 +19,9 @@ from clinic.privacy import mask_email, mask_phone
 
 from . import access
 from .forms import STEPS
-from .models import Intake, IntakeAccess
+from .models import ConsentDocument, Intake, IntakeAccess
 from .roles import READ_ANSWERS
+from .selectors import consent_document_published, consent_documents_live
 from .services import (
     EMAIL,
     OPEN_STATUSES,
@@ -29,6 +30,7 @@ from .services import (
     intake_access_log,
     intake_code_check,
     intake_code_send,
+    intake_save_draft,
     intake_save_step,
     next_step,
 )
@@ -83,6 +85,19 @@ def intake_start(request, booking: Booking, token: str):
     return redirect("assessments:intake_done", token=token)
 
 
+def _step_form(step: str, intake: Intake, data=None):
+    """The step's form: what was posted; else the draft kept of it, over the saved answers."""
+    extra = {"documents": consent_documents_live()} if step == "consent" else {}
+    draft = intake.drafts.get(step) if data is None else None
+    return STEPS[step](data, instance=intake, initial=draft, **extra)
+
+
+def _let_in(request, booking: Booking, response):
+    """This browser gave the answers: it may open them again while it keeps using them."""
+    access.remember(request, response, booking, access.granted_by(request, booking) or IntakeAccess.GrantedBy.BROWSER)
+    return response
+
+
 @patient_page
 @require_http_methods(["GET", "POST"])
 def intake_step(request, booking: Booking, token: str, step: str):
@@ -107,19 +122,20 @@ def intake_step(request, booking: Booking, token: str, step: str):
             granted_by=access.granted_by(request, booking),
             detail=step,
         )
-    form = STEPS[step](request.POST if request.method == "POST" else None, instance=intake or Intake(booking=booking))
+    form = _step_form(step, intake or Intake(booking=booking), request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         intake = intake_save_step(booking=booking, step=step, form=form, visitor=visitor)
         following = next_step(intake)
         if following is None or "finish" in request.POST:
-            response = redirect("assessments:intake_done", token=token)
-        else:
-            response = redirect("assessments:intake_step", token=token, step=following)
-        how = access.granted_by(request, booking) or IntakeAccess.GrantedBy.BROWSER
-        access.remember(request, response, booking, how)
-        return response
+            return _let_in(request, booking, redirect("assessments:intake_done", token=token))
+        return _let_in(request, booking, redirect("assessments:intake_step", token=token, step=following))
+    if request.method == "POST" and "finish" in request.POST:
+        # Not finished, and kept as typed: checked when the patient comes back and sends the step.
+        intake_save_draft(booking=booking, step=step, values=form.draft_values(), visitor=visitor)
+        return _let_in(request, booking, redirect("assessments:intake_done", token=token))
     number = list(STEPS).index(step) + 1
-    context = _context(booking, form=form, step=step, number=number, intake=intake)
+    draft = request.method == "GET" and bool(intake and step in intake.drafts)
+    context = _context(booking, form=form, step=step, number=number, intake=intake, draft=draft)
     response = render(request, "assessments/step.html", context, status=400 if form.errors else 200)
     return _kept_in(request, booking, response)
 
@@ -223,7 +239,12 @@ def intake_print(request, booking_id: int):
         raise PermissionDenied
     # booking__pk, not booking_id: Django checks the number fits the column (an oversized one is not found).
     intake = get_object_or_404(
-        Intake.objects.select_related("booking__slot__service__clinic", "red_flag_review__reviewed_by"),
+        Intake.objects.select_related(
+            "booking__slot__service__clinic",
+            "red_flag_review__reviewed_by",
+            "signed_treatment_consent",
+            "signed_privacy_notice",
+        ),
         booking__pk=booking_id,
     )
     booking = intake.booking
@@ -241,3 +262,14 @@ def intake_print(request, booking_id: int):
         not_on=booking.get_status_display() if booking.status in PRINT_BANNER_STATUSES else "",
     )
     return render(request, "assessments/print.html", context)
+
+
+@require_safe
+def consent_document(request, kind: str, version: int | None = None):
+    """The Notice of Privacy Practices (or the consent to treatment) as published: the latest, or one version."""
+    document = consent_document_published(kind=kind, version=version)
+    if document is None:
+        raise Http404("No such version.")
+    latest = document if version is None else consent_document_published(kind=kind)
+    context = {"document": document, "latest": latest, "privacy": kind == ConsentDocument.Kind.PRIVACY}
+    return render(request, "assessments/document.html", context)

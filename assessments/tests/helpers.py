@@ -9,7 +9,8 @@ from datetime import date
 
 from django.forms.models import model_to_dict
 
-from assessments.models import Intake
+from assessments.models import ConsentDocument, Intake
+from assessments.services import consent_document_publish
 from booking.links import Purpose, private_token
 from booking.models import Booking
 from booking.tests.factories import BookingFactory, SlotFactory, local
@@ -27,7 +28,9 @@ RED_FLAGS = list(Intake.RED_FLAGS)
 # Valid answers for each step, as a browser posts them. The free text is distinctive so a
 # test can look for it anywhere it must never be.
 ABOUT = {
-    "date_of_birth": "1988-03-14",
+    "date_of_birth_month": "3",
+    "date_of_birth_day": "14",
+    "date_of_birth_year": "1988",
     "sex": "female",
     "emergency_contact_name": "Ottoline Brackwater",
     "emergency_contact_phone": "(619) 555-0177",
@@ -70,6 +73,9 @@ CONSENT = {
     "privacy_acknowledged": "on",
     "consent_filming": "True",
     "signature_name": "Dana  Cruz",
+    # The versions of the wording the page showed: version 1 of each, published by a migration.
+    "treatment_version": "1",
+    "privacy_version": "1",
 }
 ANSWERS = {"about": ABOUT, "pain": PAIN, "running": RUNNING, "history": HISTORY, "screen": SCREEN, "consent": CONSENT}
 
@@ -88,6 +94,12 @@ SECRETS = [
     "lumbar spine",
     "Pelicanitis",
 ]
+
+
+def publish(kind: str, body: str, *, by=None) -> ConsentDocument:
+    """A new version of the privacy notice ("privacy") or the consent to treatment ("treatment"), published."""
+    draft = ConsentDocument.objects.create(kind=kind, body=body)
+    return consent_document_publish(document_id=draft.pk, user=by)
 
 
 def make_booking(service, *, starts_at=VISIT, **fields) -> Booking:
@@ -163,8 +175,8 @@ def error_next_to(response, name: str) -> str:
     assert error is not None, f"no error next to {name}:\n{root.find('main').text}"
     box = error.parent
     assert box.has_class("field") and box.has_class("field--error")
-    if box.tag == "fieldset":  # a yes/no or pick-several question
-        assert any(el.attrs.get("name") == name for el in box.find_all("input"))
+    if box.tag == "fieldset":  # a yes/no, pick-one or pick-several question, or the date of birth's three boxes
+        assert any(el.attrs.get("name", "").startswith(name) for el in box.find_all("input"))
         assert f"id_{name}_error" in box.attrs.get("aria-describedby", "").split()
     else:
         assert box.find("label", **{"for": f"id_{name}"}) is not None

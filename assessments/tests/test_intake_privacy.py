@@ -29,12 +29,15 @@ CALENDARS = ("https://calendar.google.com/calendar/render?", "https://outlook.li
 
 
 def allowed_url(url: str, token: str, reference: str) -> bool:
-    """Where an intake page may point: the intake's own steps, the booking's pages, the clinic's contact links."""
+    """Where an intake page may point: the intake's own steps and fields, the booking's pages, the wording the patient
+    agrees to, the clinic's contact links."""
     steps = "|".join([*STEP_NAMES, "done"])
     return bool(
         re.fullmatch(rf"/intake/{re.escape(token)}/(({steps})/)?", url)
         or re.fullmatch(rf"/manage/{re.escape(reference)}\.[\w]+:[\w-]+/(calendar\.ics|move/|cancel/)?", url)
         or url in ("/", "#main", f"/booking/{reference}/")
+        or re.fullmatch(r"#id_[a-z_]+?(_\d)?", url)  # the error summary's links to the fields
+        or re.fullmatch(r"/(privacy-practices|consent-to-treatment)/(\d+/)?", url)  # the wording agreed to
         or re.fullmatch(r"/static/[\w./-]+", url)
         or re.fullmatch(r"(tel|sms):\+\d+|mailto:[\w.@-]+", url)
         or url.startswith("https://maps.google.com/?q=4901")

@@ -18,7 +18,6 @@ from booking.services import (
 from booking.tests.factories import PromotionFactory, ServiceFactory, SlotFactory, local
 from booking.tests.pages import REGULAR_DAY
 from notifications.models import Message
-from waitlist.services import waitlist_join
 from notifications.notices import (
     notify_access_code,
     notify_late_payment_refunded,
@@ -28,6 +27,7 @@ from notifications.notices import (
 )
 from notifications.outbox import booking_context, message_queue
 from notifications.reminders import reminders_queue
+from waitlist.services import waitlist_join
 
 Kind, Channel = Message.Kind, Message.Channel
 
