@@ -214,6 +214,9 @@ def test_bad_details_are_a_400_with_the_error_next_to_the_field(client, service,
     assert f"id_{field}_error" in bad.get("aria-describedby", "").split()
     assert error in html.by_id[f"id_{field}_error"]
     assert [c["name"] for c in html.controls if c.get("aria-invalid")] == [field]  # only that field
+    # The error summary at the top names the mistake and links to the field (it takes the focus as it loads).
+    assert "There is a problem" in html.text
+    assert (f"#id_{field}", error) in [(href, text) for href, text in html.links if href.startswith("#id_")]
     assert Booking.objects.get().patient_name == ""  # nothing of it kept
 
 

@@ -153,13 +153,13 @@ def test_joining_keeps_no_session_for_the_patient(client, promotion, sold_out, s
 def test_join_form_errors_answer_400_and_save_nothing(client, promotion, sold_out, changes, error):
     response = client.post(f"/waitlist/offer/{promotion.pk}/", {**MICHAEL, **changes})
     says(response, error, status=400)
-    says(response, "Please correct the highlighted field below.", status=400)
+    says(response, "There is a problem", status=400)
     assert not WaitlistEntry.objects.exists()
 
 
 def test_join_form_with_every_field_missing_lists_each_error(client, promotion, sold_out):
     response = client.post(f"/waitlist/offer/{promotion.pk}/", {})
-    says(response, "Please correct the highlighted fields below.", status=400)
+    says(response, "There is a problem", status=400)
     for error in ("Enter your full name.", "Enter your email address.", "Enter your mobile number."):
         says(response, error, status=400)
     assert not WaitlistEntry.objects.exists()
