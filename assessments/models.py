@@ -182,6 +182,13 @@ class Intake(models.Model):
         return any(getattr(self, name) for name in self.URGENT_FLAGS)
 
     @property
+    def urgent_in_draft(self) -> bool:
+        """An urgent flag ticked yes in a safety screen kept to finish later: not an answer (nothing is flagged
+        for review until the step is sent), but the urgent-care advice is shown at once."""
+        draft = self.drafts.get("screen") or {}
+        return any(draft.get(name) == "True" for name in self.URGENT_FLAGS)
+
+    @property
     def flags_raised(self) -> frozenset[str]:
         return frozenset(name for name in self.RED_FLAGS if getattr(self, name))
 

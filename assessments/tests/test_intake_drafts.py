@@ -121,6 +121,22 @@ def test_a_yes_in_a_kept_safety_screen_flags_nothing_until_it_is_sent(
     assert Intake.objects.get(booking=booking).flags_raised == frozenset()
 
 
+def test_an_urgent_yes_in_a_kept_safety_screen_shows_the_urgent_care_advice_at_once(client, booking):
+    post_step(client, booking, "screen", {"flag_saddle_numbness": "True", "finish": "1"})
+
+    page = text(client.get(done_url(booking)))
+
+    assert "go to an emergency department or call 911" in page
+    assert "Please send the safety questions when you can" in page
+    assert "We will call you" not in page  # nothing is flagged for review until the step is sent
+
+
+def test_a_kept_safety_screen_without_an_urgent_yes_shows_no_urgent_advice(client, booking):
+    post_step(client, booking, "screen", {"flag_fever": "True", "finish": "1"})
+
+    assert "call 911" not in text(client.get(done_url(booking)))
+
+
 def test_finishing_later_with_nothing_typed_keeps_nothing(client, booking):
     response = post_step(client, booking, "running", {"finish": "1", "next_race_name": "   "})
 
