@@ -47,7 +47,8 @@ def test_patient_books_answers_moves_and_cancels_on_a_phone(phone_page, live_ser
         audit()
         page.locator(".time-list button").filter(has_text="$99").first.click()
         page.get_by_role("button", name="Review booking").click()  # nothing filled in: errors by each field
-        expect(page.get_by_text("Enter your full name.")).to_be_visible()
+        expect(page.locator("#id_name_error")).to_have_text("Enter your full name.")
+        expect(page.locator(".error-summary")).to_be_focused()  # the summary of the mistakes takes the focus
         audit()
         page.get_by_label("Full name").fill("Dana Cruz")
         page.get_by_label("Email").fill("dana@example.com")
