@@ -91,6 +91,9 @@ class Patient(HttpUser):
                 "User-Agent": USER_AGENT,
                 "Accept": "text/html",
                 "X-Forwarded-Proto": "https",  # what the HTTPS proxy adds
+                # ... and the patient's own address (one phone each; 198.18.0.0/15 is for benchmarks), which the
+                # server trusts from its proxy (TRUSTED_PROXIES): rate limits and holds count per address.
+                "X-Forwarded-For": f"198.18.{self.serial // 256 % 256}.{self.serial % 256}",
                 # A connection a request, as the proxy opens to gunicorn (nginx's default): one kept open over a
                 # patient's pause would be closed by gunicorn (keepalive, 2 s) and could lose the next request.
                 "Connection": "close",
