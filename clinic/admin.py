@@ -3,9 +3,14 @@ from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
-from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.admin import GroupAdmin, UserAdmin
+from django.contrib.auth.models import Group
 from django.db import models
 from django.utils.html import format_html
+from django_otp.plugins.otp_static.admin import StaticDeviceAdmin
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from . import two_factor
 from .models import Clinic, OpeningHours, Practitioner
@@ -14,7 +19,8 @@ from .photos import READABLE_FORMATS, PhotoError, photo_from_upload, practitione
 User = get_user_model()
 
 
-class OpeningHoursInline(admin.TabularInline):
+# Each day's hours stacked, each box with its label: a table's column headers are no labels for its boxes.
+class OpeningHoursInline(admin.StackedInline):
     model = OpeningHours
     extra = 0
 
@@ -89,12 +95,27 @@ class PractitionerAdmin(admin.ModelAdmin):
             practitioner_photo_set(practitioner=practitioner, photo=None)
 
 
-# Django's own user admin (django.contrib.auth registers it first), with a superuser's reset of two-factor sign-in.
+class TickBoxes:
+    """Groups and permissions ticked, each box labelled: the admin's two-list selector names its filter boxes with
+    an aria-label on a plain span, which screen readers never read."""
+
+    filter_horizontal = ()
+    formfield_overrides = {models.ManyToManyField: {"widget": forms.CheckboxSelectMultiple}}
+
+
+# Django's own user and group admins (django.contrib.auth registers them first), with a superuser's reset of
+# two-factor sign-in.
 admin.site.unregister(User)
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class StaffGroupAdmin(TickBoxes, GroupAdmin):
+    pass
 
 
 @admin.register(User)
-class StaffUserAdmin(UserAdmin):
+class StaffUserAdmin(TickBoxes, UserAdmin):
     actions = ["reset_two_factor"]
 
     @admin.action(
@@ -115,6 +136,13 @@ class StaffUserAdmin(UserAdmin):
     def has_reset_two_factor_permission(self, request):
         # A lost phone is replaced only by someone who can already do everything.
         return request.user.is_superuser
+
+
+# The devices of two-factor sign-in (django-otp), searched without the help line: the search box's only label
+# would be its icon.
+for device, device_admin in ((TOTPDevice, TOTPDeviceAdmin), (StaticDevice, StaticDeviceAdmin)):
+    admin.site.unregister(device)
+    admin.site.register(device, type(device_admin.__name__, (device_admin,), {"search_help_text": None}))
 
 
 # The login lockout's records (django-axes), with its one action's permission declared, as every action's is.

@@ -1,10 +1,15 @@
-"""The staff site: Django's admin, where every list filters only by what its admin declares.
+"""The staff site: Django's admin, where every list filters only by what its admin declares, and every box has a
+name.
 
 Django's change lists apply any `field__lookup=value` left in the query string once the
 declared filters have taken theirs. Through those, a screen that shows nothing private can
 still be searched for it: `?body__regex=^https://...&booking__id__exact=7` reads a hidden
 value one character at a time. Every admin registered here, Django's and other packages'
 included, lists with `DeclaredLookupsChangeList`, which answers such a request 400.
+
+Django's admin leaves some boxes without a label: the date and the time of a date-time field (the "Date:" and
+"Time:" beside them are plain text) and a list's editable column. Every admin registered here names them
+(`LabelledControls`), so a screen reader says what each box is for.
 
 Staff who must sign in with two factors (two_factor.py) get in only once their session is verified;
 until then every admin page sends them to set it up at /admin/two-factor/.
@@ -13,12 +18,15 @@ until then every admin page sends them to set it up at /admin/two-factor/.
 from functools import partial, update_wrapper
 
 from django.contrib import admin
+from django.contrib.admin import widgets
 from django.contrib.admin.exceptions import DisallowedModelAdminLookup
 from django.contrib.admin.views.main import ChangeList
 from django.contrib.auth.decorators import login_not_required
+from django.db import models
 from django.http import HttpResponseRedirect
 from django.urls import path
 from django.utils.decorators import method_decorator
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 
 from . import two_factor
@@ -43,6 +51,35 @@ class DeclaredLookupsOnly:
         return DeclaredLookupsChangeList
 
 
+class LabelledSplitDateTime(widgets.AdminSplitDateTime):
+    """The admin's date and time boxes, each named; the field's label is the legend around both."""
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs)
+        self.widgets[0].attrs["aria-label"] = _("Date")
+        self.widgets[1].attrs["aria-label"] = _("Time")
+
+
+class LabelledControls:
+    """Mixed into every ModelAdmin the site registers: a name for each box the admin shows without a label."""
+
+    def __init__(self, model, admin_site):
+        super().__init__(model, admin_site)
+        date_time = self.formfield_overrides.get(models.DateTimeField, {})
+        if date_time.get("widget") is widgets.AdminSplitDateTime:
+            date_time["widget"] = LabelledSplitDateTime
+
+    def get_changelist_formset(self, request, **kwargs):
+        """A list's editable columns: a column's header is no label for the box in each row."""
+        formset = super().get_changelist_formset(request, **kwargs)
+        for field in formset.form.base_fields.values():
+            field.widget.attrs.setdefault("aria-label", str(field.label))
+        return formset
+
+
+MIXED_INTO_EVERY_ADMIN = (DeclaredLookupsOnly, LabelledControls)
+
+
 class ClinicAdminSite(admin.AdminSite):
     site_header = "Clinic front desk"
     site_title = "Clinic front desk"
@@ -51,10 +88,8 @@ class ClinicAdminSite(admin.AdminSite):
 
     def register(self, model_or_iterable, admin_class=None, **options):
         admin_class = admin_class or admin.ModelAdmin
-        if not issubclass(admin_class, DeclaredLookupsOnly):
-            admin_class = type(
-                admin_class.__name__, (DeclaredLookupsOnly, admin_class), {"__module__": admin_class.__module__}
-            )
+        if missing := tuple(mixin for mixin in MIXED_INTO_EVERY_ADMIN if not issubclass(admin_class, mixin)):
+            admin_class = type(admin_class.__name__, (*missing, admin_class), {"__module__": admin_class.__module__})
         super().register(model_or_iterable, admin_class, **options)
 
     def has_permission(self, request):

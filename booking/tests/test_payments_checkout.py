@@ -119,7 +119,11 @@ def test_the_redirect_back_never_confirms(client, stripe_recorder, slot):
     assert response.status_code == 200
     page = response.content.decode()
     assert "Payment received, confirming your booking" in page
-    assert '<meta http-equiv="refresh" content="3">' in page
+    # It looks again by itself without reloading (a reload every few seconds would move a screen reader's place),
+    # and offers the patient a link to look again now.
+    assert 'http-equiv="refresh"' not in page
+    assert '<script src="/static/js/checkout-wait.js" defer></script>' in page
+    assert f'<a href="/booking/{booking.reference}/paid/">Check now</a>' in page
     booking.refresh_from_db()
     assert booking.status == Booking.Status.HELD
 
