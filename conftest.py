@@ -1,4 +1,5 @@
 import os
+from contextlib import contextmanager
 from unittest import mock
 
 import pytest
@@ -204,19 +205,32 @@ def chromium():
         del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
 
 
-@pytest.fixture
-def phone_page(chromium, live_server):
-    context = chromium.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+@contextmanager
+def _page(chromium, **options):
+    context = chromium.new_context(**options)
     page = context.new_page()
     page.set_default_timeout(10_000)
     yield page
     context.close()
+
+
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
+
+
+@pytest.fixture
+def phone_page(chromium, live_server):
+    with _page(chromium, **PHONE) as page:
+        yield page
+
+
+@pytest.fixture
+def second_phone_page(chromium, live_server):
+    """Another patient's phone: a browser of its own, with its own cookies."""
+    with _page(chromium, **PHONE) as page:
+        yield page
 
 
 @pytest.fixture
 def desktop_page(chromium, live_server):
-    context = chromium.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    yield page
-    context.close()
+    with _page(chromium, viewport={"width": 1280, "height": 900}) as page:
+        yield page

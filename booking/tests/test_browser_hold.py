@@ -24,24 +24,15 @@ def week(service):
     return start
 
 
-@pytest.fixture
-def second_phone(chromium, live_server):
-    context = chromium.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    yield page
-    context.close()
-
-
 def first_open_day(page, live_server) -> str:
     page.goto(live_server.url + "/book/")
     return page.locator("a[href^='/book/20']").first.get_attribute("href")
 
 
 def test_a_second_browser_is_blocked_from_a_time_held_while_the_first_types(
-    phone_page, second_phone, live_server, week
+    phone_page, second_phone_page, live_server, week
 ):
-    first, second, audit = phone_page, second_phone, Audit(phone_page)
+    first, second, audit = phone_page, second_phone_page, Audit(phone_page)
     day = first_open_day(first, live_server)
     first.goto(live_server.url + day)
     second.goto(live_server.url + day)  # both patients look at the same times

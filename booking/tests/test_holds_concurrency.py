@@ -11,16 +11,12 @@ from booking.models import Booking
 from booking.rules import SLOT_TAKEN, Patient
 from booking.services import BookingError, booking_create
 from booking.tests.factories import BookingFactory, PromotionFactory, ServiceFactory, SlotFactory
-from booking.tests.threads import race
+from booking.tests.threads import kinds, race
 from clinic.tests.factories import ClinicFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 THREADS = 20
-
-
-def kinds(outcomes) -> Counter:
-    return Counter(type(o).__name__ for o in outcomes)
 
 
 @pytest.fixture

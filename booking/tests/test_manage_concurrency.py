@@ -13,7 +13,7 @@ from booking.models import Booking, Slot
 from booking.rules import SLOT_TAKEN, Patient
 from booking.services import MOVED_MEANWHILE, BookingError, booking_create, booking_reschedule
 from booking.tests.factories import BookingFactory, ServiceFactory, SlotFactory
-from booking.tests.threads import race
+from booking.tests.threads import kinds, race
 from clinic.tests.factories import ClinicFactory
 from notifications.models import Message
 
@@ -24,10 +24,6 @@ ROUNDS = 6  # each race again on fresh rows: the threads win in either order
 
 def runner(n: int) -> Patient:
     return Patient(name=f"Runner {n}", email=f"runner{n}@example.com", phone=f"+1619555{n:04d}")
-
-
-def kinds(outcomes) -> Counter:
-    return Counter(type(o).__name__ for o in outcomes)
 
 
 def active(slot: Slot) -> int:

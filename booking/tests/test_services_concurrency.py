@@ -1,7 +1,6 @@
 """Races on PostgreSQL: real threads, each on its own connection, released at the same instant."""
 
 import threading
-from collections import Counter
 
 import pytest
 from django.db import connection, transaction
@@ -11,7 +10,7 @@ from booking.models import Booking, Slot
 from booking.rules import SLOT_TAKEN, Patient
 from booking.services import BookingError, PriceChanged, booking_create
 from booking.tests.factories import BookingFactory, PromotionFactory, ServiceFactory, SlotFactory
-from booking.tests.threads import race
+from booking.tests.threads import kinds, race
 from clinic.tests.factories import ClinicFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -22,10 +21,6 @@ THREADS = 20
 def runner(n: int, **overrides) -> Patient:
     fields = {"name": f"Runner {n}", "email": f"runner{n}@example.com", "phone": f"+1619555{n:04d}"}
     return Patient(**{**fields, **overrides})
-
-
-def kinds(outcomes) -> Counter:
-    return Counter(type(o).__name__ for o in outcomes)
 
 
 @pytest.fixture

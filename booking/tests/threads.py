@@ -1,6 +1,7 @@
 """Real threads, each on its own database connection, released at the same instant."""
 
 import threading
+from collections import Counter
 
 from django.db import connection
 
@@ -26,3 +27,8 @@ def race(attempts):
         thread.join(timeout=30)
     assert not any(t.is_alive() for t in threads), "a booking thread hung: deadlock or lock wait"
     return outcomes
+
+
+def kinds(outcomes) -> Counter:
+    """How many of each outcome a race had, by type: {"Booking": 1, "BookingError": 19}."""
+    return Counter(type(o).__name__ for o in outcomes)

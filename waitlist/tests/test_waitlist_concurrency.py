@@ -6,7 +6,6 @@ active discounted bookings than spots, and an entry gets one outcome.
 
 import threading
 import time
-from collections import Counter
 from datetime import date, timedelta
 
 import pytest
@@ -18,7 +17,7 @@ from booking.models import Booking, Slot
 from booking.rules import Patient
 from booking.services import BookingError, booking_cancel, booking_create
 from booking.tests.factories import PromotionFactory, ServiceFactory, SlotFactory, local
-from booking.tests.threads import race
+from booking.tests.threads import kinds, race
 from clinic.tests.factories import ClinicFactory
 from waitlist.models import WaitlistEntry
 from waitlist.services import AlreadyWaiting, OfferClosed, offer_claim, offers_make, waitlist_join
@@ -34,10 +33,6 @@ Status = WaitlistEntry.Status
 def runner(n: int, **overrides) -> Patient:
     fields = {"name": f"Runner {n}", "email": f"runner{n}@example.com", "phone": f"+1619555{n:04d}"}
     return Patient(**{**fields, **overrides})
-
-
-def kinds(outcomes) -> Counter:
-    return Counter(type(o).__name__ for o in outcomes)
 
 
 @pytest.fixture(autouse=True)

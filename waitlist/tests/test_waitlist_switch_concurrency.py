@@ -4,7 +4,6 @@ Whatever the interleaving, a slot never has more active bookings than seats, the
 discounted bookings than spots, and each patient holds one time, never two.
 """
 
-from collections import Counter
 from datetime import date, timedelta
 
 import pytest
@@ -15,7 +14,7 @@ from booking.models import Booking, Slot
 from booking.rules import SLOT_TAKEN, Patient
 from booking.services import BookingError, booking_cancel, booking_create
 from booking.tests.factories import PromotionFactory, ServiceFactory, SlotFactory, local
-from booking.tests.threads import race
+from booking.tests.threads import kinds, race
 from clinic.tests.factories import ClinicFactory
 from waitlist.models import WaitlistEntry
 from waitlist.services import OfferClosed, offer_claim, offer_switch, offers_make, waitlist_join
@@ -29,10 +28,6 @@ Status = WaitlistEntry.Status
 
 def runner(n: int) -> Patient:
     return Patient(name=f"Runner {n}", email=f"runner{n}@example.com", phone=f"+1619555{n:04d}", sms_consent=True)
-
-
-def kinds(outcomes) -> Counter:
-    return Counter(type(o).__name__ for o in outcomes)
 
 
 @pytest.fixture(autouse=True)
