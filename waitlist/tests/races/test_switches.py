@@ -7,43 +7,22 @@ discounted bookings than spots, and each patient holds one time, never two.
 from datetime import date, timedelta
 
 import pytest
-import time_machine
 from django.utils import timezone
 
 from booking.models import Booking, Slot
-from booking.rules import SLOT_TAKEN, Patient
+from booking.rules import SLOT_TAKEN
 from booking.services import BookingError, booking_cancel, booking_create
-from booking.tests.factories import PromotionFactory, ServiceFactory, SlotFactory, local
+from booking.tests.factories import SlotFactory, local
 from booking.tests.threads import kinds, race
-from clinic.tests.factories import ClinicFactory
 from waitlist.models import WaitlistEntry
 from waitlist.services import OfferClosed, offer_claim, offer_switch, offers_make, waitlist_join
 
+from .people import T0, runner
+
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
-T0 = local(date(2026, 4, 6), 10)  # Monday, 10:00 AM in San Diego: not quiet hours
 THURSDAY = date(2026, 4, 9)  # inside the offer's visit window
 Status = WaitlistEntry.Status
-
-
-def runner(n: int) -> Patient:
-    return Patient(name=f"Runner {n}", email=f"runner{n}@example.com", phone=f"+1619555{n:04d}", sms_consent=True)
-
-
-@pytest.fixture(autouse=True)
-def clock():
-    with time_machine.travel(T0, tick=False) as traveller:
-        yield traveller
-
-
-@pytest.fixture
-def service():
-    return ServiceFactory(clinic=ClinicFactory())
-
-
-@pytest.fixture
-def promotion(service):
-    return PromotionFactory(service=service, spots=8)
 
 
 def offered(promotion, sold_out, count: int) -> list[WaitlistEntry]:
@@ -51,7 +30,8 @@ def offered(promotion, sold_out, count: int) -> list[WaitlistEntry]:
     for booking in sold_out[:count]:
         booking_cancel(booking=booking, reason="Patient called")
     entries = [
-        waitlist_join(service=promotion.service, patient=runner(n), promotion=promotion) for n in range(1, count + 1)
+        waitlist_join(service=promotion.service, patient=runner(n, sms_consent=True), promotion=promotion)
+        for n in range(1, count + 1)
     ]
     WaitlistEntry.objects.filter(pk__in=[e.pk for e in entries]).update(email_by_staff=True, phone_by_staff=True)
     assert offers_make() == count
@@ -94,7 +74,9 @@ def test_a_move_racing_twenty_bookings_of_the_same_time_never_overbooks(service,
         [
             lambda: offer_switch(entry=ann, slot_id=contested.pk),
             *[
-                lambda n=n: booking_create(slot_id=contested.pk, patient=runner(100 + n), quoted_price_cents=175_00)
+                lambda n=n: booking_create(
+                    slot_id=contested.pk, patient=runner(100 + n, sms_consent=True), quoted_price_cents=175_00
+                )
                 for n in range(20)
             ],
         ]

@@ -9,46 +9,23 @@ import time
 from datetime import date, timedelta
 
 import pytest
-import time_machine
 from django.db import connection, connections, transaction
 from django.utils import timezone
 
 from booking.models import Booking, Slot
-from booking.rules import Patient
 from booking.services import BookingError, booking_cancel, booking_create
-from booking.tests.factories import PromotionFactory, ServiceFactory, SlotFactory, local
+from booking.tests.factories import SlotFactory, local
 from booking.tests.threads import kinds, race
-from clinic.tests.factories import ClinicFactory
 from waitlist.models import WaitlistEntry
 from waitlist.services import AlreadyWaiting, OfferClosed, offer_claim, offers_make, waitlist_join
 from waitlist.signals import offer_made
 
+from .people import T0, runner
+
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
-T0 = local(date(2026, 4, 6), 10)  # Monday, 10:00 AM in San Diego: not quiet hours
 OFFER = timedelta(minutes=30)
 Status = WaitlistEntry.Status
-
-
-def runner(n: int, **overrides) -> Patient:
-    fields = {"name": f"Runner {n}", "email": f"runner{n}@example.com", "phone": f"+1619555{n:04d}"}
-    return Patient(**{**fields, **overrides})
-
-
-@pytest.fixture(autouse=True)
-def clock():
-    with time_machine.travel(T0, tick=False) as traveller:
-        yield traveller
-
-
-@pytest.fixture
-def service():
-    return ServiceFactory(clinic=ClinicFactory())
-
-
-@pytest.fixture
-def promotion(service):
-    return PromotionFactory(service=service, spots=8)
 
 
 def join(promotion, count: int, first: int = 1) -> list[WaitlistEntry]:
