@@ -1,6 +1,8 @@
 import phonenumbers
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils import translation
 
 from clinic.contact import sms_allowed, sms_countries_named
 from clinic.models import Clinic
@@ -89,7 +91,13 @@ class PatientDetailsForm(forms.Form):
 
     def patient(self) -> Patient:
         data = self.cleaned_data
-        return Patient(name=data["name"], email=data["email"], phone=data["phone"], sms_consent=data["sms_consent"])
+        return Patient(
+            name=data["name"],
+            email=data["email"],
+            phone=data["phone"],
+            sms_consent=data["sms_consent"],
+            language=translation.get_language() or settings.LANGUAGE_CODE,
+        )
 
 
 class ConfirmForm(forms.Form):

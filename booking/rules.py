@@ -31,6 +31,7 @@ class Patient:
     # The email or mobile was typed by staff, not by the patient (booking/models.py says why it matters).
     email_by_staff: bool = False
     phone_by_staff: bool = False
+    language: str = "en"  # the pages' language: every message to them is written in it
 
 
 @dataclass(frozen=True)

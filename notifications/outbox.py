@@ -16,7 +16,8 @@ from django.conf import settings
 from django.db.models import F
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.formats import date_format
 
 from booking.calendar import calendar_links
 from booking.links import Purpose, admin_link, placeholder
@@ -132,24 +133,26 @@ def outbox_message(
     waitlist_entry: WaitlistEntry | None = None,
     send_after: datetime | None = None,
 ) -> Message:
-    """A message for the outbox, written but not yet queued: `messages_queue` puts it there."""
+    """A message for the outbox, written but not yet queued: `messages_queue` puts it there. A patient's is
+    written in their language (the booking's or the waiting-list entry's); the clinic's own, in English."""
     folder = "sms" if channel == Channel.SMS else "emails"
-    with timezone.override(context["clinic"].tz):
+    patient = booking or waitlist_entry
+    language = patient.language if patient is not None and not kind.startswith("clinic_") else "en"
+    with translation.override(language), timezone.override(context["clinic"].tz):
         body = render_to_string(f"{folder}/{kind}.txt", context, using="text").strip()
-    if channel == Channel.SMS:
-        body = to_gsm7(body)
-    subject = html = calendar = ""
-    if channel == Channel.EMAIL:
-        when = context.get("starts_at")
-        subject = SUBJECTS[kind].format(
-            when=f"{when:%a %b} {when.day}, {when:%-I:%M %p}" if when else "",
-            visit_day=context.get("visit_day", ""),
-            clinic=context["clinic"].name,
-        )
-        # Made now and kept, as the body is: a retry sends the very same email, whatever changed since.
-        with timezone.override(context["clinic"].tz):
+        if channel == Channel.SMS:
+            body = to_gsm7(body)
+        subject = html = calendar = ""
+        if channel == Channel.EMAIL:
+            when = context.get("starts_at")
+            subject = str(SUBJECTS[kind]).format(
+                when=date_format(when, "D M j, g:i A") if when else "",
+                visit_day=context.get("visit_day", ""),
+                clinic=context["clinic"].name,
+            )
+            # Made now and kept, as the body is: a retry sends the very same email, whatever changed since.
             html = email_html(kind, context, subject=subject)
-        calendar = email_calendar(kind, booking)
+            calendar = email_calendar(kind, booking)
     return Message(
         booking=booking,
         waitlist_entry=waitlist_entry,

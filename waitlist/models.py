@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
@@ -43,6 +44,8 @@ class WaitlistEntry(CanonicalEmail, models.Model):
     email_canonical = models.CharField(max_length=254, default="", editable=False)  # clinic/contact.py; kept by save()
     phone = models.CharField("mobile phone", max_length=20)
     sms_consent = models.BooleanField("agreed to texts", default=False)
+    # The patient's language, from the page they joined on: offers and notices are written in it.
+    language = models.CharField(max_length=8, choices=settings.LANGUAGES, default="en")
     # Typed by staff, not by the patient: a booking made from this entry keeps that (booking/models.py).
     email_by_staff = models.BooleanField(default=False, editable=False)
     phone_by_staff = models.BooleanField(default=False, editable=False)

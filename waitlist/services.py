@@ -90,6 +90,7 @@ def waitlist_join(*, service: Service, patient: Patient, promotion: Promotion | 
                     email=patient.email,
                     phone=patient.phone,
                     sms_consent=patient.sms_consent,
+                    language=patient.language,
                     position=last + 1,
                 )
         except IntegrityError:
