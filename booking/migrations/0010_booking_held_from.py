@@ -2,17 +2,18 @@
 
 from django.db import migrations, models
 
+from booking.schema import AddFieldInPlace
+
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('booking', '0009_booking_requested_at'),
+        ("booking", "0009_booking_requested_at"),
     ]
 
     operations = [
-        migrations.AddField(
-            model_name='booking',
-            name='held_from',
-            field=models.CharField(blank=True, default='', editable=False, max_length=32),
+        AddFieldInPlace(
+            model_name="booking",
+            name="held_from",
+            field=models.CharField(blank=True, default="", editable=False, max_length=32),
         ),
     ]
