@@ -7,7 +7,7 @@ every page (`?lang=xx`) is remembered in Django's language cookie, and from then
 
 from django.conf import settings
 from django.http import HttpResponseRedirect
-from django.urls import is_valid_path, translate_url
+from django.urls import translate_url
 from django.utils import translation
 
 CHOSEN = "lang"  # the query parameter of the language links
@@ -42,7 +42,7 @@ class FirstVisitLanguage:
             on_default = translation.get_language_from_path(request.path_info) is None
             if on_default and preferred != settings.LANGUAGE_CODE and preferred in _languages():
                 there = translate_url(request.path, preferred)
-                if there != request.path and is_valid_path(there):
+                if there != request.path:  # a page of the patient's, with an address in that language
                     response = HttpResponseRedirect(there)
                     response.headers["Vary"] = "Accept-Language, Cookie"
                     return response

@@ -2,6 +2,8 @@
 
 from django.db import migrations, models
 
+from booking.schema import AddFieldInPlace
+
 
 class Migration(migrations.Migration):
 
@@ -10,7 +12,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.AddField(
+        AddFieldInPlace(
             model_name='booking',
             name='language',
             field=models.CharField(choices=[('en', 'English'), ('es', 'Español')], default='en', max_length=8),
