@@ -56,7 +56,7 @@ def test_english_stays_at_the_plain_addresses_and_spanish_is_under_es(client, se
     assert '<html lang="en">' in english.content.decode()
 
 
-@pytest.mark.parametrize("path", ["/fr/book/", "/xx/", "/es-zz/book/"])
+@pytest.mark.parametrize("path", ["/fr/book/", "/xx/", "/de/booking/resend-link/"])
 def test_an_unknown_language_in_the_address_is_the_friendly_404(client, path):
     response = client.get(path)
     assert response.status_code == 404
@@ -143,3 +143,9 @@ def test_a_spanish_patients_private_links_open_their_pages_in_spanish(
 
     [email] = [m for m in mail.outbox if m.to == ["dana@example.com"]]
     assert "/es/manage/" in email.body
+
+
+def test_the_spanish_404_is_in_spanish(client):
+    response = client.get("/es/no-such-page/")
+    assert response.status_code == 404
+    assert "No encontramos esa página" in page(response).text
