@@ -189,6 +189,7 @@ def test_every_text_fits_in_two_gsm7_segments_in_both_languages(kind, longest):
     assert " your " not in spanish and "Reply" not in spanish, spanish
     for text in (english, spanish):
         assert "[[" not in text, text
+        assert ".." not in text, text  # "p.m." ends no sentence with a second full stop
         assert is_gsm7(text), text
         assert segments(text) <= 2, (len(text), text)
     if "link" in english or "http" in english:
@@ -204,3 +205,10 @@ def test_the_spanish_confirmation_with_its_accents_would_not_fit(longest):
     accented = spanish.replace("mas.", "más.")
     assert segments(spanish) == 2
     assert segments(accented) == 5
+
+
+def test_a_spanish_waiting_list_offer_text_ends_its_sentences_once(longest):
+    text = rendered(Kind.WAITLIST_OFFER, "es", *longest)
+
+    assert "Se lo apartamos hasta 12:45 p.m.; tomelo aqui: https://book.projectperformancept.com/waitlist/" in text
+    assert ".." not in text
