@@ -1,6 +1,8 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.formats import date_format
+from django.utils.translation import gettext
 
 from booking.models import REFERENCE_LENGTH, Booking, Promotion, Service, new_reference
 from clinic.contact import CanonicalEmail
@@ -100,8 +102,8 @@ class WaitlistEntry(CanonicalEmail, models.Model):
     @property
     def waiting_for(self) -> str:
         if self.promotion_id:
-            return f"a {self.promotion.price} spot ({self.promotion})"
-        return f"a time on {self.day:%a %b} {self.day.day}"
+            return gettext("a %(price)s spot (%(offer)s)") % {"price": self.promotion.price, "offer": self.promotion}
+        return gettext("a time on %(day)s") % {"day": date_format(self.day, gettext("D M j"))}
 
     @property
     def first_name(self) -> str:
