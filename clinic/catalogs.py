@@ -98,12 +98,15 @@ def update(language: str) -> Catalog:
 
 
 def fill(language: str, translations: dict) -> int:
-    """Put translations ({msgid: msgstr}, or {singular msgid: [singular, plural]} for a plural) into the language's
-    catalog, and compile it; how many were put."""
+    """Put translations ({msgid: msgstr}, or {singular msgid: [singular, plural]} for a plural; a message with a
+    context may be keyed "context\x04msgid", as gettext keys it) into the language's catalog, and compile it; how
+    many were put."""
     catalog = read(language)
     put = 0
     for message in catalog:
         key = message.id[0] if isinstance(message.id, tuple) else message.id
+        if message.context and f"{message.context}\x04{key}" in translations:
+            key = f"{message.context}\x04{key}"
         if message.id and key in translations:
             value = translations[key]
             message.string = tuple(value) if isinstance(message.id, tuple) else value

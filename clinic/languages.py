@@ -55,8 +55,11 @@ def alternates(request) -> dict:
     pages = {code: translate_url(path, code) for code in _languages()}
     if len(set(pages.values())) < len(pages):  # a page with one address for all (the admin, a webhook)
         return {"language_pages": {}}
+    match = getattr(request, "resolver_match", None)
+    private = bool(match and {"token", "reference"} & set(match.kwargs))
     return {
-        "language_pages": {code: pages[code] for code, _ in settings.LANGUAGES},
+        # Search engines are told of a page's other language only where its address holds no private link.
+        "language_pages": {} if private else {code: pages[code] for code, _ in settings.LANGUAGES},
         "other_languages": [
             (code, name, pages[code]) for code, name in settings.LANGUAGES if code != translation.get_language()
         ],

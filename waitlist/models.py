@@ -2,7 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.formats import date_format
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext
 
 from booking.models import REFERENCE_LENGTH, Booking, Promotion, Service, new_reference
 from clinic.contact import CanonicalEmail
@@ -103,7 +103,9 @@ class WaitlistEntry(CanonicalEmail, models.Model):
     def waiting_for(self) -> str:
         if self.promotion_id:
             return gettext("a %(price)s spot (%(offer)s)") % {"price": self.promotion.price, "offer": self.promotion}
-        return gettext("a time on %(day)s") % {"day": date_format(self.day, gettext("D M j"))}
+        return gettext("a time on %(day)s") % {
+            "day": date_format(self.day, pgettext("date format: a waiting list's day", "D M j"))
+        }
 
     @property
     def first_name(self) -> str:

@@ -82,7 +82,7 @@ def test_ayuda_answers_in_spanish_for_a_spanish_patient(client, spanish_booking,
     reply = reply_of(post(client, INBOUND, inbound_params(word)))
 
     assert reply.startswith(f"{clinic.name}, 4901 Morena Blvd, Suite 501, San Diego. Llame al (619) 268-1397.")
-    assert "Horario, con cita previa: Mon 7AM-7PM" in reply
+    assert "Horario, con cita previa: lun 7AM-7PM" in reply
     assert reply.endswith("Responda BAJA para no recibir mas.")  # as sent: GSM-7
     assert is_gsm7(reply)
     assert not OptOut.objects.exists()

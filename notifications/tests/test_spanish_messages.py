@@ -12,6 +12,7 @@ import pytest
 import time_machine
 from django.conf import settings
 from django.core import mail
+from django.utils import translation
 
 from booking.links import Purpose, private_link
 from booking.models import Booking, Refund
@@ -64,7 +65,7 @@ def test_a_spanish_booking_is_confirmed_in_spanish_by_email_and_text(lucia_booki
     assert email.subject == "Su cita está reservada: mié 8 abr, 10:00 a.m."
     assert "Hola, Lucía:" in email.body
     assert "Su cita está reservada. ¡Nos vemos pronto!" in email.body
-    assert "Cuándo: miércoles 8 de abril de 2026, 10:00 a.m. (PDT)" in email.body
+    assert "Cuándo: miércoles, 8 de abril de 2026, 10:00 a.m. (PDT)" in email.body
     assert "Antes de su cita, por favor conteste nuestro breve cuestionario." in email.body
     assert "(619) 268-1397 (llamadas o mensajes de texto)" in email.body
     assert '<html lang="es">' in email.html
@@ -200,7 +201,8 @@ def test_the_spanish_confirmation_with_its_accents_would_not_fit(longest):
     """Why the texts go in GSM-7: with every accent kept, the longest Spanish confirmation takes four segments."""
     spanish = rendered(Kind.CONFIRMATION, "es", *longest)
     booking = Booking.objects.latest("pk")
-    assert private_link(booking, Purpose.MANAGE) in spanish
+    with translation.override("es"):  # the link opens the booking's page in Spanish
+        assert private_link(booking, Purpose.MANAGE) in spanish
     assert "Maximiliano, cita confirmada: mié 29 abr, 12:45 p.m." in spanish
     accented = spanish.replace("mas.", "más.")
     assert segments(spanish) == 2
@@ -210,5 +212,5 @@ def test_the_spanish_confirmation_with_its_accents_would_not_fit(longest):
 def test_a_spanish_waiting_list_offer_text_ends_its_sentences_once(longest):
     text = rendered(Kind.WAITLIST_OFFER, "es", *longest)
 
-    assert "Se lo apartamos hasta 12:45 p.m.; tomelo aqui: https://book.projectperformancept.com/waitlist/" in text
+    assert "Se lo apartamos hasta 12:45 p.m.; tomelo aqui: https://book.projectperformancept.com/es/waitlist/" in text
     assert ".." not in text
