@@ -5,27 +5,27 @@ from datetime import date
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
 from booking.forms import PhoneNumberField
 
 # The plain words for the mistakes any field can have; each field adds its own for being left empty.
 PLAIN_ERRORS = {
-    "required": "Answer this question.",
-    "max_length": "Keep this to %(limit_value)d characters or fewer (it has %(show_value)d).",
-    "invalid_choice": "Choose one of the answers shown.",
-    "null_characters_not_allowed": "Take out the unusual characters (they cannot be saved).",
+    "required": _("Answer this question."),
+    "max_length": _("Keep this to %(limit_value)d characters or fewer (it has %(show_value)d)."),
+    "invalid_choice": _("Choose one of the answers shown."),
+    "null_characters_not_allowed": _("Take out the unusual characters (they cannot be saved)."),
 }
 
 
-def plain_number_errors(*, what: str, example: str, low: int, high: int) -> dict[str, str]:
+def plain_number_errors(message: str) -> dict[str, str]:
     """A number's mistakes, in one sentence whatever the mistake: "Enter miles from 0 to 300, like 32.5"."""
-    message = f"Enter {what} from {low} to {high}, like {example}."
     return dict.fromkeys(
         ["invalid", "min_value", "max_value", "max_digits", "max_whole_digits", "max_decimal_places"], message
     )
 
 
-YES_NO = [(True, "Yes"), (False, "No")]
+YES_NO = [(True, _("Yes")), (False, _("No"))]
 
 
 def yes_no(label: str, *, help_text: str = "") -> forms.TypedChoiceField:
@@ -36,11 +36,11 @@ def yes_no(label: str, *, help_text: str = "") -> forms.TypedChoiceField:
         choices=YES_NO,
         coerce=lambda value: value == "True",
         widget=forms.RadioSelect(attrs={"class": "q-yesno"}),
-        error_messages={"required": "Choose yes or no.", "invalid_choice": "Choose yes or no."},
+        error_messages={"required": _("Choose yes or no."), "invalid_choice": _("Choose yes or no.")},
     )
 
 
-PAIN_HINT = "0 = no pain, 10 = worst imaginable"
+PAIN_HINT = _("0 = no pain, 10 = worst imaginable")
 
 
 def pain_scale(label: str, *, message: str) -> forms.TypedChoiceField:
@@ -62,7 +62,7 @@ class ContactPhoneField(PhoneNumberField):
     an emergency contact must not be.
     """
 
-    message = "Enter a phone number for them, like (619) 555-0123."
+    message = _("Enter a phone number for them, like (619) 555-0123.")
 
     def __init__(self, **kwargs):
         kwargs.setdefault("widget", forms.TextInput(attrs={"type": "tel", "inputmode": "tel", "autocomplete": "off"}))
@@ -81,7 +81,7 @@ class DatePartsWidget(forms.MultiWidget):
     quicker than scrolling a calendar back forty years."""
 
     template_name = "assessments/widgets/date_parts.html"
-    parts = [("month", "Month", "bday-month"), ("day", "Day", "bday-day"), ("year", "Year", "bday-year")]
+    parts = [("month", _("Month"), "bday-month"), ("day", _("Day"), "bday-day"), ("year", _("Year"), "bday-year")]
 
     def __init__(self, attrs=None):
         widgets = {
@@ -99,7 +99,7 @@ class DatePartsWidget(forms.MultiWidget):
 
     def get_context(self, name, value, attrs):
         context = super().get_context(name, value, attrs)
-        for subwidget, (part, label, _) in zip(context["widget"]["subwidgets"], self.parts, strict=True):
+        for subwidget, (part, label, _autocomplete) in zip(context["widget"]["subwidgets"], self.parts, strict=True):
             subwidget.update(part=part, part_label=label)
         return context
 
@@ -108,11 +108,11 @@ class DateOfBirthField(forms.Field):
     """A date of birth typed as month, day and year ("3", "14", "1985")."""
 
     widget = DatePartsWidget
-    message = "Enter your date of birth, like 3 14 1985."
+    message = _("Enter your date of birth, like 3 14 1985.")
     default_error_messages = {
         "required": message,
         "invalid": message,
-        "impossible": "Enter a real date of birth, like 3 14 1985: that day does not exist.",
+        "impossible": _("Enter a real date of birth, like 3 14 1985: that day does not exist."),
     }
 
     def to_python(self, value):

@@ -8,6 +8,8 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from .fields import (
     PLAIN_ERRORS,
@@ -20,7 +22,7 @@ from .fields import (
 from .models import Intake
 from .selectors import LiveDocuments
 
-SELECT_PROMPT = "Choose one"
+SELECT_PROMPT = _("Choose one")
 DRAFT_TEXT_LIMIT = 5000  # characters kept of one box in a draft: more than any box takes
 
 
@@ -52,6 +54,7 @@ class StepForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.title = str(self.title)  # in the page's language
         for name, field in self.fields.items():
             field.label = field.label[:1].upper() + field.label[1:]
             plain = {code: message for code, message in PLAIN_ERRORS.items() if _django_default(field, code)}
@@ -89,18 +92,18 @@ def typed_anything(values: dict) -> bool:
 
 
 class AboutForm(StepForm):
-    title = "About you"
-    date_of_birth = DateOfBirthField(label="Date of birth", help_text="For example, 3 14 1985")
-    emergency_contact_phone = ContactPhoneField(label="Emergency contact's phone")
-    messages = {"emergency_contact_name": {"required": "Tell us who we should call in an emergency."}}
+    title = _("About you")
+    date_of_birth = DateOfBirthField(label=_("Date of birth"), help_text=_("For example, 3 14 1985"))
+    emergency_contact_phone = ContactPhoneField(label=_("Emergency contact's phone"))
+    messages = {"emergency_contact_name": {"required": _("Tell us who we should call in an emergency.")}}
 
     class Meta:
         model = Intake
         fields = ["date_of_birth", "sex", "emergency_contact_name", "emergency_contact_phone", "heard_about"]
         labels = {
-            "sex": "Sex (optional)",
-            "emergency_contact_name": "Emergency contact's name",
-            "heard_about": "How did you hear of us? (optional)",
+            "sex": _("Sex (optional)"),
+            "emergency_contact_name": _("Emergency contact's name"),
+            "heard_about": _("How did you hear of us? (optional)"),
         }
         # Someone else's name: the browser's autofill would offer the patient's own.
         widgets = {"emergency_contact_name": forms.TextInput(attrs={"autocomplete": "off"})}
@@ -114,24 +117,24 @@ class AboutForm(StepForm):
         today = timezone.localdate()
         age = today.year - born.year - ((today.month, today.day) < (born.month, born.day))
         if not 12 <= age <= 110:
-            raise ValidationError("Check your date of birth: you need to be between 12 and 110 years old.")
+            raise ValidationError(_("Check your date of birth: you need to be between 12 and 110 years old."))
         return born
 
 
 class PainForm(StepForm):
-    title = "Your pain"
+    title = _("Your pain")
     pain_areas = forms.MultipleChoiceField(
-        label="Where does it hurt?",
+        label=_("Where does it hurt?"),
         choices=Intake.PainArea.choices,
         widget=forms.CheckboxSelectMultiple,
-        error_messages={"required": "Tell us where it hurts: choose at least one place."},
+        error_messages={"required": _("Tell us where it hurts: choose at least one place.")},
     )
-    pain_now = pain_scale("How much does it hurt now?", message="Tell us how much it hurts now, from 0 to 10.")
+    pain_now = pain_scale(_("How much does it hurt now?"), message=_("Tell us how much it hurts now, from 0 to 10."))
     pain_worst = pain_scale(
-        "How much does it hurt at its worst?", message="Tell us how much it hurts at its worst, from 0 to 10."
+        _("How much does it hurt at its worst?"), message=_("Tell us how much it hurts at its worst, from 0 to 10.")
     )
-    wakes_at_night = yes_no("Does it wake you at night?")
-    messages = {"pain_since": {"required": "Tell us how long it has been hurting."}}
+    wakes_at_night = yes_no(_("Does it wake you at night?"))
+    messages = {"pain_since": {"required": _("Tell us how long it has been hurting.")}}
 
     class Meta:
         model = Intake
@@ -148,12 +151,12 @@ class PainForm(StepForm):
             "wakes_at_night",
         ]
         labels = {
-            "pain_area_other": "If somewhere else, where?",
-            "pain_side": "Which side? (optional)",
-            "pain_since": "How long has it been hurting?",
-            "pain_onset": "How did it start?",
-            "worse_with": "What makes it worse?",
-            "better_with": "What makes it better?",
+            "pain_area_other": _("If somewhere else, where?"),
+            "pain_side": _("Which side? (optional)"),
+            "pain_since": _("How long has it been hurting?"),
+            "pain_onset": _("How did it start?"),
+            "worse_with": _("What makes it worse?"),
+            "better_with": _("What makes it better?"),
         }
         widgets = {
             "pain_side": forms.RadioSelect,
@@ -170,27 +173,27 @@ class PainForm(StepForm):
     def clean(self):
         data = super().clean()
         if "other" in data.get("pain_areas", []) and not data.get("pain_area_other"):
-            self.add_error("pain_area_other", "Tell us where else it hurts.")
+            self.add_error("pain_area_other", _("Tell us where else it hurts."))
         now, worst = data.get("pain_now"), data.get("pain_worst")
         if now is not None and worst is not None and worst < now:
-            self.add_error("pain_worst", "Your pain at its worst cannot be lower than your pain now.")
+            self.add_error("pain_worst", _("Your pain at its worst cannot be lower than your pain now."))
         return data
 
 
-MILES = plain_number_errors(what="miles", example="32.5", low=0, high=300)
+MILES = plain_number_errors(_("Enter miles from 0 to 300, like 32.5."))
 
 
 class RunningForm(StepForm):
-    title = "Your running"
+    title = _("Your running")
     messages = {
         "years_running": {
-            "required": "Tell us how many years you have been running (0 if you are just starting).",
-            **plain_number_errors(what="years", example="9", low=0, high=80),
+            "required": _("Tell us how many years you have been running (0 if you are just starting)."),
+            **plain_number_errors(_("Enter years from 0 to 80, like 9.")),
         },
-        "weekly_miles_now": {"required": "Tell us how many miles a week you run now, like 25.", **MILES},
+        "weekly_miles_now": {"required": _("Tell us how many miles a week you run now, like 25."), **MILES},
         "weekly_miles_peak": MILES,
         "longest_recent_run": MILES,
-        "next_race_date": {"invalid": "Enter the race date, like 5/3/2026."},
+        "next_race_date": {"invalid": _("Enter the race date, like 5/3/2026.")},
     }
 
     class Meta:
@@ -208,9 +211,12 @@ class RunningForm(StepForm):
             "strength_work",
         ]
         labels = {
-            "training_phase": "Where is your training plan? (optional)",
-            "next_race_name": "Your next race (if any)",
-            "next_race_distance": "Its distance",
+            "training_phase": _("Where is your training plan? (optional)"),
+            "next_race_name": _("Your next race (if any)"),
+            "next_race_distance": _("Its distance"),
+            "years_running": _("Years running"),
+            "next_race_date": _("Next race date"),
+            "other_sports": _("Other sports"),
         }
         widgets = {
             "years_running": forms.NumberInput(attrs={"inputmode": "numeric"}),
@@ -231,44 +237,59 @@ class RunningForm(StepForm):
         race = self.cleaned_data["next_race_date"]
         today = timezone.localdate()
         if race and race < today:
-            raise ValidationError("That date has passed: enter the date of your next race.")
+            raise ValidationError(_("That date has passed: enter the date of your next race."))
         if race and race > today + timedelta(days=3 * 365):
-            raise ValidationError("Enter a race in the next three years.")
+            raise ValidationError(_("Enter a race in the next three years."))
         return race
 
     def clean(self):
         data = super().clean()
         if data.get("next_race_name") and not data.get("next_race_date") and "next_race_date" not in self.errors:
-            self.add_error("next_race_date", "When is your race? Enter its date, or leave the race's name empty.")
+            self.add_error("next_race_date", _("When is your race? Enter its date, or leave the race's name empty."))
         return data
 
 
 class HistoryForm(StepForm):
-    title = "Your history"
+    title = _("Your history")
 
     class Meta:
         model = Intake
         fields = ["previous_injuries", "medications", "imaging", "other_conditions"]
+        labels = {"medications": _("Medications"), "other_conditions": _("Other conditions")}
         widgets = {name: forms.Textarea(attrs={"rows": 3}) for name in fields}
 
 
 class ScreenForm(StepForm):
     """The red-flag screen: any "yes" and a clinician reviews the answers before the visit."""
 
-    title = "A few safety questions"
+    title = _("A few safety questions")
 
     class Meta:
         model = Intake
         fields = Intake.RED_FLAGS
 
+    # Each question whole, so that it reads naturally in every language.
+    questions = {
+        "flag_numbness": _("Do you have numbness or tingling in your legs?"),
+        "flag_saddle_numbness": _(
+            "Do you have numbness or tingling in the saddle area (between your legs, where you would sit on a saddle)?"
+        ),
+        "flag_weakness": _("Do you have major or worsening weakness in your legs?"),
+        "flag_bladder_bowel": _("Do you have new changes in how your bladder or bowels work?"),
+        "flag_weight_loss": _("Do you have weight loss you cannot explain?"),
+        "flag_fever": _("Do you have fever, or feeling generally unwell?"),
+        "flag_cancer": _("Do you have a history of cancer?"),
+        "flag_fall": _("Do you have a recent fall or accident?"),
+        "flag_constant_pain": _("Do you have constant pain that rest does not ease?"),
+    }
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for name in Intake.RED_FLAGS:
-            label = Intake._meta.get_field(name).verbose_name
-            self.fields[name] = yes_no(f"Do you have {label}?")
+            self.fields[name] = yes_no(self.questions[name])
 
 
-WORDING_CHANGED = "We updated this wording while you had the page open. Read it again, then check the box."
+WORDING_CHANGED = _("We updated this wording while you had the page open. Read it again, then check the box.")
 
 
 class ConsentForm(StepForm):
@@ -278,27 +299,29 @@ class ConsentForm(StepForm):
     wording the patient read, and a version published in between asks them to read it again.
     """
 
-    title = "Goals and consent"
+    title = _("Goals and consent")
     consent_treatment = forms.BooleanField(
-        label="I consent to evaluation and treatment.",
-        error_messages={"required": "We need your consent to assess and treat you. Check the box to give it."},
+        label=_("I consent to evaluation and treatment."),
+        error_messages={"required": _("We need your consent to assess and treat you. Check the box to give it.")},
     )
     privacy_acknowledged = forms.BooleanField(
-        label="I have read the Notice of Privacy Practices.",
-        error_messages={"required": "Check the box to confirm you have read the Notice of Privacy Practices."},
+        label=_("I have read the Notice of Privacy Practices."),
+        error_messages={"required": _("Check the box to confirm you have read the Notice of Privacy Practices.")},
     )
-    consent_filming = yes_no("May we film your stride for the assessment?", help_text="The video stays at the clinic.")
+    consent_filming = yes_no(
+        _("May we film your stride for the assessment?"), help_text=_("The video stays at the clinic.")
+    )
     signature_name = forms.CharField(
-        label="Type your full name to sign",
+        label=_("Type your full name to sign"),
         max_length=120,
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
-        error_messages={"required": "Type your full name to sign."},
+        error_messages={"required": _("Type your full name to sign.")},
     )
 
     class Meta:
         model = Intake
         fields = ["goals", "consent_treatment", "privacy_acknowledged", "consent_filming", "signature_name"]
-        labels = {"goals": "What would you like from the visit?"}
+        labels = {"goals": _("What would you like from the visit?")}
         widgets = {"goals": forms.Textarea(attrs={"rows": 3})}
 
     def __init__(self, *args, documents: LiveDocuments | None = None, **kwargs):
@@ -306,13 +329,17 @@ class ConsentForm(StepForm):
         self.documents = documents or LiveDocuments()
         treatment, privacy = self.documents.treatment, self.documents.privacy
         if treatment:
-            self.fields["consent_treatment"].help_text = f"The wording above, version {treatment.version}."
+            self.fields["consent_treatment"].help_text = gettext("The wording above, version %(version)s.") % {
+                "version": treatment.version
+            }
         if privacy:
             self.fields["privacy_acknowledged"].help_text = format_html(
-                '<a href="{}" target="_blank">Read the Notice of Privacy Practices</a> (version {}, opens in a new '
-                "tab).",
-                reverse("assessments:privacy_practices_version", args=[privacy.version]),
-                privacy.version,
+                gettext(
+                    '<a href="{link}" target="_blank">Read the Notice of Privacy Practices</a> (version {version}, '
+                    "opens in a new tab)."
+                ),
+                link=reverse("assessments:privacy_practices_version", args=[privacy.version]),
+                version=privacy.version,
             )
         # Agreed to an earlier version: the box starts empty, to be checked for the wording shown now.
         for name, document, signed in (
@@ -325,7 +352,7 @@ class ConsentForm(StepForm):
     def clean_signature_name(self):
         name = " ".join(self.cleaned_data["signature_name"].split())
         if len(name) < 3:
-            raise ValidationError("Type your full name to sign.")
+            raise ValidationError(_("Type your full name to sign."))
         return name
 
     def clean(self):

@@ -3,6 +3,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from booking.models import Booking
 
@@ -14,45 +15,45 @@ class Intake(models.Model):
     """The pre-visit questionnaire. Health information: only clinicians read it, and every read is logged."""
 
     class Sex(models.TextChoices):
-        FEMALE = "female", "Female"
-        MALE = "male", "Male"
-        INTERSEX = "intersex", "Intersex"
-        UNSAID = "unsaid", "Prefer not to say"
+        FEMALE = "female", _("Female")
+        MALE = "male", _("Male")
+        INTERSEX = "intersex", _("Intersex")
+        UNSAID = "unsaid", _("Prefer not to say")
 
     class HeardAbout(models.TextChoices):
-        BLOG = "blog", "The clinic's blog post"
-        INSTAGRAM = "instagram", "Instagram"
-        FRIEND = "friend", "A friend or training partner"
-        SEARCH = "search", "A web search"
-        CLUB = "club", "A running club or race"
-        OTHER = "other", "Somewhere else"
+        BLOG = "blog", _("The clinic's blog post")
+        INSTAGRAM = "instagram", _("Instagram")
+        FRIEND = "friend", _("A friend or training partner")
+        SEARCH = "search", _("A web search")
+        CLUB = "club", _("A running club or race")
+        OTHER = "other", _("Somewhere else")
 
     class PainArea(models.TextChoices):
-        LOW_BACK = "low_back", "Low back"
-        HIP = "hip", "Hip"
-        BUTTOCK = "buttock", "Buttock"
-        LEG = "leg", "Leg"
-        OTHER = "other", "Somewhere else"
+        LOW_BACK = "low_back", _("Low back")
+        HIP = "hip", _("Hip")
+        BUTTOCK = "buttock", _("Buttock")
+        LEG = "leg", _("Leg")
+        OTHER = "other", _("Somewhere else")
 
     class Side(models.TextChoices):
-        LEFT = "left", "Left"
-        RIGHT = "right", "Right"
-        BOTH = "both", "Both sides"
-        MIDDLE = "middle", "In the middle"
+        LEFT = "left", _("Left")
+        RIGHT = "right", _("Right")
+        BOTH = "both", _("Both sides")
+        MIDDLE = "middle", _("In the middle")
 
     class Since(models.TextChoices):
-        WEEKS_2 = "under_2_weeks", "Less than 2 weeks"
-        WEEKS_6 = "2_6_weeks", "2 to 6 weeks"
-        MONTHS_3 = "6_12_weeks", "6 to 12 weeks"
-        YEAR = "3_12_months", "3 to 12 months"
-        LONGER = "over_a_year", "More than a year"
+        WEEKS_2 = "under_2_weeks", _("Less than 2 weeks")
+        WEEKS_6 = "2_6_weeks", _("2 to 6 weeks")
+        MONTHS_3 = "6_12_weeks", _("6 to 12 weeks")
+        YEAR = "3_12_months", _("3 to 12 months")
+        LONGER = "over_a_year", _("More than a year")
 
     class Phase(models.TextChoices):
-        BASE = "base", "Base"
-        BUILD = "build", "Build"
-        PEAK = "peak", "Peak"
-        TAPER = "taper", "Taper"
-        OFF = "off", "Between plans"
+        BASE = "base", _("Base")
+        BUILD = "build", _("Build")
+        PEAK = "peak", _("Peak")
+        TAPER = "taper", _("Taper")
+        OFF = "off", _("Between plans")
 
     booking = models.OneToOneField(Booking, on_delete=models.CASCADE, related_name="intake")
     steps_done = models.JSONField(default=list, help_text="The steps the patient has saved.")
@@ -85,25 +86,25 @@ class Intake(models.Model):
     # Running
     years_running = models.PositiveSmallIntegerField(null=True, validators=[MaxValueValidator(80)])
     weekly_miles_now = models.DecimalField(
-        "weekly miles now", max_digits=4, decimal_places=1, null=True, validators=MILES
+        _("weekly miles now"), max_digits=4, decimal_places=1, null=True, validators=MILES
     )
     weekly_miles_peak = models.DecimalField(
-        "weekly miles at peak", max_digits=4, decimal_places=1, null=True, blank=True, validators=MILES
+        _("weekly miles at peak"), max_digits=4, decimal_places=1, null=True, blank=True, validators=MILES
     )
     longest_recent_run = models.DecimalField(
-        "longest recent run (miles)", max_digits=4, decimal_places=1, null=True, blank=True, validators=MILES
+        _("longest recent run (miles)"), max_digits=4, decimal_places=1, null=True, blank=True, validators=MILES
     )
     next_race_name = models.CharField(max_length=120, blank=True)
     next_race_date = models.DateField(null=True, blank=True)
     next_race_distance = models.CharField(max_length=40, blank=True)
     training_phase = models.CharField("where your plan is", max_length=8, choices=Phase.choices, blank=True)
     other_sports = models.TextField(max_length=1000, blank=True)
-    strength_work = models.TextField("strength work now", max_length=1000, blank=True)
+    strength_work = models.TextField(_("strength work now"), max_length=1000, blank=True)
 
     # History
-    previous_injuries = models.TextField("previous injuries and surgeries", max_length=2000, blank=True)
+    previous_injuries = models.TextField(_("previous injuries and surgeries"), max_length=2000, blank=True)
     medications = models.TextField(max_length=2000, blank=True)
-    imaging = models.TextField("imaging already done", max_length=2000, blank=True)
+    imaging = models.TextField(_("imaging already done"), max_length=2000, blank=True)
     other_conditions = models.TextField(max_length=2000, blank=True)
 
     # Red-flag screen: any "yes" means review before the visit
@@ -295,8 +296,8 @@ class ConsentDocument(models.Model):
     is a new version), so an intake points at exactly what its patient read."""
 
     class Kind(models.TextChoices):
-        PRIVACY = "privacy", "Notice of Privacy Practices"
-        TREATMENT = "treatment", "Consent to evaluation and treatment"
+        PRIVACY = "privacy", _("Notice of Privacy Practices")
+        TREATMENT = "treatment", _("Consent to evaluation and treatment")
 
     kind = models.CharField(max_length=10, choices=Kind.choices)
     version = models.PositiveIntegerField(null=True, blank=True, editable=False, help_text="Numbered when published.")

@@ -27,7 +27,7 @@ def _display(intake: Intake, name: str) -> str:
         return f"Yes (version {document.version})" if document else "Yes"
     if name == "pain_areas":
         labels = dict(Intake.PainArea.choices)
-        return ", ".join(labels.get(area, area) for area in value) or "–"
+        return ", ".join(str(labels.get(area, area)) for area in value) or "–"
     if field.choices:
         return getattr(intake, f"get_{name}_display")() or "–"
     if value is True:

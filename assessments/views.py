@@ -5,6 +5,8 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from booking.links import Purpose, manage_path, opens
@@ -142,16 +144,16 @@ def intake_step(request, booking: Booking, token: str, step: str):
 
 class CodeRequestForm(forms.Form):
     channel = forms.ChoiceField(
-        label="Send me a code by",
+        label=_("Send me a code by"),
         widget=forms.RadioSelect,
-        error_messages={"required": "Choose where we send the code.", "invalid_choice": "Choose email or text."},
+        error_messages={"required": _("Choose where we send the code."), "invalid_choice": _("Choose email or text.")},
     )
 
     def __init__(self, *args, booking: Booking, **kwargs):
         super().__init__(*args, **kwargs)
         labels = {
-            EMAIL: f"Email to {mask_email(booking.email)}",
-            SMS: f"Text to my mobile, {mask_phone(booking.phone)}",
+            EMAIL: gettext("Email to %(email)s") % {"email": mask_email(booking.email)},
+            SMS: gettext("Text to my mobile, %(phone)s") % {"phone": mask_phone(booking.phone)},
         }
         self.fields["channel"].choices = [(channel, labels[channel]) for channel in code_channels(booking)]
 
@@ -181,7 +183,9 @@ def intake_done(request, booking: Booking, token: str):
 
 def _locked(request, booking: Booking, token: str):
     phone = booking.slot.service.clinic.phone_display
-    message = f"Too many wrong codes. For your privacy we have paused codes for this booking: please call {phone}."
+    message = gettext(
+        "Too many wrong codes. For your privacy we have paused codes for this booking: please call %(phone)s."
+    ) % {"phone": phone}
     return render(request, "assessments/code.html", _context(booking, token=token, locked=message), status=429)
 
 
@@ -201,7 +205,9 @@ def send_code(request, booking: Booking, token: str):
     except CodeLocked:
         return _locked(request, booking, token)
     if not sent:
-        form.add_error("channel", "This mobile number asked us to stop texting it (STOP). Choose email instead.")
+        form.add_error(
+            "channel", gettext("This mobile number asked us to stop texting it (STOP). Choose email instead.")
+        )
         return _status(request, booking, token, intake, code_request=form, status=409)
     return redirect("assessments:intake_code", token=token)
 

@@ -4,6 +4,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from icalendar import Calendar, Event, vCalAddress
 
 from .models import Booking
@@ -15,12 +16,12 @@ from .models import Booking
 def _what(booking: Booking) -> tuple[str, str, str]:
     """The event's title, place and description, the same in the .ics file and the calendar links."""
     service, clinic = booking.slot.service, booking.slot.service.clinic
-    description = (
-        "Wear running clothes and bring the shoes you train in.\n"
-        "To move or cancel, use the link in your confirmation email or text, "
-        f"or call {clinic.phone_display}."
-    )
-    return f"{service.name} at {clinic.name}", clinic.address_line, description
+    description = gettext("Wear running clothes and bring the shoes you train in.") + "\n"
+    description += gettext("To move or cancel, use the link in your confirmation email or text, or call %(phone)s.") % {
+        "phone": clinic.phone_display
+    }
+    summary = gettext("%(service)s at %(clinic)s") % {"service": service.name, "clinic": clinic.name}
+    return summary, clinic.address_line, description
 
 
 def booking_ics(booking: Booking) -> bytes:

@@ -1,6 +1,9 @@
 import phonenumbers
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
 
 from clinic.contact import sms_allowed, sms_countries_named
 from clinic.models import Clinic
@@ -25,9 +28,9 @@ class PhoneNumberField(forms.CharField):
         try:
             number = phonenumbers.parse(value, self.default_region)
         except phonenumbers.NumberParseException:
-            raise ValidationError("Enter a mobile number such as (619) 555-0123.", code="invalid") from None
+            raise ValidationError(_("Enter a mobile number such as (619) 555-0123."), code="invalid") from None
         if not phonenumbers.is_valid_number(number):
-            raise ValidationError("That number does not look right. Check it and try again.", code="invalid")
+            raise ValidationError(_("That number does not look right. Check it and try again."), code="invalid")
         return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
@@ -48,40 +51,40 @@ class MobileNumberField(PhoneNumberField):
 
 class PatientDetailsForm(forms.Form):
     name = forms.CharField(
-        label="Full name",
+        label=_("Full name"),
         max_length=120,
         validators=[validate_person_name],
         error_messages={
-            "required": "Enter your full name.",
-            "max_length": "That name is too long for our records: 120 characters at most.",
+            "required": _("Enter your full name."),
+            "max_length": _("That name is too long for our records: 120 characters at most."),
         },
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
     )
     email = forms.EmailField(
-        label="Email",
+        label=_("Email"),
         max_length=254,
         error_messages={
-            "required": "Enter your email address.",
-            "invalid": "Enter an email address like name@example.com.",
-            "max_length": "That email address is too long: 254 characters at most.",
+            "required": _("Enter your email address."),
+            "invalid": _("Enter an email address like name@example.com."),
+            "max_length": _("That email address is too long: 254 characters at most."),
         },
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
     phone = MobileNumberField(
-        label="Mobile phone",
-        error_messages={"required": "Enter your mobile number."},
+        label=_("Mobile phone"),
+        error_messages={"required": _("Enter your mobile number.")},
         widget=forms.TextInput(attrs={"autocomplete": "tel", "type": "tel", "inputmode": "tel"}),
     )
     sms_consent = forms.BooleanField(
-        label="Text me my booking confirmation and visit reminders",
+        label=_("Text me my booking confirmation and visit reminders"),
         required=False,
-        help_text="Only about this booking. Reply STOP to any text to opt out. Message and data rates may apply.",
+        help_text=_("Only about this booking. Reply STOP to any text to opt out. Message and data rates may apply."),
     )
 
     def clean_name(self):
         name = " ".join(self.cleaned_data["name"].split())
         if not name:
-            raise ValidationError("Enter your full name.", code="required")
+            raise ValidationError(_("Enter your full name."), code="required")
         return name
 
     def clean_email(self):
@@ -89,7 +92,13 @@ class PatientDetailsForm(forms.Form):
 
     def patient(self) -> Patient:
         data = self.cleaned_data
-        return Patient(name=data["name"], email=data["email"], phone=data["phone"], sms_consent=data["sms_consent"])
+        return Patient(
+            name=data["name"],
+            email=data["email"],
+            phone=data["phone"],
+            sms_consent=data["sms_consent"],
+            language=translation.get_language() or settings.LANGUAGE_CODE,
+        )
 
 
 class ConfirmForm(forms.Form):

@@ -9,6 +9,7 @@ from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
@@ -85,7 +86,9 @@ def choose_time(request, slot_id: int):
     if request.method == "GET":
         return redirect("booking:book_day", day=slot_local(slot).date())
     try:
-        hold = hold_take(slot_id=slot.pk, browser=booked_here(request), address=address_key(request))
+        hold = hold_take(
+            slot_id=slot.pk, browser=booked_here(request), address=address_key(request), language=get_language()
+        )
     except HoldPending as exc:
         return unavailable_page(request, slot, str(exc), held=exc.held)  # this browser's own
     except BookingError as exc:

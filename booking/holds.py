@@ -76,7 +76,12 @@ def _details_typed(browser: Collection[str]) -> Booking | None:
 
 
 def hold_take(
-    *, slot_id: int, browser: Collection[str] = (), address: str = "", now: datetime | None = None
+    *,
+    slot_id: int,
+    browser: Collection[str] = (),
+    address: str = "",
+    language: str = "en",
+    now: datetime | None = None,
 ) -> Booking:
     """Hold the slot (and, at the discounted price, a spot) for the patient choosing it in this browser.
 
@@ -110,6 +115,7 @@ def hold_take(
             phone=typed.phone if typed else "",
             sms_consent=typed.sms_consent if typed else False,
             held_from=address,
+            language=language,
         )
         _record(booking, "", note="Time chosen online")
         return booking
@@ -180,7 +186,7 @@ def hold_details_save(*, booking: Booking, patient: Patient, now: datetime | Non
         if not booking.choosing:
             raise BookingError("This time is already booked or given back.")
         booking.patient_name, booking.email, booking.phone = patient.name, patient.email, patient.phone
-        booking.sms_consent = patient.sms_consent
+        booking.sms_consent, booking.language = patient.sms_consent, patient.language
         try:
             _keep(booking, slot, now)
             _price(booking, slot, patient, now)

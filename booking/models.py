@@ -234,6 +234,8 @@ class Booking(CanonicalEmail, models.Model):
         help_text="When the patient typed the code texted to it.",
     )
     sms_consent = models.BooleanField("agreed to texts", default=False)
+    # The patient's language, from the pages they booked on: every message to them is written in it.
+    language = models.CharField(max_length=8, choices=settings.LANGUAGES, default="en")
     sms_consent_at = models.DateTimeField(null=True, blank=True)
     price_cents = models.PositiveIntegerField(help_text="The price locked when the slot was held, in cents.")
     hold_expires_at = models.DateTimeField(null=True, blank=True)

@@ -6,18 +6,19 @@ from datetime import date, datetime, timedelta
 from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from clinic.contact import canonical_email
 
 from .models import Booking, Promotion, Slot, bookings_taken, format_cents
 
-SLOT_TAKEN = "Sorry, someone has just booked that time. Please choose another."
-SLOT_UNAVAILABLE = "Sorry, that time can no longer be booked online. Please choose another."
-SOLD_OUT = "The discounted spots are all taken, so this time is at the regular rate."
+SLOT_TAKEN = _("Sorry, someone has just booked that time. Please choose another.")
+SLOT_UNAVAILABLE = _("Sorry, that time can no longer be booked online. Please choose another.")
+SOLD_OUT = _("The discounted spots are all taken, so this time is at the regular rate.")
 MOVE_LOSES_DISCOUNT = (
     "The discounted price is for visits from {first:%B %-d} to {last:%B %-d}, so this time is at the regular rate."
 )
-ONE_PER_PATIENT = (
+ONE_PER_PATIENT = _(
     "You already have a discounted assessment booked (one per patient), so this time is at the regular rate."
 )
 
@@ -31,6 +32,7 @@ class Patient:
     # The email or mobile was typed by staff, not by the patient (booking/models.py says why it matters).
     email_by_staff: bool = False
     phone_by_staff: bool = False
+    language: str = "en"  # the pages' language: every message to them is written in it
 
 
 @dataclass(frozen=True)

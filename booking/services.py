@@ -188,6 +188,7 @@ def _book(
             phone=patient.phone,
             sms_consent=patient.sms_consent,
             sms_consent_at=now if patient.sms_consent else None,
+            language=patient.language,
             email_by_staff=patient.email_by_staff or user is not None,  # staff booking a caller type both
             phone_by_staff=patient.phone_by_staff or user is not None,
             price_cents=quote.price_cents,

@@ -1,3 +1,4 @@
+from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
 
@@ -13,8 +14,12 @@ urlpatterns = [
         name="practitioner_photo",
     ),
     path("admin/", admin.site.urls),
-    path("", include("booking.urls")),
     path("", include("notifications.urls")),
+]
+# What patients read: English at these addresses, Spanish under /es/.
+urlpatterns += i18n_patterns(
+    path("", include("booking.urls")),
     path("", include("assessments.urls")),
     path("", include("waitlist.urls")),
-]
+    prefix_default_language=False,
+)

@@ -14,6 +14,8 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from booking.calendar import booking_ics
 from booking.links import PLACEHOLDER, Purpose
@@ -26,9 +28,9 @@ Kind = Message.Kind
 
 # What a link to the patient's own page says where the text has only the link.
 LINK_LABELS = {
-    Purpose.MANAGE: "Manage your visit",
-    Purpose.INTAKE: "Answer the questionnaire",
-    Purpose.CLAIM: "Claim this place",
+    Purpose.MANAGE: _("Manage your visit"),
+    Purpose.INTAKE: _("Answer the questionnaire"),
+    Purpose.CLAIM: _("Claim this place"),
 }
 
 # The notices of a change to the visit carry it as a calendar file: booked, moved (the same event, updated),
@@ -74,7 +76,7 @@ def button_html(label: str, url: str, *, primary: bool = False) -> SafeString:
 
 
 def _label(purpose: str) -> str:
-    return LINK_LABELS.get(purpose, "Open your link")
+    return str(LINK_LABELS.get(purpose, gettext("Open your link")))
 
 
 def _page(body: SafeString, *, subject: str, clinic: Clinic | None) -> str:

@@ -16,7 +16,11 @@ from django.conf import settings
 from django.db.models import F
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.formats import date_format
+from django.utils.functional import SimpleLazyObject, lazy
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from booking.calendar import calendar_links
 from booking.links import Purpose, admin_link, placeholder
@@ -42,24 +46,24 @@ NOT_TEXTED = "Not a mobile in a country the clinic texts (SMS_ALLOWED_COUNTRIES)
 REMINDER_KINDS = (Kind.REMINDER_24H, Kind.REMINDER_2H)
 
 SUBJECTS = {
-    Kind.CONFIRMATION: "You're booked: {when}",
-    Kind.REMINDER_24H: "See you {visit_day}: {when}",
-    Kind.REMINDER_2H: "See you soon: {when}",
-    Kind.CANCELLATION: "Your visit on {when} is cancelled",
-    Kind.RESCHEDULE: "Your visit is now {when}",
-    Kind.REFUND: "Your refund from {clinic}",
-    Kind.LATE_PAYMENT: "Your payment to {clinic} is being refunded",
-    Kind.WAITLIST_OFFER: "A spot opened up: {when}",
-    Kind.NEW_LINK: "Your new link to your visit on {when}",
-    Kind.CONTACT_CHANGED: "Your contact details at {clinic} have changed",
-    Kind.ACCESS_CODE: "Your code from {clinic}",
+    Kind.CONFIRMATION: _("You're booked: {when}"),
+    Kind.REMINDER_24H: _("See you {visit_day}: {when}"),
+    Kind.REMINDER_2H: _("See you soon: {when}"),
+    Kind.CANCELLATION: _("Your visit on {when} is cancelled"),
+    Kind.RESCHEDULE: _("Your visit is now {when}"),
+    Kind.REFUND: _("Your refund from {clinic}"),
+    Kind.LATE_PAYMENT: _("Your payment to {clinic} is being refunded"),
+    Kind.WAITLIST_OFFER: _("A spot opened up: {when}"),
+    Kind.NEW_LINK: _("Your new link to your visit on {when}"),
+    Kind.CONTACT_CHANGED: _("Your contact details at {clinic} have changed"),
+    Kind.ACCESS_CODE: _("Your code from {clinic}"),
     Kind.CLINIC_NEW_BOOKING: "New booking: {when}",
     Kind.CLINIC_INBOUND_TEXT: "New text to the clinic's number",
     Kind.CLINIC_INTAKE_REVIEW: "Review before the visit: {when}",
     Kind.CLINIC_PAYMENT_REFUSED: "A payment was refused: visit {when}",
     Kind.CLINIC_ONLINE_CHANGE: "Changed online by the patient: visit {when}",
-    Kind.LINK_RESENT: "Your link to your visit on {when}",
-    Kind.WAITLIST_JOINED: "You're on the waiting list at {clinic}",
+    Kind.LINK_RESENT: _("Your link to your visit on {when}"),
+    Kind.WAITLIST_JOINED: _("You're on the waiting list at {clinic}"),
 }
 
 
@@ -70,10 +74,10 @@ def visit_day(starts_at: datetime, tz: ZoneInfo) -> str:
     """ "today", "tomorrow" or "on Friday": the visit's day as seen when the message goes out."""
     days = (timezone.localtime(starts_at, tz).date() - timezone.localdate(timezone=tz)).days
     if days == 0:
-        return "today"
+        return gettext("today")
     if days == 1:
-        return "tomorrow"
-    return f"on {timezone.localtime(starts_at, tz):%A}"
+        return gettext("tomorrow")
+    return gettext("on %(weekday)s") % {"weekday": date_format(timezone.localtime(starts_at, tz), "l")}
 
 
 def visit_context(booking: Booking) -> dict:
@@ -83,10 +87,11 @@ def visit_context(booking: Booking) -> dict:
         "booking": booking,
         "clinic": clinic,
         "starts_at": timezone.localtime(booking.slot.starts_at, clinic.tz),
-        "visit_day": visit_day(booking.slot.starts_at, clinic.tz),
+        # Both told in the message's language, so made as it is written (outbox_message), not here.
+        "visit_day": lazy(visit_day, str)(booking.slot.starts_at, clinic.tz),
         **_paid_online(booking),
         "cutoff_hours": settings.CANCELLATION_CUTOFF_HOURS,
-        "calendar_links": calendar_links(booking),  # no private link in them
+        "calendar_links": SimpleLazyObject(lambda: calendar_links(booking)),  # no private link in them
         "book_link": settings.PUBLIC_BASE_URL + reverse("booking:landing"),
     }
 
@@ -132,24 +137,26 @@ def outbox_message(
     waitlist_entry: WaitlistEntry | None = None,
     send_after: datetime | None = None,
 ) -> Message:
-    """A message for the outbox, written but not yet queued: `messages_queue` puts it there."""
+    """A message for the outbox, written but not yet queued: `messages_queue` puts it there. A patient's is
+    written in their language (the booking's or the waiting-list entry's); the clinic's own, in English."""
     folder = "sms" if channel == Channel.SMS else "emails"
-    with timezone.override(context["clinic"].tz):
+    patient = booking or waitlist_entry
+    language = patient.language if patient is not None and not kind.startswith("clinic_") else "en"
+    with translation.override(language), timezone.override(context["clinic"].tz):
         body = render_to_string(f"{folder}/{kind}.txt", context, using="text").strip()
-    if channel == Channel.SMS:
-        body = to_gsm7(body)
-    subject = html = calendar = ""
-    if channel == Channel.EMAIL:
-        when = context.get("starts_at")
-        subject = SUBJECTS[kind].format(
-            when=f"{when:%a %b} {when.day}, {when:%-I:%M %p}" if when else "",
-            visit_day=context.get("visit_day", ""),
-            clinic=context["clinic"].name,
-        )
-        # Made now and kept, as the body is: a retry sends the very same email, whatever changed since.
-        with timezone.override(context["clinic"].tz):
+        if channel == Channel.SMS:
+            body = to_gsm7(body)
+        subject = html = calendar = ""
+        if channel == Channel.EMAIL:
+            when = context.get("starts_at")
+            subject = str(SUBJECTS[kind]).format(
+                when=date_format(when, gettext("D M j, g:i A")) if when else "",
+                visit_day=context.get("visit_day", ""),
+                clinic=context["clinic"].name,
+            )
+            # Made now and kept, as the body is: a retry sends the very same email, whatever changed since.
             html = email_html(kind, context, subject=subject)
-        calendar = email_calendar(kind, booking)
+            calendar = email_calendar(kind, booking)
     return Message(
         booking=booking,
         waitlist_entry=waitlist_entry,

@@ -9,7 +9,7 @@ import requests
 from django.conf import settings
 from django.core.cache import cache
 from django.core.mail import EmailMultiAlternatives
-from django.utils import timezone
+from django.utils import timezone, translation
 from twilio.base.exceptions import TwilioRestException
 
 from booking.links import links_expand, links_withheld
@@ -90,16 +90,19 @@ def text_as_sent(message: Message, text: str | None = None) -> str:
     or mobile.
 
     Anything else (the clinic's address, a contact the booking or entry no longer has) gets none, whatever its text.
+    The links open the patient's pages in the patient's language.
     """
     text = message.body if text is None else text
     if message.kind not in Message.Kind.with_private_links():
         return _withheld(text)
     entry = message.waitlist_entry
     if entry is not None and message.recipient in (entry.email, entry.phone):
-        text = leave_link_expand(text, entry)
+        with translation.override(entry.language):
+            text = leave_link_expand(text, entry)
     booking = message.booking
     if booking is not None and message.recipient in (booking.email, booking.phone):
-        return links_expand(text, booking)
+        with translation.override(booking.language):
+            return links_expand(text, booking)
     return _withheld(text)
 
 

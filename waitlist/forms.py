@@ -1,12 +1,12 @@
+from django.utils.translation import gettext_lazy as _
+
 from booking.forms import PatientDetailsForm
 
 
 class JoinForm(PatientDetailsForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["sms_consent"].label = "Text me when a place opens up (and about a booking it leads to)"
-        self.fields[
-            "sms_consent"
-        ].help_text = (
+        self.fields["sms_consent"].label = _("Text me when a place opens up (and about a booking it leads to)")
+        self.fields["sms_consent"].help_text = _(
             "A text is the fastest way to hear of a place: offers are held for a short time. Reply STOP to opt out."
         )

@@ -1,5 +1,8 @@
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.formats import date_format
+from django.utils.translation import gettext, pgettext
 
 from booking.models import REFERENCE_LENGTH, Booking, Promotion, Service, new_reference
 from clinic.contact import CanonicalEmail
@@ -43,6 +46,8 @@ class WaitlistEntry(CanonicalEmail, models.Model):
     email_canonical = models.CharField(max_length=254, default="", editable=False)  # clinic/contact.py; kept by save()
     phone = models.CharField("mobile phone", max_length=20)
     sms_consent = models.BooleanField("agreed to texts", default=False)
+    # The patient's language, from the page they joined on: offers and notices are written in it.
+    language = models.CharField(max_length=8, choices=settings.LANGUAGES, default="en")
     # Typed by staff, not by the patient: a booking made from this entry keeps that (booking/models.py).
     email_by_staff = models.BooleanField(default=False, editable=False)
     phone_by_staff = models.BooleanField(default=False, editable=False)
@@ -97,8 +102,10 @@ class WaitlistEntry(CanonicalEmail, models.Model):
     @property
     def waiting_for(self) -> str:
         if self.promotion_id:
-            return f"a {self.promotion.price} spot ({self.promotion})"
-        return f"a time on {self.day:%a %b} {self.day.day}"
+            return gettext("a %(price)s spot (%(offer)s)") % {"price": self.promotion.price, "offer": self.promotion}
+        return gettext("a time on %(day)s") % {
+            "day": date_format(self.day, pgettext("date format: a waiting list's day", "D M j"))
+        }
 
     @property
     def first_name(self) -> str:

@@ -14,6 +14,8 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, F, Max, OuterRef, Q
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_noop as _
 
 from booking.models import Booking, Payment, Promotion, Service, Slot, bookings_taken
 from booking.payments import checkout_hold
@@ -90,6 +92,7 @@ def waitlist_join(*, service: Service, patient: Patient, promotion: Promotion | 
                     email=patient.email,
                     phone=patient.phone,
                     sms_consent=patient.sms_consent,
+                    language=patient.language,
                     position=last + 1,
                 )
         except IntegrityError:
@@ -259,11 +262,12 @@ def offers_make(*, now: datetime | None = None) -> int:
 
 
 # Whether the place went to the next person or is open to anyone, the page says (selectors.place_goes_to_next).
-LAPSED = "Sorry, this offer has ended, so we could not book the time for you."
-HOLD_CHANGED = "The time held for you was changed in another window. Here it is now: check it, then claim it."
-BOOKED_ALREADY = "You have booked this place already. To change its time, use the link to your booking."
-NOT_IN_THIS_OFFER = "Sorry, your place cannot move to that time. Please choose one of the times listed."
-PAYING = "You have started paying for this time, so it cannot be changed now. Please finish paying, or call us."
+# The patient's words, kept as English text (tests and logs compare them) and translated when raised.
+LAPSED = _("Sorry, this offer has ended, so we could not book the time for you.")
+HOLD_CHANGED = _("The time held for you was changed in another window. Here it is now: check it, then claim it.")
+BOOKED_ALREADY = _("You have booked this place already. To change its time, use the link to your booking.")
+NOT_IN_THIS_OFFER = _("Sorry, your place cannot move to that time. Please choose one of the times listed.")
+PAYING = _("You have started paying for this time, so it cannot be changed now. Please finish paying, or call us.")
 
 
 def _given_away(booking: Booking, slot: Slot, promotion: Promotion | None, now: datetime) -> bool:
@@ -284,7 +288,7 @@ def offer_claim(*, entry: WaitlistEntry, held_slot_id: int | None = None, now: d
         if entry.status == Status.BOOKED:
             return entry
         if entry.status != Status.OFFERED or entry.booking_id is None:
-            raise OfferClosed(LAPSED)
+            raise OfferClosed(gettext(LAPSED))
         # Lock the seat and the spot as a booking does, and only then read the clock: a sweep that saw
         # this hold lapse may have given the place away while this waited for the locks.
         held = Booking.objects.only("slot_id", "promotion_id").get(pk=entry.booking_id)
@@ -293,11 +297,11 @@ def offer_claim(*, entry: WaitlistEntry, held_slot_id: int | None = None, now: d
         booking = Booking.objects.select_for_update().get(pk=entry.booking_id)
         now = now or timezone.now()
         if not booking.is_active(now):
-            raise OfferClosed(LAPSED)
+            raise OfferClosed(gettext(LAPSED))
         if booking.status == Booking.Status.HELD and _given_away(booking, slot, promotion, now):
-            raise OfferClosed(LAPSED)
+            raise OfferClosed(gettext(LAPSED))
         if booking.status == Booking.Status.HELD and held_slot_id is not None and held_slot_id != booking.slot_id:
-            raise OfferChanged(HOLD_CHANGED)
+            raise OfferChanged(gettext(HOLD_CHANGED))
         if booking.status == Booking.Status.CONFIRMED:
             entry.status = Status.BOOKED
         elif payments_online():
@@ -348,18 +352,18 @@ def offer_switch(*, entry: WaitlistEntry, slot_id: int, now: datetime | None = N
             .get(pk=entry.pk)
         )
         if entry.status == Status.BOOKED:
-            raise OfferClosed(BOOKED_ALREADY)
+            raise OfferClosed(gettext(BOOKED_ALREADY))
         if entry.status != Status.OFFERED or entry.booking_id is None:
-            raise OfferClosed(LAPSED)
+            raise OfferClosed(gettext(LAPSED))
         slot = Slot.objects.filter(pk=slot_id, service_id=entry.service_id).first()
         if slot is None or not _in_offer_window(entry, slot):
-            raise BookingError(NOT_IN_THIS_OFFER)
+            raise BookingError(gettext(NOT_IN_THIS_OFFER))
         held = Booking.objects.get(pk=entry.booking_id)
         if held.status in Booking.Status.consuming():
-            raise OfferClosed(BOOKED_ALREADY)  # the code was typed, or it was paid, in another window
+            raise OfferClosed(gettext(BOOKED_ALREADY))  # the code was typed, or it was paid, in another window
         if held.payments.filter(status__in=[Payment.Status.OPEN, Payment.Status.PROCESSING]).exists():
-            raise BookingError(PAYING)
+            raise BookingError(gettext(PAYING))
         try:
             return booking_move_hold(booking=held, slot_id=slot.pk, quoted_price_cents=held.price_cents, now=now)
         except PriceChanged:
-            raise BookingError(NOT_IN_THIS_OFFER) from None  # the offer's price only
+            raise BookingError(gettext(NOT_IN_THIS_OFFER)) from None  # the offer's price only

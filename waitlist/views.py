@@ -4,6 +4,8 @@ from django.conf import settings
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_noop as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
@@ -38,8 +40,8 @@ from .services import (
 
 JOINED_COOKIE = "waitlist_joined"  # the entry this browser joined, for the page that confirms it
 Status = WaitlistEntry.Status
-CHOOSE_A_TIME = "Please choose one of the times listed."
-PAYMENT_DOWN = (
+CHOOSE_A_TIME = _("Please choose one of the times listed.")
+PAYMENT_DOWN = _(
     "We could not reach our payment provider. Nothing was charged, and the place has gone back to the "
     "waiting list. We are sorry."
 )
@@ -60,7 +62,9 @@ def _join(request, *, service, promotion=None, day=None):
         try:
             entry = waitlist_join(service=service, patient=form.patient(), promotion=promotion, day=day)
         except AlreadyWaiting:
-            context["message"] = "You are already on this waiting list: we will text or email you when a place opens."
+            context["message"] = gettext(
+                "You are already on this waiting list: we will text or email you when a place opens."
+            )
             return render(request, "waitlist/join.html", context, status=409)
         response = redirect("waitlist:joined")
         cookies.remember(response, JOINED_COOKIE, str(entry.pk))
@@ -125,7 +129,7 @@ def offer(request, booking: Booking, token: str):
     if request.method == "POST" and request.POST.get("answer") == "switch":
         slot_id = _posted_id(request, "slot")
         if slot_id is None:
-            message, status = CHOOSE_A_TIME, 400
+            message, status = gettext(CHOOSE_A_TIME), 400
         else:
             try:
                 offer_switch(entry=entry, slot_id=slot_id)
@@ -137,7 +141,7 @@ def offer(request, booking: Booking, token: str):
             return _claim(request, entry, booking, held_slot_id=_posted_id(request, "held"))
         except PaymentUnavailable:
             # Checkout released the hold: the place goes to the next person, so there is no trying again.
-            message, status = PAYMENT_DOWN, 503
+            message, status = gettext(PAYMENT_DOWN), 503
         except (OfferClosed, OfferChanged, BookingError) as exc:
             message, status = str(exc), 409
     if request.method == "POST":  # refused: the page shows the offer as it is now

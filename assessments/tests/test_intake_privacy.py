@@ -33,8 +33,10 @@ def allowed_url(url: str, token: str, reference: str) -> bool:
     agrees to, the clinic's contact links."""
     steps = "|".join([*STEP_NAMES, "done"])
     return bool(
-        re.fullmatch(rf"/intake/{re.escape(token)}/(({steps})/)?", url)
-        or re.fullmatch(rf"/manage/{re.escape(reference)}\.[\w]+:[\w-]+/(calendar\.ics|move/|cancel/)?", url)
+        re.fullmatch(rf"(/es)?/intake/{re.escape(token)}/(({steps})/)?(\?lang=(en|es))?", url)  # or in Spanish
+        or re.fullmatch(
+            rf"(/es)?/manage/{re.escape(reference)}\.[\w]+:[\w-]+/(calendar\.ics|move/|cancel/)?(\?lang=(en|es))?", url
+        )
         or url in ("/", "#main", f"/booking/{reference}/")
         or re.fullmatch(r"#id_[a-z_]+?(_\d)?", url)  # the error summary's links to the fields
         or re.fullmatch(r"/(privacy-practices|consent-to-treatment)/(\d+/)?", url)  # the wording agreed to

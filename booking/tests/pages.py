@@ -39,12 +39,12 @@ def page(response) -> Page:
 def says(response, phrase: str, status: int = 200) -> None:
     """The page answered with `status` and shows `phrase` to the patient."""
     assert response.status_code == status, response.content.decode()
-    text = page(response).text
+    text, phrase = page(response).text, str(phrase)  # a message may be translated lazily (in English here)
     assert phrase in text, f"{phrase!r} not on the page:\n{text}"
 
 
 def does_not_say(response, phrase: str) -> None:
-    text = page(response).text
+    text, phrase = page(response).text, str(phrase)
     assert phrase not in text, f"{phrase!r} is on the page:\n{text}"
 
 

@@ -215,7 +215,7 @@ def test_moving_into_a_full_slot_is_refused_and_changes_nothing(service):
     says(review, SLOT_TAKEN, status=409)
     says(posted, SLOT_TAKEN, status=409)
     unchanged(booking, before)
-    with pytest.raises(BookingError, match=SLOT_TAKEN):
+    with pytest.raises(BookingError, match=str(SLOT_TAKEN)):
         patient_reschedule(booking=booking, slot_id=target.pk, quoted_price_cents=99_00)
     unchanged(booking, before)
 

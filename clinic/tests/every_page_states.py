@@ -216,7 +216,7 @@ def _claimed(sweep: Sweep, page) -> None:
 
 
 def _step(name: str) -> State:
-    title = STEPS[name].title
+    title = str(STEPS[name].title)  # a lazy translation: in English here
     return State(f"the questionnaire: {title}", PATIENT, go(lambda w: intake(w.fay, f"{name}/")), title)
 
 

@@ -8,6 +8,7 @@ every value around it is escaped. In the HTML, what they make stands as a block 
 from django import template
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext
 
 from notifications.emails import button_html, html_block
 
@@ -31,7 +32,8 @@ def calendar_buttons(context) -> str:
     if not context.autoescape or not links:
         return ""
     return mark_safe(
-        button_html("Add to Google Calendar", links["google"]) + button_html("Add to Outlook", links["outlook"])
+        button_html(gettext("Add to Google Calendar"), links["google"])
+        + button_html(gettext("Add to Outlook"), links["outlook"])
     )
 
 

@@ -8,12 +8,12 @@
   function tick() {
     var left = Math.max(0, Math.round((ends - Date.now()) / 1000));
     if (left === 0) {
-      timer.textContent = "Your hold on this time has ended. Continue, and we will hold it again if it is still free.";
+      timer.textContent = shown.getAttribute("data-ended");
       timer.classList.add("notice");
       return;
     }
     var minutes = Math.floor(left / 60), seconds = left % 60;
-    shown.textContent = " (" + minutes + ":" + (seconds < 10 ? "0" : "") + seconds + " left)";
+    shown.textContent = " (" + minutes + ":" + (seconds < 10 ? "0" : "") + seconds + " " + shown.getAttribute("data-left") + ")";
     setTimeout(tick, 1000);
   }
   shown.hidden = false;

@@ -1,0 +1,67 @@
+"""The waiting list in Spanish, at /es/waitlist/...: joining it, the page that confirms it, and being told in
+Spanish when already on it; the entry keeps the patient's language. The same pages at /waitlist/ stay English."""
+
+import pytest
+from django.test import Client
+
+from booking.tests.pages import does_not_say, says
+from waitlist.models import WaitlistEntry
+from waitlist.tests.helpers import DANA, MICHAEL, REGULAR_DAY, full_day
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock")]
+
+DAY_LIST = "/es/waitlist/day/2026-04-20/"
+
+
+def test_the_join_page_of_a_full_day_reads_in_spanish(client, service):
+    full_day(service, REGULAR_DAY)
+
+    response = client.get(DAY_LIST)
+
+    says(response, "Anotarme en la lista de espera")
+    says(response, "El lunes, 20 de abril ya no tiene horarios libres.")
+    says(response, "se lo apartamos durante")
+    says(response, "Nunca enviamos ofertas entre las 9 p.m. y las 8 a.m.")
+    says(response, "Envíenme un mensaje de texto cuando se libere un lugar")
+    does_not_say(response, "Join the waiting list")
+    does_not_say(response, "is fully booked")
+
+
+def test_the_join_page_of_a_sold_out_offer_reads_in_spanish(client, promotion, sold_out):
+    response = client.get(f"/es/waitlist/offer/{promotion.pk}/")
+
+    says(response, "Los 8 lugares a $99 ya están ocupados.")
+
+
+def test_joining_in_spanish_shows_the_place_in_line_in_spanish_and_keeps_the_language(client, service):
+    full_day(service, REGULAR_DAY)
+
+    response = client.post(DAY_LIST, MICHAEL)
+
+    assert (response.status_code, response.url) == (302, "/es/waitlist/joined/")
+    assert WaitlistEntry.objects.get().language == "es"
+    joined = client.get(response.url)
+    says(joined, "Ya está en la lista de espera")
+    says(joined, "Usted es el número 1 en espera de un horario el lunes 20 de abril.")
+    says(joined, "le enviaremos un mensaje de texto y un correo a michael@example.com")
+    does_not_say(joined, "You are number")
+
+
+def test_joining_twice_in_spanish_says_so_in_spanish(client, service):
+    full_day(service, REGULAR_DAY)
+    client.post(DAY_LIST, DANA)
+
+    response = Client().post(DAY_LIST, DANA)
+
+    says(response, "Ya está en esta lista de espera: le avisaremos", status=409)
+
+
+def test_the_english_join_and_joined_pages_are_unchanged(client, service):
+    full_day(service, REGULAR_DAY)
+
+    says(client.get("/waitlist/day/2026-04-20/"), "Monday, April 20 is fully booked.")
+    client.post("/waitlist/day/2026-04-20/", MICHAEL)
+
+    joined = client.get("/waitlist/joined/")
+    says(joined, "You are number 1 waiting for a time on Mon Apr 20.")
+    does_not_say(joined, "espera")
