@@ -11,6 +11,7 @@ from django.core.validators import validate_email
 from django.db.models import Q
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_safe
 
 from clinic.contact import canonical_email
@@ -21,7 +22,7 @@ from .search import typed_phone
 from .signals import links_requested
 
 EMAIL, SMS = "email", "sms"
-NOT_A_CONTACT = "Enter the email address or mobile number you booked with, such as (619) 555-0123."
+NOT_A_CONTACT = _("Enter the email address or mobile number you booked with, such as (619) 555-0123.")
 
 
 def parse_contact(value: str) -> tuple[str, str] | None:
@@ -39,7 +40,7 @@ def parse_contact(value: str) -> tuple[str, str] | None:
 
 class ResendLinkForm(forms.Form):
     contact = forms.CharField(
-        label="Your email or mobile number",
+        label=_("Your email or mobile number"),
         max_length=254,
         error_messages={"required": NOT_A_CONTACT},
         widget=forms.TextInput(attrs={"autocomplete": "email"}),

@@ -229,7 +229,7 @@ PROBLEM = "There is a problem"  # the error summary a form sent back opens with
 STATES = [
     # The patient's phone. First Ann, who claimed her offer (PAGES), types the code: until she has, this browser
     # may hold no other time.
-    State("the texted code: a wrong one", PATIENT, _wrong_code(_verify_path), WRONG_CODE),
+    State("the texted code: a wrong one", PATIENT, _wrong_code(_verify_path), str(WRONG_CODE)),
     State("the texted code: booked", PATIENT, _right_code, "You’re booked, Ann"),
     State("the offer's page once claimed", PATIENT, _claimed, "It’s yours, Ann"),
     State("the offer sold out", PATIENT, _sold_out, "waiting list"),
@@ -254,7 +254,12 @@ STATES = [
         _empty_form_at(lambda w: intake(w.fay, "about/")),
         "There is a problem",
     ),
-    State("the questionnaire's code: a wrong one", PATIENT, _wrong_code(lambda w: intake(w.dana, "code/")), WRONG_CODE),
+    State(
+        "the questionnaire's code: a wrong one",
+        PATIENT,
+        _wrong_code(lambda w: intake(w.dana, "code/")),
+        str(WRONG_CODE),
+    ),
     State(
         "the waiting list: nothing typed",
         PATIENT,

@@ -149,3 +149,17 @@ def test_the_spanish_404_is_in_spanish(client):
     response = client.get("/es/no-such-page/")
     assert response.status_code == 404
     assert "No encontramos esa página" in page(response).text
+
+
+def test_the_code_step_of_a_spanish_discounted_booking_is_in_spanish(client, service, promotion):
+    slot = slot_at(service, PROMO_DAY, 10)
+    held = client.post(f"/es/book/time/{slot.pk}/")
+    review = client.get(client.post(held.url, DANA).url)
+    quoted = next(c for c in page(review).controls if c.get("name") == "quoted_price_cents")["value"]
+
+    verify = client.get(client.post(held.url + "confirm/", {"quoted_price_cents": quoted}).url)
+    wrong = client.post(verify.wsgi_request.path, {"code": "12"})
+
+    assert "Revise sus mensajes de texto" in page(verify).text
+    assert "El código de 6 dígitos" in page(verify).text
+    assert "El código tiene 6 dígitos, como 123456." in page(wrong).text
