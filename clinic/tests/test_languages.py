@@ -163,3 +163,14 @@ def test_the_code_step_of_a_spanish_discounted_booking_is_in_spanish(client, ser
     assert "Revise sus mensajes de texto" in page(verify).text
     assert "El código de 6 dígitos" in page(verify).text
     assert "El código tiene 6 dígitos, como 123456." in page(wrong).text
+
+
+def test_a_tab_whose_spanish_hold_was_given_back_says_so_in_spanish(client, service, promotion):
+    first, second = slot_at(service, PROMO_DAY, 10), slot_at(service, PROMO_DAY, 11)
+    first_tab = client.post(f"/es/book/time/{first.pk}/").url
+    client.post(f"/es/book/time/{second.pk}/")  # in another tab
+
+    response = client.get(first_tab)
+
+    assert response.status_code == 409
+    assert "Eligió el miércoles, 8 de abril a las 11:00 a. m. en otra ventana" in page(response).text
