@@ -9,7 +9,7 @@ from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
@@ -48,6 +48,11 @@ def unavailable_page(
     return render(request, template, context, status=status)
 
 
+def status_page(request, booking: Booking, *, status: int = 200):
+    """What a reference alone shows: how the booking stands; no patient details, no payment page, no changes."""
+    return render(request, "booking/booking_status.html", {"booking": booking}, status=status)
+
+
 def _see_other(view: str, **kwargs) -> HttpResponseRedirect:
     """After a post, the next step's page by GET: reload and Back never post again."""
     return HttpResponseRedirect(reverse(view, kwargs=kwargs), status=303)
@@ -55,10 +60,6 @@ def _see_other(view: str, **kwargs) -> HttpResponseRedirect:
 
 def _slot_or_404(slot_id: int) -> Slot:
     return get_object_or_404(Slot.objects.select_related("service__clinic", "practitioner"), pk=slot_id)
-
-
-def _patient(booking: Booking) -> Patient:
-    return Patient(name=booking.patient_name, email=booking.email, phone=booking.phone)
 
 
 def _hold_context(booking: Booking, **extra) -> dict:
@@ -104,7 +105,7 @@ def _mine(request, reference: str) -> tuple[Booking | None, HttpResponse | None]
         Booking.objects.select_related("slot__service__clinic", "slot__practitioner", "promotion"), reference=reference
     )
     if booking.reference not in booked_here(request):
-        return None, render(request, "booking/booking_status.html", {"booking": booking}, status=403)
+        return None, status_page(request, booking, status=403)
     return booking, None
 
 
@@ -163,7 +164,7 @@ def hold_details(request, reference: str):
 
 
 def _review_page(request, booking: Booking, *, message: str = "", status: int = 200):
-    quote = hold_quote(booking, patient=_patient(booking))
+    quote = hold_quote(booking, patient=Patient.of(booking))
     form = ConfirmForm(initial={"quoted_price_cents": quote.price_cents})
     context = _hold_context(booking, form=form, quote=quote, message=message)
     return render(request, "booking/review.html", context, status=status)
@@ -220,7 +221,7 @@ def hold_confirm(request, reference: str):
         return elsewhere
     form = ConfirmForm(request.POST)
     if not form.is_valid():
-        return _review_page(request, booking, message="Please confirm again.", status=400)
+        return _review_page(request, booking, message=gettext("Please confirm again."), status=400)
     try:
         booking = hold_request(
             booking=booking,

@@ -21,13 +21,14 @@ from django.conf import settings
 from django.utils import timezone
 
 from .models import Booking, Slot
-from .rules import Patient, Quote, quote_slot, same_patient, slot_unavailable_reason
+from .rules import Patient, Quote, quote_slot, slot_unavailable_reason
 from .services import (
     MOBILE_CHECK_HOLD,
     BookingError,
     HoldPending,
     PriceChanged,
     _capacity_transaction,
+    _live_hold,
     _lock_slot,
     _record,
     booking_release_hold,
@@ -162,14 +163,12 @@ def hold_quote(
     return quote
 
 
-def _price(booking: Booking, slot: Slot, patient: Patient | None, now: datetime):
-    """Under the slot's lock: the hold's price for this patient now, its spot kept or given back."""
-    quote = hold_quote(booking, patient=patient, now=now, lock=True)
+def _priced(booking: Booking, quote: Quote) -> None:
+    """Under the locks: the hold at the quote's price, its discounted spot kept or given back."""
     gives_up_spot = booking.promotion_id and quote.promotion is None
     booking.promotion, booking.price_cents = quote.promotion, quote.price_cents
     if gives_up_spot:
         capacity_freed.send(sender=Booking, booking=booking)
-    return quote
 
 
 def hold_details_save(*, booking: Booking, patient: Patient, now: datetime | None = None) -> Booking:
@@ -189,7 +188,7 @@ def hold_details_save(*, booking: Booking, patient: Patient, now: datetime | Non
         booking.sms_consent, booking.language = patient.sms_consent, patient.language
         try:
             _keep(booking, slot, now)
-            _price(booking, slot, patient, now)
+            _priced(booking, hold_quote(booking, patient=patient, now=now, lock=True))
         except HoldLapsed as exc:
             lapsed = exc
         booking.save()
@@ -224,19 +223,15 @@ def hold_request(
             raise BookingError("This time can no longer be booked from here.")
         if not booking.patient_name:
             raise BookingError(NO_DETAILS)
-        patient = Patient(name=booking.patient_name, email=booking.email, phone=booking.phone)
+        patient = Patient.of(booking)
         _keep(booking, slot, now)
         quote = hold_quote(booking, patient=patient, now=now, lock=True)
         if quote.price_cents != quoted_price_cents:
             raise PriceChanged(quote)
-        asked = Booking.objects.filter(
-            same_patient(patient), status=Booking.Status.HELD, hold_expires_at__gt=now, requested_at__isnull=False
-        )
-        if held := asked.exclude(pk=booking.pk).first():
+        if held := _live_hold(patient, (), now, besides=booking):
             raise HoldPending(held)
         previous = booking.status
-        gives_up_spot = booking.promotion_id and quote.promotion is None
-        booking.promotion, booking.price_cents = quote.promotion, quote.price_cents
+        _priced(booking, quote)
         booking.requested_at = now
         booking.sms_consent_at = now if booking.sms_consent else None
         if hold_for is None and not quote.promotion:
@@ -245,8 +240,6 @@ def hold_request(
             booking.hold_expires_at = now + (hold_for or MOBILE_CHECK_HOLD)
         booking.save()
         _record(booking, previous, note="" if booking.status == previous else "Details confirmed online")
-        if gives_up_spot:
-            capacity_freed.send(sender=Booking, booking=booking)
         if booking.status == Booking.Status.CONFIRMED:
             booking_confirmed.send(sender=Booking, booking=booking)
         return booking

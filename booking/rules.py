@@ -34,6 +34,11 @@ class Patient:
     phone_by_staff: bool = False
     language: str = "en"  # the pages' language: every message to them is written in it
 
+    @classmethod
+    def of(cls, booking: Booking) -> "Patient":
+        """Who a booking (or a hold with its details typed) is for, as the booking rules compare patients."""
+        return cls(name=booking.patient_name, email=booking.email, phone=booking.phone, language=booking.language)
+
 
 @dataclass(frozen=True)
 class Quote:

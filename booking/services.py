@@ -202,10 +202,14 @@ def _book(
         return booking
 
 
-def _live_hold(patient: Patient, browser: Collection[str], now: datetime) -> Booking | None:
-    """A live hold of this browser (the references it booked), email or mobile: what a patient holds already."""
+def _live_hold(
+    patient: Patient, browser: Collection[str], now: datetime, *, besides: Booking | None = None
+) -> Booking | None:
+    """A live hold this browser (the references it booked), email or mobile has asked for, `besides` aside: what a
+    patient holds already. A time still being chosen (booking/holds.py: no details confirmed yet) is not one."""
     same = same_patient(patient) | Q(reference__in=browser)
-    return Booking.objects.filter(same, status=Booking.Status.HELD, hold_expires_at__gt=now).first()
+    held = Booking.objects.filter(same, status=Booking.Status.HELD, hold_expires_at__gt=now, requested_at__isnull=False)
+    return (held.exclude(pk=besides.pk) if besides else held).first()
 
 
 def _price_changed_message(quote: Quote) -> str:

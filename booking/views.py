@@ -11,7 +11,7 @@ from clinic.limits import public_post
 from clinic.privacy import mask_phone
 
 from .browser import booked_here
-from .hold_views import slot_local, unavailable_page
+from .hold_views import slot_local, status_page, unavailable_page
 from .links import manage_path
 from .models import Booking, Payment
 from .page_cache import availability_page
@@ -80,11 +80,6 @@ def _booking_or_404(reference: str) -> Booking:
     return get_object_or_404(Booking.objects.select_related("slot__service__clinic", "promotion"), reference=reference)
 
 
-def _status_only(request, booking: Booking, *, status: int = 200):
-    """What a reference alone shows: how the booking stands; no patient details, no payment page, no changes."""
-    return render(request, "booking/booking_status.html", {"booking": booking}, status=status)
-
-
 def _latest_payment(booking: Booking) -> Payment | None:
     """What a held booking is being paid by: its latest session, not money refused for it (that was not this
     browser's to pay, and leaves the session it is paying open)."""
@@ -97,7 +92,7 @@ def booking_detail(request, reference: str):
     """A booking's status by its reference. The browser that booked it goes on to its own pages."""
     booking = _booking_or_404(reference)
     if booking.reference not in booked_here(request):
-        return _status_only(request, booking)
+        return status_page(request, booking)
     if booking.status != Booking.Status.HELD:
         return redirect(manage_path(booking))
     if awaits_mobile_code(booking):
@@ -134,7 +129,7 @@ def checkout_cancelled(request, reference: str):
     """
     booking = _booking_or_404(reference)
     if booking.reference not in booked_here(request):
-        return _status_only(request, booking, status=403 if request.method == "POST" else 200)
+        return status_page(request, booking, status=403 if request.method == "POST" else 200)
     if booking.status not in (Booking.Status.HELD, Booking.Status.EXPIRED):
         return redirect("booking:booking_detail", reference=booking.reference)
     released = checkout_cancel(booking=booking)
@@ -159,7 +154,7 @@ def _awaiting_code(request, reference: str) -> tuple[Booking | None, HttpRespons
     """This browser's discounted hold waiting for its code; otherwise the page to show instead."""
     booking = _booking_or_404(reference)
     if booking.reference not in booked_here(request):
-        return None, _status_only(request, booking, status=403 if request.method == "POST" else 200)
+        return None, status_page(request, booking, status=403 if request.method == "POST" else 200)
     if not awaits_mobile_code(booking):
         return None, redirect("booking:booking_detail", reference=booking.reference)
     return booking, None

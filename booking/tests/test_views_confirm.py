@@ -14,6 +14,8 @@ from booking.browser import BOOKED_COOKIE
 from booking.links import manage_path
 from booking.models import Booking
 from booking.payments import checkout_hold
+from booking.rules import Patient
+from booking.services import booking_hold
 from booking.tests.factories import BookingFactory, PromotionFactory
 from booking.tests.pages import (
     DANA,
@@ -458,3 +460,14 @@ def test_confirming_queues_every_message_in_one_insert_within_its_query_budget(
     message_inserts = [q for q in queries.captured_queries if 'INTO "notifications_message"' in q["sql"]]
     assert len(message_inserts) == 1
     assert Booking.objects.get().messages.count() == 3  # the patient's email and text, the clinic's email
+
+
+def test_a_time_still_being_chosen_does_not_stop_the_same_patient_being_held_another(client, service, promotion):
+    """A waiting-list place (booking_hold) goes to a patient who is only choosing a time on the site."""
+    review(client, slot_at(service, PROMO_DAY, 10))  # Michael's details typed, nothing confirmed
+
+    offered = booking_hold(
+        slot_id=slot_at(service, PROMO_DAY, 11).pk, patient=Patient.of(Booking.objects.get()), quoted_price_cents=175_00
+    )
+
+    assert offered.status == Booking.Status.HELD
