@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from . import hold_views, manage_views, resend, views, webhooks
+from . import hold_views, manage_views, resend, views
 from .converters import DateConverter
 
 register_converter(DateConverter, "date")
@@ -28,5 +28,4 @@ urlpatterns = [
     path("manage/<str:token>/move/", manage_views.move_days, name="move_days"),
     path("manage/<str:token>/move/<date:day>/", manage_views.move_day, name="move_day"),
     path("manage/<str:token>/move/time/<int:slot_id>/", manage_views.move_to, name="move_to"),
-    path("webhooks/stripe/", webhooks.stripe_webhook, name="stripe_webhook"),
 ]

@@ -14,6 +14,7 @@ urlpatterns = [
         name="practitioner_photo",
     ),
     path("admin/", admin.site.urls),
+    path("", include("booking.webhook_urls")),
     path("", include("notifications.urls")),
 ]
 # What patients read: English at these addresses, Spanish under /es/.

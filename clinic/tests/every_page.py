@@ -198,7 +198,7 @@ EXCLUDED: dict[str, str] = {
     "booking:hold_release": "a POST that lets the held time go and goes back to the day's times",
     "booking:send_mobile_code": "a POST that texts a new code and goes back to the code's page",
     "booking:manage_calendar": "the visit's .ics calendar file",
-    "booking:stripe_webhook": "Stripe's webhook: JSON",
+    "payments:stripe_webhook": "Stripe's webhook: JSON",
     "notifications:twilio_status": "Twilio's status webhook",
     "notifications:twilio_inbound": "Twilio's webhook for texts to the clinic: TwiML",
     "assessments:intake": "sends the patient on to their next step or to the questionnaire's summary",

@@ -87,8 +87,11 @@ def test_every_patient_page_links_to_itself_in_the_other_language_and_names_both
     assert f'hreflang="es" href="http://testserver/es/book/{PROMO_DAY}/"' in markup
 
 
-def test_staff_pages_have_no_spanish_address(client):
-    assert Client().get("/es/admin/").status_code == 404
+def test_staff_pages_and_webhooks_have_no_spanish_address(client, settings):
+    settings.STRIPE_WEBHOOK_SECRET = "whsec_test"
+    for path in ["/es/admin/", "/es/webhooks/stripe/", "/es/webhooks/twilio/sms/"]:
+        assert Client().post(path).status_code == 404, path
+    assert Client().post("/webhooks/stripe/").status_code == 400  # there, and unsigned
 
 
 # Booking in Spanish ---------------------------------------------------------------------------------------
