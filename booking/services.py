@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 from django.conf import settings
 from django.db import OperationalError, connection, transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from clinic.codes import LIFETIME as CODE_LIFETIME
 from clinic.models import Practitioner
@@ -416,8 +416,10 @@ def booking_links_replace(*, booking: Booking, user=None) -> Booking:
         return booking
 
 
-def booking_change_contact(*, booking: Booking, name: str, email: str, phone: str, user=None) -> Booking:
-    """Staff correct the patient's name, email or mobile.
+def booking_change_contact(
+    *, booking: Booking, name: str, email: str, phone: str, language: str | None = None, user=None
+) -> Booking:
+    """Staff correct the patient's name, email or mobile, or the language their messages are written in.
 
     The links sent so far went to the old email or mobile: a new one ends them, the booking's history keeps
     the change, masked, and a booking still on announces it (contact_changed, links_replaced): the old email
@@ -435,8 +437,12 @@ def booking_change_contact(*, booking: Booking, name: str, email: str, phone: st
             booking.phone_by_staff = True
         booking.patient_name, booking.email, booking.phone = name, email, phone
         booking.link_version += bool(changed)
-        fields = ["patient_name", "email", "phone", "email_by_staff", "phone_by_staff", "link_version", "updated_at"]
-        booking.save(update_fields=fields)
+        if language and language != booking.language:
+            named = translation.get_language_info(language)["name"]
+            _record(booking, booking.status, user=user, note=f"Messages now in {named}")
+            booking.language = language
+        fields = ["patient_name", "email", "phone", "language", "email_by_staff", "phone_by_staff", "link_version"]
+        booking.save(update_fields=[*fields, "updated_at"])
         if changed:
             note = f"Changed {'; '.join(changed)}; earlier links ended"
             event = _record(booking, booking.status, user=user, note=note)

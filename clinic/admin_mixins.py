@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from .languages import LANGUAGE_CODES, staff_choices
+
 
 class ReadOnlyAdminMixin:
     """Rows the app writes (logs, messages, events): staff may look; nobody adds, edits or deletes them."""
@@ -18,3 +20,16 @@ class ReadOnlyInline(ReadOnlyAdminMixin, admin.TabularInline):
     extra = 0
     can_delete = False
     show_change_link = True
+
+
+class LanguageFilter(admin.SimpleListFilter):
+    """The admin lists of patients, by the language their messages are written in."""
+
+    title = "messages in"
+    parameter_name = "language"
+
+    def lookups(self, request, model_admin):
+        return staff_choices()
+
+    def queryset(self, request, queryset):
+        return queryset.filter(language=self.value()) if self.value() in LANGUAGE_CODES else queryset

@@ -13,8 +13,12 @@ from django.utils import translation
 CHOSEN = "lang"  # the query parameter of the language links
 
 
-def _languages() -> set[str]:
-    return {code for code, _ in settings.LANGUAGES}
+LANGUAGE_CODES = {code for code, _ in settings.LANGUAGES}
+
+
+def staff_choices() -> list[tuple[str, str]]:
+    """The patients' languages as staff read them, in English: English, Spanish."""
+    return [(code, translation.get_language_info(code)["name"]) for code, _ in settings.LANGUAGES]
 
 
 class FirstVisitLanguage:
@@ -26,7 +30,7 @@ class FirstVisitLanguage:
 
     def __call__(self, request):
         chosen = request.GET.get(CHOSEN)
-        if chosen in _languages():
+        if chosen in LANGUAGE_CODES:
             response = self.get_response(request)
             response.set_cookie(
                 settings.LANGUAGE_COOKIE_NAME,
@@ -40,7 +44,7 @@ class FirstVisitLanguage:
         if request.method == "GET" and settings.LANGUAGE_COOKIE_NAME not in request.COOKIES:
             preferred = translation.get_language_from_request(request)
             on_default = translation.get_language_from_path(request.path_info) is None
-            if on_default and preferred != settings.LANGUAGE_CODE and preferred in _languages():
+            if on_default and preferred != settings.LANGUAGE_CODE and preferred in LANGUAGE_CODES:
                 there = translate_url(request.path, preferred)
                 if there != request.path:  # a page of the patient's, with an address in that language
                     response = HttpResponseRedirect(there)
@@ -52,7 +56,7 @@ class FirstVisitLanguage:
 def alternates(request) -> dict:
     """The same page in each language, for the language links and the hreflang alternates."""
     path = request.path
-    pages = {code: translate_url(path, code) for code in _languages()}
+    pages = {code: translate_url(path, code) for code in LANGUAGE_CODES}
     if len(set(pages.values())) < len(pages):  # a page with one address for all (the admin, a webhook)
         return {"language_pages": {}}
     match = getattr(request, "resolver_match", None)

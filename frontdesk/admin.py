@@ -25,7 +25,8 @@ from booking.models import Booking, BookingEvent, Promotion, Slot, format_cents
 from booking.payments import with_paid_cents
 from booking.search import SEARCH_HELP, booking_search_q
 from booking.services import FINISHED, booking_change_contact
-from clinic.admin_mixins import ReadOnlyInline
+from clinic.admin_mixins import LanguageFilter, ReadOnlyInline
+from clinic.languages import staff_choices
 from notifications.admin import MessageInline
 
 from . import admin_actions, admin_phone, admin_views, booking_list
@@ -183,10 +184,15 @@ class BookingEventInline(ReadOnlyInline):
 
 class BookingAdminForm(forms.ModelForm):
     phone = PhoneNumberField(label="Mobile phone")
+    language = forms.ChoiceField(
+        label="Messages in",
+        choices=staff_choices,
+        help_text="The language of the texts and emails the patient gets, and of their private pages.",
+    )
 
     class Meta:
         model = Booking
-        fields = ["patient_name", "email", "phone"]
+        fields = ["patient_name", "email", "phone", "language"]
 
 
 @admin.register(Booking)
@@ -202,6 +208,7 @@ class BookingAdmin(admin.ModelAdmin):
         PaidFilter,
         IntakeDoneFilter,
         "review_before_visit",
+        LanguageFilter,
     ]
     list_select_related = ["slot__service__clinic", "intake"]
     # Years of bookings: no count of them all on every page (the filtered count stays), nor of each filter's.
@@ -216,7 +223,7 @@ class BookingAdmin(admin.ModelAdmin):
         admin_actions.send_new_link,
     ]
     search_fields = ["reference", "patient_name", "email", "phone"]  # get_search_results matches each by an index
-    fields = ["reference", "status", "slot", "promotion", "price_cents", "patient_name", "email", "phone"]
+    fields = ["reference", "status", "slot", "promotion", "price_cents", "patient_name", "email", "phone", "language"]
     fields += [
         "phone_verified_at",
         "sms_consent",
@@ -288,7 +295,12 @@ class BookingAdmin(admin.ModelAdmin):
         data = form.cleaned_data
         before = obj.link_version
         booking = booking_change_contact(
-            booking=obj, name=data["patient_name"], email=data["email"], phone=data["phone"], user=request.user
+            booking=obj,
+            name=data["patient_name"],
+            email=data["email"],
+            phone=data["phone"],
+            language=data["language"],
+            user=request.user,
         )
         if booking.link_version != before:
             told = "" if booking.status in FINISHED else ", the old ones were told, and the new link was sent"

@@ -5,9 +5,11 @@ A caller whose mobile already has a visit booked, or who would pay another price
 discount per patient), is booked only once the desk has seen that and confirmed.
 """
 
+from dataclasses import replace
 from datetime import date
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
@@ -17,9 +19,10 @@ from django.utils import timezone
 
 from booking.forms import PatientDetailsForm, PhoneNumberField
 from booking.models import Booking, Slot
-from booking.rules import quote_slot
+from booking.rules import Patient, quote_slot
 from booking.selectors import SlotOption, availability_for_day, default_service
 from booking.services import BookingError, booking_create
+from clinic.languages import staff_choices
 
 from .today import clinic_tz, parse_day
 
@@ -42,9 +45,15 @@ class PhoneBookingForm(PatientDetailsForm):
     )
     # A caller's phone from anywhere: texts still go only where the clinic texts (the outbox keeps to that).
     phone = PhoneNumberField(label="Mobile phone", error_messages={"required": "Enter the caller’s mobile number."})
+    language = forms.ChoiceField(
+        label="Texts and emails in",
+        choices=staff_choices,
+        initial=settings.LANGUAGE_CODE,
+        error_messages={"required": "Choose the caller’s language.", "invalid_choice": "Choose English or Spanish."},
+    )
     book_anyway = forms.BooleanField(label="Book anyway", required=False, widget=forms.HiddenInput)
 
-    field_order = ["slot", "name", "phone", "email", "sms_consent"]
+    field_order = ["slot", "name", "phone", "email", "sms_consent", "language"]
 
     def __init__(self, *args, options: list[SlotOption], **kwargs):
         super().__init__(*args, **kwargs)
@@ -60,6 +69,9 @@ class PhoneBookingForm(PatientDetailsForm):
             return super().clean_name()
         except forms.ValidationError as exc:
             raise forms.ValidationError("Enter the caller’s full name.", code="required") from exc
+
+    def patient(self) -> Patient:
+        return replace(super().patient(), language=self.cleaned_data["language"])
 
     def option(self) -> SlotOption:
         return self.options[self.cleaned_data["slot"]]

@@ -4,6 +4,8 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from booking.forms import PhoneNumberField
+from clinic.admin_mixins import LanguageFilter
+from clinic.languages import staff_choices
 
 from .models import WaitlistEntry
 from .services import offer_decline
@@ -15,10 +17,13 @@ class WaitlistEntryForm(forms.ModelForm):
     """The list is not a form field here, so the one-live-entry-a-person constraints are checked by hand."""
 
     phone = PhoneNumberField(label="Mobile phone")
+    language = forms.ChoiceField(
+        label="Messages in", choices=staff_choices, help_text="The language of the offers and notices they get."
+    )
 
     class Meta:
         model = WaitlistEntry
-        fields = ["name", "email", "phone", "sms_consent", "position"]
+        fields = ["name", "email", "phone", "sms_consent", "language", "position"]
 
     def clean(self):
         cleaned = super().clean()
@@ -49,7 +54,7 @@ class WaitlistEntryAdmin(admin.ModelAdmin):
     list_display = ["position", "name", "waiting_for", "status", "offer_expires_at", "sms_consent", "created_at"]
     list_display_links = ["name"]
     list_editable = ["position"]
-    list_filter = ["status", "promotion", "day"]
+    list_filter = ["status", "promotion", "day", LanguageFilter]
     list_select_related = ["promotion", "booking"]
     search_fields = ["name", "email", "phone"]
     ordering = ["position", "created_at", "pk"]
@@ -61,6 +66,7 @@ class WaitlistEntryAdmin(admin.ModelAdmin):
         "email",
         "phone",
         "sms_consent",
+        "language",
         "position",
         "status",
         "offered_booking",

@@ -53,7 +53,13 @@ def every_link(booking: Booking) -> dict[Purpose, str]:
 
 
 def edit_contact(desk, booking: Booking, **changes):
-    data = {"patient_name": booking.patient_name, "email": booking.email, "phone": booking.phone, **changes}
+    data = {
+        "patient_name": booking.patient_name,
+        "email": booking.email,
+        "phone": booking.phone,
+        "language": booking.language,
+    }
+    data |= changes
     inlines = {
         f"{prefix}-{field}": "0"
         for prefix in ("events", "payments", "desk_payments", "messages")

@@ -83,7 +83,7 @@ def test_booking_phone_is_checked_and_stored_in_e164(staff_client, service, type
     booking = BookingFactory(slot=SlotFactory(service=service), phone="+16195550100")
     response = staff_client.post(
         f"/admin/booking/booking/{booking.pk}/change/",
-        {"patient_name": booking.patient_name, "email": booking.email, "phone": typed, **NO_INLINES},
+        {"patient_name": booking.patient_name, "email": booking.email, "phone": typed, "language": "en", **NO_INLINES},
     )
     assert response.status_code == status
     booking.refresh_from_db()

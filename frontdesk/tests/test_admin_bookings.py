@@ -239,6 +239,7 @@ PHONE = "/admin/booking/booking/phone/"
 def caller(slot, **changes):
     day = timezone.localdate(slot.starts_at, slot.service.clinic.tz).isoformat()
     fields = {"day": day, "slot": slot.pk, "name": "Pat Caller", "email": "pat@example.com", "phone": "(619) 555-0188"}
+    fields["language"] = "en"
     return {**fields, **changes}
 
 

@@ -23,7 +23,13 @@ def desk(client, front_desk):
 
 
 def caller(slot, /, **changes) -> dict:
-    fields = {"day": PROMO_DAY.isoformat(), "slot": slot.pk, "name": "Pat Caller", "phone": "(619) 555-0188"}
+    fields = {
+        "day": PROMO_DAY.isoformat(),
+        "slot": slot.pk,
+        "name": "Pat Caller",
+        "phone": "(619) 555-0188",
+        "language": "en",
+    }
     return {**fields, **changes}
 
 

@@ -169,6 +169,7 @@ def test_nobody_adds_entries_in_the_admin(client, django_user_model, role, line)
 
 def change(client, entry, **changes):
     data = {"name": entry.name, "email": entry.email, "phone": entry.phone, "position": str(entry.position)}
+    data["language"] = entry.language
     return client.post(f"{CHANGELIST}{entry.pk}/change/", {**data, **changes})
 
 
@@ -192,6 +193,21 @@ def test_a_mobile_typed_at_the_desk_stays_the_desks_on_the_booking_it_is_offered
 
     offered = WaitlistEntry.objects.select_related("booking").get(pk=ann.pk).booking
     assert (offered.phone, offered.phone_by_staff, offered.email_by_staff) == ("+16195550177", True, False)
+
+
+def test_the_desk_sees_and_sets_the_language_a_waiting_patient_gets_offers_in(desk, line):
+    ann = line[0]
+    listed = desk.get(CHANGELIST, {"language": "es"})
+    assert list(listed.context["cl"].result_list) == []
+    assert ("es", "Spanish") in [(code, name) for code, name in listed.context["cl"].filter_specs[-1].lookup_choices]
+
+    assert change(desk, ann, language="es").status_code == 302
+    ann.refresh_from_db()
+    assert ann.language == "es"
+    assert list(desk.get(CHANGELIST, {"language": "es"}).context["cl"].result_list) == [ann]
+    assert change(desk, ann, language="fr").status_code == 200  # not a language of the site: refused, unsaved
+    ann.refresh_from_db()
+    assert ann.language == "es"
 
 
 @pytest.mark.parametrize(
