@@ -41,6 +41,7 @@ from booking.services import (
     slot_unblock,
 )
 from clinic.models import Clinic
+from notifications.canned import canned_texts
 from notifications.notices import STAFF_TEXT_LENGTH, CannotText, text_from_staff
 
 from .admin_actions import CancelForm, cancel_and_refund
@@ -79,6 +80,13 @@ class DeskPaymentForm(forms.Form):
 
 
 class TextForm(forms.Form):
+    """A text to the patient, typed or started from a ready-made one in the patient's language."""
+
+    canned = forms.ChoiceField(
+        label="Ready-made text",
+        required=False,
+        help_text="In the patient’s language. “Fill in” puts it in the box below, to send as it is or change.",
+    )
     text = forms.CharField(
         label="Text to send",
         max_length=STAFF_TEXT_LENGTH,
@@ -86,6 +94,20 @@ class TextForm(forms.Form):
         help_text="Sent now from the clinic’s number. Only practical things: never about the patient’s health.",
         error_messages={"required": "Write the text to send."},
     )
+
+    def __init__(self, *args, booking: Booking, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.booking = booking
+        self.texts = canned_texts(booking.slot.service.clinic, booking.language)
+        self.fields["canned"].choices = [("", "Choose one"), *((key, name) for key, (name, _) in self.texts.items())]
+        self.fields["canned"].error_messages["invalid_choice"] = "Choose one of the ready-made texts."
+
+    def filled_in(self) -> "TextForm | None":
+        """The form again with the chosen ready-made text in the box; None when none was chosen."""
+        key = self.data.get("canned", "")
+        if key not in self.texts:
+            return None
+        return TextForm(booking=self.booking, initial={"canned": key, "text": self.texts[key][1]})
 
 
 class MoveTimeField(forms.ModelChoiceField):
@@ -153,7 +175,7 @@ def _visit_context(site, request, booking: Booking, **forms_) -> dict:
         "move_form": forms_.get("move_form")
         or MoveForm(booking=booking, now=now, initial={"from_slot": booking.slot_id}),
         "cancel_form": forms_.get("cancel_form") or CancelForm(may_refund=may_refund),
-        "text_form": forms_.get("text_form") or TextForm(),
+        "text_form": forms_.get("text_form") or TextForm(booking=booking),
         "today_url": today_url(site.name, timezone.localtime(booking.slot.starts_at, tz).date(), "day"),
         "change_url": reverse(f"{site.name}:booking_booking_change", args=[booking.pk]),
     }
@@ -284,8 +306,17 @@ def _cancel(site, request, booking):
     return _done(site, request, booking, "cancel")
 
 
+def _text_fill(site, request, booking):
+    form = TextForm(request.POST, booking=booking)
+    filled = form.filled_in()
+    if filled is None:
+        form.add_error("canned", "Choose one of the ready-made texts.")
+        return _page(site, request, booking, status=400, text_form=form)
+    return _page(site, request, booking, text_form=filled)
+
+
 def _text(site, request, booking):
-    form = TextForm(request.POST)
+    form = TextForm(request.POST, booking=booking)
     if form.is_valid():
         try:
             text_from_staff(booking, text=form.cleaned_data["text"])
@@ -307,6 +338,7 @@ ACTIONS = {
     "move": _move,
     "cancel": _cancel,
     "text": _text,
+    "text_fill": _text_fill,
 }
 
 

@@ -641,6 +641,37 @@ def test_a_text_that_cannot_go_is_refused_and_nothing_queued(desk, service, fiel
     assert not Message.objects.filter(kind=Message.Kind.STAFF_TEXT).exists()
 
 
+def test_a_ready_made_text_is_filled_in_the_patients_language_and_sent_as_edited(desk, service, clinic):
+    booking = visit(service, TODAY, 10, sms_consent=True, phone="+16195550142", language="es")
+    english = visit(service, TODAY, 11, sms_consent=True, phone="+16195550143")
+
+    filled = desk.post(visit_url(booking), {"action": "text_fill", "canned": "call", "text": ""}, **HTMX)
+
+    assert filled.status_code == 200
+    assert (
+        filled.context["text_form"]["text"].value() == "Por favor, llámenos al (619) 268-1397 cuando pueda. ¡Gracias!"
+    )
+    choices = filled.context["text_form"].fields["canned"].choices
+    assert ("call", "Please call us") in choices  # staff read the names in English
+    assert not Message.objects.exists()  # filling in sends nothing
+    other = desk.post(visit_url(english), {"action": "text_fill", "canned": "call"}, **HTMX)
+    assert other.context["text_form"]["text"].value() == "Please call us at (619) 268-1397 when you can. Thank you!"
+
+    desk.post(visit_url(booking), {"action": "text", "canned": "call", "text": "Por favor, llámenos hoy."})
+    [text] = Message.objects.filter(booking=booking, kind=Message.Kind.STAFF_TEXT)
+    assert (
+        text.body == "Project Performance Physical Therapy: Por favor, llamenos hoy."
+    )  # GSM-7: one segment holds more
+
+
+@pytest.mark.parametrize("canned", ["", "refund", "<script>"])
+def test_filling_in_no_ready_made_text_says_so(desk, service, canned):
+    booking = visit(service, TODAY, 10, sms_consent=True)
+    response = desk.post(visit_url(booking), {"action": "text_fill", "canned": canned})
+    assert "Choose one of the ready-made texts." in shown(response, 400)
+    assert not Message.objects.exists()
+
+
 def test_a_patient_who_replied_stop_is_not_texted(desk, service):
     booking = visit(service, TODAY, 10, sms_consent=True, phone="+16195550142")
     OptOut.objects.create(phone="+16195550142", keyword="STOP")
