@@ -41,11 +41,20 @@ class MobileNumberField(PhoneNumberField):
         super().validate(value)
         if value and not sms_allowed(value):
             clinic = Clinic.current()
-            call = f"call us at {clinic.phone_display}" if clinic else "call us"
+            if clinic:
+                message = _(
+                    "We can text only mobiles in %(countries)s. Give one of those, or call us at %(phone)s and we will "
+                    "book you by phone."
+                )
+            else:
+                message = _(
+                    "We can text only mobiles in %(countries)s. Give one of those, or call us and we will book you by "
+                    "phone."
+                )
             raise ValidationError(
-                f"We can text only mobiles in {sms_countries_named()}. "
-                f"Give one of those, or {call} and we will book you by phone.",
+                message,
                 code="country",
+                params={"countries": sms_countries_named(), "phone": clinic.phone_display if clinic else ""},
             )
 
 

@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from .models import Booking, Slot
 from .rules import Patient, Quote, quote_slot, slot_unavailable_reason
@@ -36,12 +37,12 @@ from .services import (
 from .signals import booking_confirmed, capacity_freed
 
 DISCOUNTED_PER_ADDRESS = 2
-GONE = (
+GONE = _(
     "We held this time for you for {minutes} minutes, and it has gone since. "
     "Your details are kept: choose another time."
 )
-NO_DETAILS = "Tell us who the visit is for first."
-BUSY_ADDRESS = (
+NO_DETAILS = _("Tell us who the visit is for first.")
+BUSY_ADDRESS = _(
     "Discounted times are already being booked from your connection, so this time is at the regular rate. "
     "Finish those bookings first, or call us and we will help."
 )
@@ -183,7 +184,7 @@ def hold_details_save(*, booking: Booking, patient: Patient, now: datetime | Non
         booking = Booking.objects.select_for_update().get(pk=booking.pk)
         now = now or timezone.now()
         if not booking.choosing:
-            raise BookingError("This time is already booked or given back.")
+            raise BookingError(_("This time is already booked or given back."))
         booking.patient_name, booking.email, booking.phone = patient.name, patient.email, patient.phone
         booking.sms_consent, booking.language = patient.sms_consent, patient.language
         try:
@@ -220,7 +221,7 @@ def hold_request(
         if booking.requested_at:
             return booking  # a second click on "confirm", or Back and confirm again
         if not booking.choosing:
-            raise BookingError("This time can no longer be booked from here.")
+            raise BookingError(_("This time can no longer be booked from here."))
         if not booking.patient_name:
             raise BookingError(NO_DETAILS)
         patient = Patient.of(booking)

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import ngettext
 
 from .models import Booking, Payment, Refund
 from .payments import (
@@ -41,8 +42,12 @@ def can_change(booking: Booking, now: datetime) -> bool:
 def _past_cutoff(booking: Booking) -> BookingError:
     clinic = booking.slot.service.clinic
     return BookingError(
-        f"Online changes close {settings.CANCELLATION_CUTOFF_HOURS} hours before the visit. "
-        f"Please call {clinic.phone_display} and we will help."
+        ngettext(
+            "Online changes close %(hours)s hour before the visit. Please call %(phone)s and we will help.",
+            "Online changes close %(hours)s hours before the visit. Please call %(phone)s and we will help.",
+            settings.CANCELLATION_CUTOFF_HOURS,
+        )
+        % {"hours": settings.CANCELLATION_CUTOFF_HOURS, "phone": clinic.phone_display}
     )
 
 

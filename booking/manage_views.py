@@ -6,6 +6,7 @@ from django.conf import settings
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods, require_safe
 
 from .browser import remember_booked
@@ -116,10 +117,10 @@ def move_day(request, booking: Booking, token: str, day):
 
 
 def _price_changed(quote) -> str:
-    return (
-        f"The price for this time has changed. This time is {quote.price}. "
+    return gettext(
+        "The price for this time has changed. This time is %(price)s. "
         "Your visit has not moved: confirm to move it at this price."
-    )
+    ) % {"price": quote.price}
 
 
 @private
@@ -141,7 +142,9 @@ def move_to(request, booking: Booking, token: str, slot_id: int):
     if request.method == "POST":
         form = MoveForm(request.POST)
         if not form.is_valid():
-            return _refuse(request, booking, token, "That request was incomplete. Please try again.", status=400)
+            return _refuse(
+                request, booking, token, gettext("That request was incomplete. Please try again."), status=400
+            )
         try:
             move = patient_reschedule(
                 booking=booking,

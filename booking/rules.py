@@ -9,14 +9,15 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from clinic.contact import canonical_email
+from clinic.dates import month_day
 
 from .models import Booking, Promotion, Slot, bookings_taken, format_cents
 
 SLOT_TAKEN = _("Sorry, someone has just booked that time. Please choose another.")
 SLOT_UNAVAILABLE = _("Sorry, that time can no longer be booked online. Please choose another.")
 SOLD_OUT = _("The discounted spots are all taken, so this time is at the regular rate.")
-MOVE_LOSES_DISCOUNT = (
-    "The discounted price is for visits from {first:%B %-d} to {last:%B %-d}, so this time is at the regular rate."
+MOVE_LOSES_DISCOUNT = _(
+    "The discounted price is for visits from {first} to {last}, so this time is at the regular rate."
 )
 ONE_PER_PATIENT = _(
     "You already have a discounted assessment booked (one per patient), so this time is at the regular rate."
@@ -136,7 +137,9 @@ def quote_move(*, booking: Booking, slot: Slot) -> Quote:
         return Quote(price_cents=booking.price_cents, promotion=promotion)
     notice = ""
     if promotion:
-        notice = MOVE_LOSES_DISCOUNT.format(first=promotion.visit_starts_on, last=promotion.visit_ends_on)
+        notice = MOVE_LOSES_DISCOUNT.format(
+            first=month_day(promotion.visit_starts_on), last=month_day(promotion.visit_ends_on)
+        )
     return Quote(price_cents=slot.service.regular_price_cents, notice=notice)
 
 

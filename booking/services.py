@@ -16,6 +16,8 @@ from django.conf import settings
 from django.db import OperationalError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone, translation
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from clinic.codes import LIFETIME as CODE_LIFETIME
 from clinic.models import Practitioner
@@ -45,12 +47,12 @@ from .signals import (
 logger = logging.getLogger(__name__)
 
 FINISHED = (Booking.Status.CANCELLED, Booking.Status.EXPIRED)  # nothing left to open or to tell
-BUSY = "We are very busy right now and could not finish your booking. Please try again."
+BUSY = _("We are very busy right now and could not finish your booking. Please try again.")
 NO_SHOW_TOO_SOON = "A no-show can be marked from the visit's start time on."
 ARRIVED_TOO_SOON = "The patient can be checked in on the day of the visit."
-MOVED_MEANWHILE = "This visit has just been moved by someone else. Check its new time before moving it again."
-CHANGES_CLOSED = "Online changes to this visit have closed. Please call the clinic."
-ONE_HOLD = (
+MOVED_MEANWHILE = _("This visit has just been moved by someone else. Check its new time before moving it again.")
+CHANGES_CLOSED = _("Online changes to this visit have closed. Please call the clinic.")
+ONE_HOLD = _(
     "You already have a time on hold. Finish that booking (type the code we texted you, or pay), "
     "or let it go, before you choose another time."
 )
@@ -214,12 +216,13 @@ def _live_hold(
 
 def _price_changed_message(quote: Quote) -> str:
     if quote.notice == SOLD_OUT:
-        lead = "The last discounted spot has just been taken."
+        lead = gettext("The last discounted spot has just been taken.")
     elif quote.notice == ONE_PER_PATIENT:
-        lead = "You already have a discounted assessment booked (one per patient)."
+        lead = gettext("You already have a discounted assessment booked (one per patient).")
     else:
-        lead = "The price for this time has changed."
-    return f"{lead} This time is {quote.price}. Nothing is booked yet: confirm to book it at this price."
+        lead = gettext("The price for this time has changed.")
+    then = gettext("This time is %(price)s. Nothing is booked yet: confirm to book it at this price.")
+    return f"{lead} {then % {'price': quote.price}}"
 
 
 def booking_confirm(*, booking: Booking, user=None, now: datetime | None = None) -> Booking:
@@ -236,7 +239,7 @@ def booking_confirm(*, booking: Booking, user=None, now: datetime | None = None)
         if booking.status == Booking.Status.CONFIRMED:
             return booking
         if booking.status not in (Booking.Status.HELD, Booking.Status.EXPIRED):
-            raise BookingError("This booking can no longer be confirmed.")
+            raise BookingError(_("This booking can no longer be confirmed."))
         if not booking.is_active(now):
             if reason := slot_unavailable_reason(slot, now, online=False):
                 raise BookingError(reason)
@@ -305,13 +308,13 @@ def booking_reschedule(
         # left, and finds nothing (PostgreSQL's re-check under READ COMMITTED).
         booking = Booking.objects.select_for_update().get(pk=booking.pk)
         if booking.status != Booking.Status.CONFIRMED:
-            raise BookingError("Only a confirmed booking can be moved.")
+            raise BookingError(_("Only a confirmed booking can be moved."))
         if from_slot_id is not None and booking.slot_id != from_slot_id:
             raise BookingError(MOVED_MEANWHILE)
         if until and now >= until:
             raise BookingError(CHANGES_CLOSED)
         if booking.slot_id == slot.pk:
-            raise BookingError("Your visit is already at this time.")
+            raise BookingError(_("Your visit is already at this time."))
         if slot.service_id != booking.slot.service_id:
             raise BookingError(SLOT_UNAVAILABLE)  # a move keeps the visit; another service is a new booking
         if reason := slot_unavailable_reason(slot, now, online=online):
@@ -338,7 +341,7 @@ def booking_extend_hold(*, booking: Booking, until: datetime, now: datetime | No
         booking = Booking.objects.select_for_update().get(pk=booking.pk)
         now = now or timezone.now()
         if booking.status != Booking.Status.HELD or booking.hold_expires_at <= now:
-            raise BookingError("This hold has lapsed.")
+            raise BookingError(_("This hold has lapsed."))
         if until > booking.hold_expires_at:
             booking.hold_expires_at = until
             booking.save(update_fields=["hold_expires_at", "updated_at"])
@@ -384,7 +387,7 @@ def booking_cancel(
         if until and now >= until:
             raise BookingError(CHANGES_CLOSED)
         if booking.status in (Booking.Status.ATTENDED, Booking.Status.NO_SHOW):
-            raise BookingError("This visit has already taken place and cannot be cancelled.")
+            raise BookingError(_("This visit has already taken place and cannot be cancelled."))
         previous = booking.status
         booking.status = Booking.Status.CANCELLED
         booking.cancelled_at = now
@@ -582,7 +585,7 @@ def slots_generate(*, service: Service, start: date, end: date, practitioner: Pr
     return plan
 
 
-HOLD_LAPSED = "Sorry, this time is no longer held for you."
+HOLD_LAPSED = _("Sorry, this time is no longer held for you.")
 
 
 def booking_move_hold(

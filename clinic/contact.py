@@ -9,6 +9,7 @@ import difflib
 
 import phonenumbers
 from django.conf import settings
+from django.utils.translation import gettext, pgettext
 
 GMAIL_DOMAINS = {"gmail.com", "googlemail.com"}
 # The inboxes most patients type, for the "did you mean" hint; and endings mistyped for .com, .net and .org.
@@ -69,6 +70,8 @@ def sms_allowed(phone: str) -> bool:
 
 def sms_countries_named() -> str:
     """The countries the clinic texts, in words: "the US and Canada"."""
-    names = {"US": "the US", "CA": "Canada"}
+    names = {"US": pgettext("a country, after 'in'", "the US"), "CA": pgettext("a country, after 'in'", "Canada")}
     named = [names.get(code, code) for code in sms_countries()]
-    return named[0] if len(named) == 1 else ", ".join(named[:-1]) + " and " + named[-1]
+    if len(named) == 1:
+        return named[0]
+    return gettext("%(some)s and %(last)s") % {"some": ", ".join(named[:-1]), "last": named[-1]}

@@ -5,6 +5,7 @@ import logging
 import re
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
 # The token runs to the next slash, query, fragment, quote, bracket or space: with or without a slash after it.
 PRIVATE_LINKS = re.compile(r"/(intake|manage|waitlist/claim|waitlist/leave)/[^/?#\s'\"<>]+")
@@ -44,7 +45,9 @@ def validate_person_name(value: str) -> None:
     """A name goes into texts and emails to the patient, where a link in it would be clickable: none are taken."""
     if LOOKS_LIKE_A_LINK.search(value):
         raise ValidationError(
-            "Please enter just your name: no web or email address, slashes or brackets. "
-            "If your name has a dot, leave it out or put a space after it.",
+            _(
+                "Please enter just your name: no web or email address, slashes or brackets. "
+                "If your name has a dot, leave it out or put a space after it."
+            ),
             code="looks_like_a_link",
         )

@@ -17,6 +17,7 @@ from django.utils.translation import gettext
 from booking.links import Purpose, private_link
 from booking.models import Booking
 from booking.selectors import featured_offer
+from clinic.dates import clock, hour
 from clinic.models import Clinic
 from waitlist.models import WaitlistEntry
 
@@ -73,7 +74,7 @@ def _next_visit(phone: str) -> Booking | None:
 
 def _hours(clinic: Clinic) -> str:
     return "; ".join(
-        f"{period.get_weekday_display()[:3]} {period.opens_at:%-I%p}-{period.closes_at:%-I%p}"
+        f"{period.get_weekday_display()[:3]} {hour(period.opens_at)}-{hour(period.closes_at)}"
         for period in clinic.opening_hours.all()
     )
 
@@ -144,7 +145,7 @@ def _confirmed(visit: Booking, clinic: Clinic) -> str:
     return gettext("Thanks %(name)s, see you %(day)s at %(time)s. %(clinic)s") % {
         "name": visit.first_name,
         "day": date_format(starts_at, gettext("D M j")),
-        "time": date_format(starts_at, gettext("g:i A")),
+        "time": clock(starts_at),
         "clinic": clinic.name,
     }
 

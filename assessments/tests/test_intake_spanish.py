@@ -131,7 +131,7 @@ def test_the_finished_questionnaire_thanks_the_patient_in_spanish(client, bookin
     page = text(client.get(es(done_url(booking))))
 
     assert "Gracias, Dana" in page
-    assert "Ya recibimos su cuestionario. Nos vemos el jueves, 9 de abril a las 10:00 a.m." in page
+    assert "Ya recibimos su cuestionario. Nos vemos el jueves, 9 de abril a las 10:00 a. m." in page
 
 
 def test_the_same_pages_stay_in_english_without_es(client, booking, django_capture_on_commit_callbacks):

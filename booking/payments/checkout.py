@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from .. import stripe_gateway
 from ..models import Booking, Payment
@@ -61,7 +62,7 @@ def checkout_start(*, booking: Booking) -> str:
     booking_release_hold(booking=booking)
     # The page says what to do next: try again later, or call the clinic to book and pay at the visit.
     raise PaymentUnavailable(
-        "We could not reach our payment provider. Nothing was charged, and the time is no longer held for you."
+        gettext("We could not reach our payment provider. Nothing was charged, and the time is no longer held for you.")
     ) from failure
 
 
@@ -98,7 +99,9 @@ def checkout_balance(*, booking: Booking, amount_cents: int, return_url: str) ->
             )
             return payment.checkout_url
     logger.warning("Balance checkout for booking %s failed: %s", booking.reference, type(failure).__name__)
-    raise PaymentUnavailable("We could not reach our payment provider: the balance is due at the visit.") from failure
+    raise PaymentUnavailable(
+        gettext("We could not reach our payment provider: the balance is due at the visit.")
+    ) from failure
 
 
 def checkout_cancel(*, booking: Booking) -> bool:

@@ -8,10 +8,10 @@ conftest offer: 8 spots at $99 for visits April 7 to 16, the regular rate $175.
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from django.utils import translation
 
 from booking.models import Booking
 from booking.rules import (
-    MOVE_LOSES_DISCOUNT,
     ONE_PER_PATIENT,
     SLOT_TAKEN,
     SLOT_UNAVAILABLE,
@@ -244,8 +244,10 @@ def test_a_discounted_visit_moved_past_the_visit_window_is_at_the_regular_rate_a
     quote = quote_move(booking=booking, slot=slot_at(service, REGULAR_DAY, 10))
 
     assert (quote.price_cents, quote.promotion) == (175_00, None)
-    assert quote.notice == MOVE_LOSES_DISCOUNT.format(first=date(2026, 4, 7), last=date(2026, 4, 16))
     assert quote.notice.startswith("The discounted price is for visits from April 7 to April 16")
+    with translation.override("es"):
+        spanish = quote_move(booking=booking, slot=slot_at(service, REGULAR_DAY, 11)).notice
+    assert spanish.startswith("El precio con descuento es para citas del 7 de abril al 16 de abril")
 
 
 def test_a_regular_visit_moved_stays_at_the_regular_rate_even_into_the_visit_window(service, offer):

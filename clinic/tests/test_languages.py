@@ -13,6 +13,8 @@ from clinic.catalogs import compiled, extract_all, po_path, read
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock")]
 
+PATIENT = Patient(name="Dana Cruz", email="dana@example.com", phone="+18585550199", language="es")
+
 
 # The catalogs ---------------------------------------------------------------------------------------------
 
@@ -140,9 +142,8 @@ def test_a_spanish_patients_private_links_open_their_pages_in_spanish(
     service, promotion, django_capture_on_commit_callbacks
 ):
     slot = slot_at(service, PROMO_DAY, 10)
-    patient = Patient(name="Dana Cruz", email="dana@example.com", phone="+18585550199", language="es")
     with django_capture_on_commit_callbacks(execute=True):
-        booking_create(slot_id=slot.pk, patient=patient, quoted_price_cents=99_00, online=False)
+        booking_create(slot_id=slot.pk, patient=PATIENT, quoted_price_cents=99_00, online=False)
 
     [email] = [m for m in mail.outbox if m.to == ["dana@example.com"]]
     assert "/es/manage/" in email.body
@@ -177,3 +178,58 @@ def test_a_tab_whose_spanish_hold_was_given_back_says_so_in_spanish(client, serv
 
     assert response.status_code == 409
     assert "Eligió el miércoles, 8 de abril a las 11:00 a. m. en otra ventana" in page(response).text
+
+
+def test_one_oclock_is_singular_on_the_spanish_pages(client, service, promotion):
+    slot = slot_at(service, PROMO_DAY, 13)
+    held = client.post(f"/es/book/time/{slot.pk}/")
+
+    text = page(client.get(held.url)).text
+
+    assert "miércoles, 8 de abril a la 1:00 p. m." in text
+    assert "hasta las 8:15 a. m." in text  # the hold, from 8:00 AM
+    assert "las 1:00" not in text
+
+
+def test_a_fault_on_a_spanish_page_is_told_in_spanish(settings):
+    settings.ROOT_URLCONF = "clinic.tests.urls_with_a_fault"
+    response = Client(raise_request_exception=False).get("/es/test-fault/")
+
+    assert response.status_code == 500
+    assert '<html lang="es">' in response.content.decode()
+    assert "Algo salió mal de nuestro lado" in page(response).text
+    assert ("/es/", "Ir al inicio") in page(response).links
+
+
+def test_a_bookings_status_by_its_reference_alone_is_in_spanish(client, service, promotion):
+    booking = booking_create(
+        slot_id=slot_at(service, PROMO_DAY, 10).pk, patient=PATIENT, quoted_price_cents=99_00, online=False
+    )
+
+    text = page(client.get(f"/es/booking/{booking.reference}/")).text
+
+    assert f"Reserva {booking.reference}" in text
+    assert "Esta reserva está confirmada." in text
+
+
+def test_a_mobile_the_clinic_cannot_text_or_a_link_for_a_name_is_explained_in_spanish(client, service, promotion):
+    held = client.post(f"/es/book/time/{slot_at(service, PROMO_DAY, 10).pk}/")
+
+    response = client.post(held.url, {"name": "www.example.com", "email": "a@example.com", "phone": "+44 7400 123456"})
+
+    assert response.status_code == 400
+    assert "Escriba solo su nombre, sin direcciones web" in page(response).text
+    assert "Solo podemos enviar mensajes de texto a celulares de Estados Unidos y Canadá." in page(response).text
+
+
+def test_a_refusal_of_the_booking_rules_is_told_in_spanish(client, service, promotion):
+    """A time asked for (its code awaited) stops the choice of another: ONE_HOLD, in the page's language."""
+    held = client.post(f"/es/book/time/{slot_at(service, PROMO_DAY, 10).pk}/")
+    review = client.get(client.post(held.url, DANA).url)
+    quoted = next(c for c in page(review).controls if c.get("name") == "quoted_price_cents")["value"]
+    client.post(held.url + "confirm/", {"quoted_price_cents": quoted})
+
+    response = client.post(f"/es/book/time/{slot_at(service, PROMO_DAY, 11).pk}/")
+
+    assert response.status_code == 409
+    assert "Ya tiene una hora apartada. Termine esa reserva" in page(response).text

@@ -82,7 +82,8 @@ def test_ayuda_answers_in_spanish_for_a_spanish_patient(client, spanish_booking,
     reply = reply_of(post(client, INBOUND, inbound_params(word)))
 
     assert reply.startswith(f"{clinic.name}, 4901 Morena Blvd, Suite 501, San Diego. Llame al (619) 268-1397.")
-    assert "Horario, con cita previa: lun 7AM-7PM" in reply
+    assert "Horario, con cita previa: lun 7 a. m.-7 p. m.; mar 7 a. m.-7 p. m.;" in reply
+    assert "sab 7 a. m.-3 p. m. Responda BAJA" in reply  # the time ends the sentence: no second full stop
     assert reply.endswith("Responda BAJA para no recibir mas.")  # as sent: GSM-7
     assert is_gsm7(reply)
     assert not OptOut.objects.exists()
@@ -101,7 +102,7 @@ def test_si_confirms_the_visit_and_thanks_in_spanish(client, spanish_booking, cl
 
     spanish_booking.refresh_from_db()
     assert spanish_booking.patient_confirmed_at is not None
-    assert reply == f"Gracias, Lucia. Le esperamos el mié 8 abr, 10:00 a.m., en {clinic.name}."
+    assert reply == f"Gracias, Lucia. Le esperamos el mié 8 abr, 10:00 a. m., en {clinic.name}."
     assert not InboundText.objects.exclude(booking=None).exists()  # a keyword, not a text for the front desk
 
 

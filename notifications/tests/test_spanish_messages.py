@@ -21,6 +21,7 @@ from booking.services import booking_create
 from booking.tests.factories import PromotionFactory, SlotFactory, local
 from notifications.gsm import is_gsm7, segments, to_gsm7
 from notifications.models import Message
+from notifications.notices import notify_waitlist_offer
 from notifications.outbox import booking_context, outbox_message, visit_context
 from notifications.reminders import reminders_queue
 from notifications.transports import CODE, text_as_sent
@@ -62,10 +63,10 @@ def only(booking, kind: str, channel: str) -> Message:
 def test_a_spanish_booking_is_confirmed_in_spanish_by_email_and_text(lucia_booking, clinic):
     email, text = only(lucia_booking, Kind.CONFIRMATION, EMAIL), only(lucia_booking, Kind.CONFIRMATION, SMS)
 
-    assert email.subject == "Su cita está reservada: mié 8 abr, 10:00 a.m."
+    assert email.subject == "Su cita está reservada: mié 8 abr, 10:00 a. m."
     assert "Hola, Lucía:" in email.body
     assert "Su cita está reservada. ¡Nos vemos pronto!" in email.body
-    assert "Cuándo: miércoles, 8 de abril de 2026, 10:00 a.m. (PDT)" in email.body
+    assert "Cuándo: miércoles, 8 de abril de 2026, 10:00 a. m. (PDT)" in email.body
     assert "Antes de su cita, por favor conteste nuestro breve cuestionario." in email.body
     assert "(619) 268-1397 (llamadas o mensajes de texto)" in email.body
     assert '<html lang="es">' in email.html
@@ -78,7 +79,7 @@ def test_a_spanish_booking_is_confirmed_in_spanish_by_email_and_text(lucia_booki
     for phrase in ENGLISH:
         assert phrase not in email.body and phrase not in email.html, phrase
 
-    assert text.body.startswith(f"{clinic.name}: Lucia, cita confirmada: mié 8 abr, 10:00 a.m.")
+    assert text.body.startswith(f"{clinic.name}: Lucia, cita confirmada: mié 8 abr, 10:00 a. m.")
     assert text.body.endswith("Responda BAJA para no recibir mas.")
     assert is_gsm7(text.body)
     [sent] = [m for m in mail.outbox if m.to == ["lucia@example.com"]]
@@ -91,14 +92,14 @@ def test_a_spanish_bookings_reminders_are_in_spanish(lucia_booking, clock):
         reminders_queue(now=VISIT - before)
 
     day_before = only(lucia_booking, Kind.REMINDER_24H, EMAIL)
-    assert day_before.subject == "Su cita es mañana: mié 8 abr, 10:00 a.m."
+    assert day_before.subject == "Su cita es mañana: mié 8 abr, 10:00 a. m."
     assert "Le recordamos que su cita es mañana." in day_before.body
     assert "Venga con ropa para correr y traiga los tenis con los que entrena." in day_before.body
     text = only(lucia_booking, Kind.REMINDER_24H, SMS).body
-    assert "su cita: mié 8 abr, 10:00 a.m., 4901 Morena Blvd, Suite 501. Ropa y tenis de correr." in text
+    assert "su cita: mié 8 abr, 10:00 a. m., 4901 Morena Blvd, Suite 501. Ropa y tenis de correr." in text
     assert "Confirme con SI." in text
 
-    assert "le esperamos hoy, 10:00 a.m." in only(lucia_booking, Kind.REMINDER_2H, SMS).body  # a text alone
+    assert "le esperamos hoy, 10:00 a. m." in only(lucia_booking, Kind.REMINDER_2H, SMS).body  # a text alone
 
 
 def test_an_english_booking_stays_in_english(django_capture_on_commit_callbacks, service, patient):
@@ -190,7 +191,7 @@ def test_every_text_fits_in_two_gsm7_segments_in_both_languages(kind, longest):
     assert " your " not in spanish and "Reply" not in spanish, spanish
     for text in (english, spanish):
         assert "[[" not in text, text
-        assert ".." not in text, text  # "p.m." ends no sentence with a second full stop
+        assert ".." not in text, text  # "p. m." ends no sentence with a second full stop
         assert is_gsm7(text), text
         assert segments(text) <= 2, (len(text), text)
     if "link" in english or "http" in english:
@@ -203,7 +204,7 @@ def test_the_spanish_confirmation_with_its_accents_would_not_fit(longest):
     booking = Booking.objects.latest("pk")
     with translation.override("es"):  # the link opens the booking's page in Spanish
         assert private_link(booking, Purpose.MANAGE) in spanish
-    assert "Maximiliano, cita confirmada: mié 29 abr, 12:45 p.m." in spanish
+    assert "Maximiliano, cita confirmada: mié 29 abr, 12:45 p. m." in spanish
     accented = spanish.replace("mas.", "más.")
     assert segments(spanish) == 2
     assert segments(accented) == 5
@@ -212,5 +213,26 @@ def test_the_spanish_confirmation_with_its_accents_would_not_fit(longest):
 def test_a_spanish_waiting_list_offer_text_ends_its_sentences_once(longest):
     text = rendered(Kind.WAITLIST_OFFER, "es", *longest)
 
-    assert "Se lo apartamos hasta 12:45 p.m.; tomelo aqui: https://book.projectperformancept.com/es/waitlist/" in text
+    assert "Se lo apartamos hasta las 12:45 p. m.; tomelo: https://book.projectperformancept.com/es/waitlist/" in text
     assert ".." not in text
+
+
+@pytest.mark.parametrize(
+    ("hour", "minute", "held_until"), [(13, 0, "hasta la 1:00 p. m."), (9, 30, "hasta las 9:30 a. m.")]
+)
+def test_a_spanish_offer_says_until_when_with_the_article_one_oclock_takes(lucia_booking, hour, minute, held_until):
+    """ "a la 1:00", "hasta la 1:00": one o'clock is singular in Spanish; every other hour plural."""
+    notify_waitlist_offer(lucia_booking, expires_at=local(date(2026, 4, 6), hour, minute))
+
+    email, text = only(lucia_booking, Kind.WAITLIST_OFFER, EMAIL), only(lucia_booking, Kind.WAITLIST_OFFER, SMS)
+    assert f"Se lo apartamos {held_until}; en su página puede tomarlo" in email.body
+    assert f"Se lo apartamos {held_until}; tomelo: " in text.body
+
+
+def test_emails_and_texts_write_times_as_the_spanish_pages_do(lucia_booking):
+    """ "10:00 a. m." everywhere, as on the pages (clinic/dates.py), never "10:00 a.m."."""
+    messages = Message.objects.filter(booking=lucia_booking, recipient__in=[LUCIA.email, LUCIA.phone])
+    assert {m.channel for m in messages} == {EMAIL, SMS}
+    for message in messages:
+        assert "10:00 a. m." in message.body + message.subject, message.body
+        assert "a.m." not in message.body + message.subject + message.html, message.body

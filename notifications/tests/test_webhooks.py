@@ -386,8 +386,8 @@ def test_help_answers_with_the_clinics_name_phone_and_hours(client, twilio_recor
     assert reply is not None
     assert clinic.name in reply
     assert "(619) 268-1397" in reply
-    assert "Mon 7AM-7PM" in reply
-    assert "Sat 7AM-3PM" in reply
+    assert "Mon 7 AM-7 PM" in reply
+    assert "Sat 7 AM-3 PM" in reply
     assert "Sun" not in reply  # closed on Sundays
     assert not OptOut.objects.exists()
 

@@ -21,7 +21,7 @@ def test_the_join_page_of_a_full_day_reads_in_spanish(client, service):
     says(response, "Anotarme en la lista de espera")
     says(response, "El lunes, 20 de abril ya no tiene horarios libres.")
     says(response, "se lo apartamos durante")
-    says(response, "Nunca enviamos ofertas entre las 9 p.m. y las 8 a.m.")
+    says(response, "Nunca enviamos ofertas entre las 9 p. m. y las 8 a. m.")
     says(response, "Envíenme un mensaje de texto cuando se libere un lugar")
     does_not_say(response, "Join the waiting list")
     does_not_say(response, "is fully booked")

@@ -63,8 +63,11 @@ def switch(client, entry: WaitlistEntry, slot_id):
 
 
 def time_buttons(response) -> dict[str, str]:
-    """Each other time the page offers: the slot it moves to, and what the button says (to a screen reader too)."""
-    return {button.attrs["value"]: button.text for button in html(response).find_all("button", name="slot")}
+    """Each other time the page offers: the slot it moves to, and what the button says to a screen reader (its
+    label, which holds the time the button shows)."""
+    buttons = html(response).find_all("button", name="slot")
+    assert all(button.text.strip() in button.attrs["aria-label"] for button in buttons)
+    return {button.attrs["value"]: button.attrs["aria-label"] for button in buttons}
 
 
 def held(entry: WaitlistEntry) -> Booking:
