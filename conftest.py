@@ -224,6 +224,13 @@ def phone_page(chromium, live_server):
 
 
 @pytest.fixture
+def spanish_phone_page(chromium, live_server):
+    """A phone set to Spanish (Mexico), as many of San Diego's are: its browser asks for Spanish pages."""
+    with _page(chromium, **PHONE, locale="es-MX") as page:
+        yield page
+
+
+@pytest.fixture
 def second_phone_page(chromium, live_server):
     """Another patient's phone: a browser of its own, with its own cookies."""
     with _page(chromium, **PHONE) as page:

@@ -64,8 +64,12 @@ class TwilioRecorder(HttpClient):
         return [r for r in self.requests if r.method == "POST" and r.url.endswith("/Messages.json")]
 
     def code_texted_to(self, phone: str) -> str:
-        """The 6-digit code in the latest text to `phone`, as its owner reads it."""
-        body = next(r.data["Body"] for r in reversed(self.texts) if r.data["To"] == phone and "code" in r.data["Body"])
+        """The 6-digit code in the latest text to `phone`, as its owner reads it (in English or Spanish)."""
+        body = next(
+            r.data["Body"]
+            for r in reversed(self.texts)
+            if r.data["To"] == phone and re.search(r"\bc(ode|[oó]digo)\b", r.data["Body"])
+        )
         return re.search(r"\b(\d{6})\b", body)[1]
 
 
