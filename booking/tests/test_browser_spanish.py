@@ -90,18 +90,18 @@ TIMES_NOT_IN_SPANISH = re.compile(r"\b\d{1,2}(:\d\d)? ?[AP]\.? ?M\b|\b[ap]\.m\.|
 # templates' words, none of which may be in them. The clinic's own messages about her stay in English.
 SENT_TO_HER = {
     ("access_code", "sms"): ["su codigo es"],
-    ("confirmation", "sms"): ["Lucia, cita confirmada: lun 7 dic, 10:00 a.m.", "Responda BAJA"],
+    ("confirmation", "sms"): ["Lucia, cita confirmada: lun 7 dic, 10:00 a. m.", "Responda BAJA"],
     ("confirmation", "email"): [
-        "Su cita está reservada: lun 7 dic, 10:00 a.m.",
+        "Su cita está reservada: lun 7 dic, 10:00 a. m.",
         "Hola, Lucía:",
-        "Cuándo: lunes, 7 de diciembre de 2026, 10:00 a.m.",
+        "Cuándo: lunes, 7 de diciembre de 2026, 10:00 a. m.",
         "Contestar el cuestionario",
     ],
-    ("reschedule", "sms"): ["Lucia, su cita cambio al lun 14 dic, 9:00 a.m."],
+    ("reschedule", "sms"): ["Lucia, su cita cambio al lun 14 dic, 9:00 a. m."],
     ("reschedule", "email"): [
-        "Su cita cambió al lun 14 dic, 9:00 a.m.",
-        "Su cita del lunes, 7 de diciembre, 10:00 a.m., cambió a:",
-        "Cuándo: lunes, 14 de diciembre de 2026, 9:00 a.m.",
+        "Su cita cambió al lun 14 dic, 9:00 a. m.",
+        "Su cita del lunes, 7 de diciembre, 10:00 a. m., cambió a:",
+        "Cuándo: lunes, 14 de diciembre de 2026, 9:00 a. m.",
     ],
 }
 ENGLISH_MESSAGE = ["Hi ", "Your visit", "your visit", "booked", "When:", "Where:", "Reply STOP", "questionnaire"]
