@@ -7,6 +7,7 @@ import time_machine
 from django.conf import settings
 from django.core.cache import cache
 from django.test import Client
+from django.utils import translation
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -71,6 +72,14 @@ def verified_force_login():
     clinic/tests/test_two_factor.py."""
     with mock.patch.object(Client, "force_login", _signed_in_with_two_factors):
         yield
+
+
+@pytest.fixture(autouse=True)
+def english_outside_a_request():
+    """Every test starts in English. A page under /es/ activates Spanish in the thread that serves it, and the test
+    client serves it in the test's own thread, where nothing turns it off again: a test whose last page was Spanish
+    would leave gettext, reverse() and the clinic's words in Spanish for the tests after it."""
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture(autouse=True)

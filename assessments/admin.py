@@ -1,6 +1,7 @@
 from functools import partial
 
 from django.contrib import admin, messages
+from django.contrib.admin.utils import flatten_fieldsets
 from django.db.models import OuterRef, Subquery
 from django.shortcuts import redirect
 from django.template.loader import render_to_string
@@ -8,7 +9,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.views.decorators.http import require_http_methods, require_safe
 
-from clinic.admin_mixins import ReadOnlyAdminMixin
+from clinic.admin_mixins import IN_SPANISH, ReadOnlyAdminMixin
 from clinic.client import Visitor
 
 from . import admin_views
@@ -143,8 +144,13 @@ class ConsentDocumentAdmin(admin.ModelAdmin):
     list_display = ["__str__", "state", "published_at", "published_by", "updated_at"]
     list_filter = ["kind"]
     list_select_related = ["published_by"]
-    fields = ["kind", "body", "preview", "version", "published_at", "published_by", "public_page"]
-    readonly_fields = ["preview", "version", "published_at", "published_by", "public_page"]
+    fieldsets = [
+        (None, {"fields": ["kind"]}),
+        ("English", {"fields": ["body", "preview"]}),
+        ("Spanish", {"fields": ["body_es", "preview_es"], "description": IN_SPANISH}),
+        ("Published", {"fields": ["version", "published_at", "published_by", "public_page"]}),
+    ]
+    readonly_fields = ["preview", "preview_es", "version", "published_at", "published_by", "public_page"]
     actions = ["publish", "copy_into_new_draft"]
 
     def get_queryset(self, request):
@@ -152,7 +158,9 @@ class ConsentDocumentAdmin(admin.ModelAdmin):
         return super().get_queryset(request).annotate(latest_version=Subquery(latest.values("version")[:1]))
 
     def get_readonly_fields(self, request, obj=None):
-        return self.fields if obj is not None and obj.is_published else self.readonly_fields
+        if obj is not None and obj.is_published:  # the whole version, in both languages
+            return flatten_fieldsets(self.fieldsets)
+        return self.readonly_fields
 
     def has_change_permission(self, request, obj=None):
         return super().has_change_permission(request, obj) and not (obj is not None and obj.is_published)
@@ -171,7 +179,7 @@ class ConsentDocumentAdmin(admin.ModelAdmin):
         kind = initial.get("kind")
         current = consent_document_published(kind=kind) if kind in ConsentDocument.Kind.values else None
         if current and "body" not in initial:
-            initial["body"] = current.body
+            initial["body"], initial["body_es"] = current.body, current.body_es
         return initial
 
     @admin.display(description="state")
@@ -183,6 +191,12 @@ class ConsentDocumentAdmin(admin.ModelAdmin):
     @admin.display(description="as patients see it")
     def preview(self, document):
         return document_body(document.body, 3) if document.body else "–"
+
+    @admin.display(description="as patients see it in Spanish")
+    def preview_es(self, document):
+        if not document.body_es.strip():
+            return "None: patients reading in Spanish are shown the English wording."
+        return document_body(document.body_es, 3)
 
     @admin.display(description="public page")
     def public_page(self, document):

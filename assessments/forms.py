@@ -6,7 +6,7 @@ from datetime import timedelta
 from django import forms
 from django.core.exceptions import ValidationError
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -365,6 +365,7 @@ class ConsentForm(StepForm):
                 self.add_error(name, WORDING_CHANGED)
         data["signed_treatment_consent"] = self.documents.treatment
         data["signed_privacy_notice"] = self.documents.privacy
+        data["signed_language"] = translation.get_language()  # the page's: each version's wording read in it
         return data
 
 

@@ -2,10 +2,11 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from booking.models import Booking
+from clinic.translated import Translated, language_of
 
 PAIN_SCALE = [MinValueValidator(0), MaxValueValidator(10)]
 MILES = [MinValueValidator(0), MaxValueValidator(300)]
@@ -135,6 +136,9 @@ class Intake(models.Model):
     signed_privacy_notice = models.ForeignKey(
         "ConsentDocument", on_delete=models.PROTECT, null=True, blank=True, related_name="+", editable=False
     )
+    # The language of the page they signed on ("" if signed before it was kept: English then). With the versions,
+    # it tells which wording they read: a version's Spanish, if it has one, on a Spanish page.
+    signed_language = models.CharField(max_length=8, blank=True, default="", editable=False)
 
     # The clinician's latest review of the red flags, while it still holds: a later change to the safety
     # screen's answers clears it. Every review stays in `red_flag_reviews`.
@@ -290,10 +294,10 @@ class IntakeAccess(models.Model):
         return f"{who}: {self.get_action_display()}{about}"
 
 
-class ConsentDocument(models.Model):
+class ConsentDocument(Translated, models.Model):
     """The wording a patient agrees to on the consent step: the Notice of Privacy Practices, and the consent to
-    evaluation and treatment. A draft until a manager publishes it; a published version never changes (new wording
-    is a new version), so an intake points at exactly what its patient read."""
+    evaluation and treatment. A draft until a manager publishes it; a published version never changes, in English
+    or in Spanish (new wording is a new version), so an intake points at exactly what its patient read."""
 
     class Kind(models.TextChoices):
         PRIVACY = "privacy", _("Notice of Privacy Practices")
@@ -307,12 +311,22 @@ class ConsentDocument(models.Model):
         help_text="Plain text. Leave a blank line between paragraphs. A line starting with “## ” is a heading; "
         "lines starting with “- ” make a list.",
     )
+    body_es = models.TextField(
+        "wording in Spanish",
+        max_length=20_000,
+        blank=True,
+        default="",
+        help_text="The same wording in Spanish, written the same way. Empty: patients reading in Spanish are "
+        "shown the English wording.",
+    )
     published_at = models.DateTimeField(null=True, blank=True, editable=False)
     published_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, editable=False, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    translated_fields = ("body",)
 
     class Meta:
         ordering = ["kind", models.F("version").desc(nulls_first=True), "-created_at"]
@@ -339,8 +353,23 @@ class ConsentDocument(models.Model):
 
     @property
     def public_path(self) -> str:
-        """This version's public page ("" for a draft)."""
+        """This version's public page, in the active language ("" for a draft)."""
         if not self.is_published:
             return ""
         name = "privacy_practices_version" if self.kind == self.Kind.PRIVACY else "treatment_consent_version"
         return reverse(f"assessments:{name}", args=[self.version])
+
+    @property
+    def body_language(self) -> str:
+        """The language of `translated.body`, the wording read now: for a `lang` where it is not the page's."""
+        return language_of(self, "body")
+
+    def read_in(self, page_language: str) -> str:
+        """The language of the wording a patient read on a page in `page_language`."""
+        with translation.override(page_language or settings.LANGUAGE_CODE):
+            return self.body_language
+
+    def public_path_in(self, language: str) -> str:
+        """This version's public page in `language`."""
+        with translation.override(language):
+            return self.public_path

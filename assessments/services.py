@@ -175,12 +175,13 @@ class ConsentDocumentError(Exception):
 
 @transaction.atomic
 def consent_document_publish(*, document_id: int, user) -> ConsentDocument:
-    """Publish a draft as the next version of its document: patients read and sign it from now on. Earlier
+    """Publish a draft as the next version of its document: patients read and sign it from now on, in English
+    and, where it has one, in its Spanish wording (both fixed from now on, as the whole version is). Earlier
     versions stay as they were, with every intake that points at them."""
     document = ConsentDocument.objects.select_for_update().get(pk=document_id)
     if document.is_published:
         raise ConsentDocumentError(f"{document} is published already. To change it, copy it into a new draft.")
-    if not document.body.strip():
+    if not document.body.strip():  # the English, which every patient may be shown
         raise ConsentDocumentError(f"{document} has no wording yet.")
     latest = ConsentDocument.objects.filter(kind=document.kind).aggregate(latest=Max("version"))["latest"] or 0
     document.version, document.published_at, document.published_by = latest + 1, timezone.now(), user
@@ -195,6 +196,6 @@ def consent_document_publish(*, document_id: int, user) -> ConsentDocument:
 
 
 def consent_document_copy(*, document_id: int) -> ConsentDocument:
-    """A new draft with a document's wording, to edit and publish as its next version."""
+    """A new draft with a document's wording (in English and in Spanish), to edit and publish as its next version."""
     source = ConsentDocument.objects.get(pk=document_id)
-    return ConsentDocument.objects.create(kind=source.kind, body=source.body)
+    return ConsentDocument.objects.create(kind=source.kind, body=source.body, body_es=source.body_es)

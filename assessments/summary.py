@@ -3,6 +3,9 @@
 from dataclasses import dataclass
 from datetime import date
 
+from django.conf import settings
+from django.utils.translation import get_language_info
+
 from .forms import STEPS
 from .models import Intake
 
@@ -24,7 +27,11 @@ def _display(intake: Intake, name: str) -> str:
     field = Intake._meta.get_field(name)
     if name in SIGNED and value is True:
         document = getattr(intake, SIGNED[name])
-        return f"Yes (version {document.version})" if document else "Yes"
+        if document is None:
+            return "Yes"
+        language = document.read_in(intake.signed_language)
+        read_in = "" if language == settings.LANGUAGE_CODE else f", read in {get_language_info(language)['name']}"
+        return f"Yes (version {document.version}{read_in})"
     if name == "pain_areas":
         labels = dict(Intake.PainArea.choices)
         return ", ".join(str(labels.get(area, area)) for area in value) or "–"
@@ -40,8 +47,9 @@ def _display(intake: Intake, name: str) -> str:
 
 
 def _link(intake: Intake, name: str) -> str:
+    """The wording the patient agreed to, in the language they read it in."""
     document = getattr(intake, SIGNED[name]) if name in SIGNED and getattr(intake, name) else None
-    return document.public_path if document else ""
+    return document.public_path_in(document.read_in(intake.signed_language)) if document else ""
 
 
 def intake_sections(intake: Intake) -> list[tuple[str, list[Answer]]]:

@@ -14,7 +14,7 @@ from django.urls import path
 from django.utils import timezone
 from django.utils.html import format_html
 
-from clinic.admin_mixins import ReadOnlyAdminMixin, ReadOnlyInline
+from clinic.admin_mixins import IN_SPANISH, ReadOnlyAdminMixin, ReadOnlyInline
 from clinic.closures import close_federal_holidays, federal_holidays
 from clinic.models import Clinic, Closure
 
@@ -112,7 +112,12 @@ class StripeEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 class ServiceAdmin(admin.ModelAdmin):
     list_display = ["name", "duration_minutes", "regular_price", "is_active"]
     list_filter = ["is_active"]
-    search_fields = ["name"]
+    search_fields = ["name", "name_es"]
+    fieldsets = [
+        (None, {"fields": ["clinic", "duration_minutes", "regular_price_cents", "is_active"]}),
+        ("English", {"fields": ["name", "summary", "includes"]}),
+        ("Spanish", {"fields": ["name_es", "summary_es", "includes_es"], "description": IN_SPANISH}),
+    ]
 
 
 class HolidaysForm(forms.Form):

@@ -20,7 +20,7 @@ def _what(booking: Booking) -> tuple[str, str, str]:
     description += gettext("To move or cancel, use the link in your confirmation email or text, or call %(phone)s.") % {
         "phone": clinic.phone_display
     }
-    summary = gettext("%(service)s at %(clinic)s") % {"service": service.name, "clinic": clinic.name}
+    summary = gettext("%(service)s at %(clinic)s") % {"service": service.translated.name, "clinic": clinic.name}
     return summary, clinic.address_line, description
 
 

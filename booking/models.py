@@ -14,6 +14,7 @@ from django.utils import timezone
 from clinic.contact import CanonicalEmail
 from clinic.models import Clinic, Practitioner
 from clinic.privacy import validate_person_name
+from clinic.translated import Translated
 
 # Crockford-style alphabet: no 0/O or 1/I/L to misread over the phone.
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -47,14 +48,31 @@ def format_amount(amount: int, currency: str) -> str:
     return f"{amount // 100:,}.{amount % 100:02d} {code}"
 
 
-class Service(models.Model):
+class Service(Translated, models.Model):
     clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="services")
     name = models.CharField(max_length=120)
+    name_es = models.CharField(
+        "name in Spanish", max_length=120, blank=True, default="", help_text="Empty: the English name is shown."
+    )
     duration_minutes = models.PositiveSmallIntegerField(default=60, validators=[MinValueValidator(5)])
     summary = models.TextField(blank=True, help_text="One or two sentences for the booking pages.")
+    summary_es = models.TextField(
+        "summary in Spanish",
+        blank=True,
+        default="",
+        help_text="One or two sentences for the booking pages, in Spanish. Empty: the English text is shown.",
+    )
     includes = models.TextField(blank=True, help_text="What the visit includes, one item per line.")
+    includes_es = models.TextField(
+        "includes, in Spanish",
+        blank=True,
+        default="",
+        help_text="What the visit includes, one item per line, in Spanish. Empty: the English list is shown.",
+    )
     regular_price_cents = models.PositiveIntegerField(help_text="In cents: 17500 is $175.")
     is_active = models.BooleanField(default=True)
+
+    translated_fields = ("name", "summary", "includes")
 
     class Meta:
         ordering = ["name"]
@@ -67,7 +85,8 @@ class Service(models.Model):
 
     @property
     def included_items(self) -> list[str]:
-        return [line.strip() for line in self.includes.splitlines() if line.strip()]
+        """What the visit includes, as the patient reads it (in their language)."""
+        return [line.strip() for line in self.translated.includes.splitlines() if line.strip()]
 
     @property
     def regular_price(self) -> str:
@@ -119,12 +138,22 @@ class PromotionQuerySet(models.QuerySet):
         )
 
 
-class Promotion(models.Model):
+class Promotion(Translated, models.Model):
     """A limited number of discounted visits inside a visit window, until the offer closes."""
 
     service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="promotions")
-    name = models.CharField(max_length=120)
-    headline = models.CharField(max_length=200, blank=True)
+    name = models.CharField(max_length=120, help_text="Patients on its waiting list read it.")
+    name_es = models.CharField(
+        "name in Spanish", max_length=120, blank=True, default="", help_text="Empty: the English name is shown."
+    )
+    headline = models.CharField(max_length=200, blank=True, help_text="A line on the offer page.")
+    headline_es = models.CharField(
+        "headline in Spanish",
+        max_length=200,
+        blank=True,
+        default="",
+        help_text="A line on the offer page, in Spanish. Empty: the English headline is shown.",
+    )
     price_cents = models.PositiveIntegerField(help_text="In cents: 9900 is $99.")
     spots = models.PositiveSmallIntegerField(help_text="How many discounted visits can be booked.")
     visit_starts_on = models.DateField(help_text="First day a discounted visit may fall on (clinic time).")
@@ -134,6 +163,7 @@ class Promotion(models.Model):
     is_active = models.BooleanField("active", default=True)
 
     objects = PromotionQuerySet.as_manager()
+    translated_fields = ("name", "headline")
 
     class Meta:
         ordering = ["-closes_at"]

@@ -31,7 +31,7 @@ class ClinicAdmin(admin.ModelAdmin):
     fieldsets = [
         (None, {"fields": ["name", "phone", "email"]}),
         ("Address", {"fields": ["street", "city", "region", "postal_code", "time_zone"]}),
-        ("Getting here (on the offer page)", {"fields": ["map_url", "parking_note"]}),
+        ("Getting here (on the offer page)", {"fields": ["map_url", "parking_note", "parking_note_es"]}),
     ]
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}  # "openstreetmap.org/..." typed bare
     inlines = [OpeningHoursInline]
@@ -49,7 +49,7 @@ class PractitionerForm(forms.ModelForm):
 
     class Meta:
         model = Practitioner
-        fields = ["clinic", "name", "credentials", "bio", "featured", "user"]
+        fields = ["clinic", "name", "credentials", "bio", "bio_es", "featured", "user"]
 
     def clean_photo(self):
         upload = self.cleaned_data.get("photo")
@@ -72,7 +72,7 @@ class PractitionerAdmin(admin.ModelAdmin):
     readonly_fields = ["current_photo"]
     fieldsets = [
         (None, {"fields": ["clinic", "name", "credentials", "user"]}),
-        ("On the offer page", {"fields": ["featured", "bio", "current_photo", "photo", "remove_photo"]}),
+        ("On the offer page", {"fields": ["featured", "bio", "bio_es", "current_photo", "photo", "remove_photo"]}),
     ]
 
     @admin.display(boolean=True, description="photo")

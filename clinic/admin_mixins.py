@@ -2,6 +2,9 @@ from django.contrib import admin
 
 from .languages import LANGUAGE_CODES, staff_choices
 
+# Over the Spanish twins of the clinic's own words (clinic/translated.py) on an admin page.
+IN_SPANISH = "What patients reading in Spanish see. A box left empty shows them the English text."
+
 
 class ReadOnlyAdminMixin:
     """Rows the app writes (logs, messages, events): staff may look; nobody adds, edits or deletes them."""

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .time_zones import time_zone_label
+from .translated import Translated
 
 # The days the calendar takes anywhere (forms, Today, URLs): far-off years would overflow date arithmetic.
 EARLIEST_DAY = date(2000, 1, 1)
@@ -33,7 +34,7 @@ def validate_time_zone(value: str) -> None:
         raise ValidationError(f"{value!r} is not a time zone name such as America/Los_Angeles.")
 
 
-class Clinic(models.Model):
+class Clinic(Translated, models.Model):
     """The clinic's public profile: what patients see on every page."""
 
     name = models.CharField(max_length=120)
@@ -56,6 +57,15 @@ class Clinic(models.Model):
         blank=True,
         help_text="Where to park and how to come by bus or trolley, in a sentence or two, for the offer page.",
     )
+    parking_note_es = models.TextField(
+        "parking and transit, in Spanish",
+        max_length=500,
+        blank=True,
+        default="",
+        help_text="Where to park and how to come by bus or trolley, in Spanish. Empty: the English text is shown.",
+    )
+
+    translated_fields = ("parking_note",)
 
     class Meta:
         ordering = ["pk"]
@@ -163,7 +173,7 @@ class Closure(models.Model):
                 raise ValidationError({name: f"Choose a day between {EARLIEST_DAY.year} and {LATEST_DAY.year}."})
 
 
-class Practitioner(models.Model):
+class Practitioner(Translated, models.Model):
     clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="practitioners")
     name = models.CharField(max_length=120)
     user = models.OneToOneField(
@@ -178,6 +188,13 @@ class Practitioner(models.Model):
         blank=True,
         help_text="Two or three sentences for new patients, on the offer page.",
     )
+    bio_es = models.TextField(
+        "short bio in Spanish",
+        max_length=600,
+        blank=True,
+        default="",
+        help_text="Two or three sentences for new patients, in Spanish. Empty: the English bio is shown.",
+    )
     featured = models.BooleanField(
         "on the offer page",
         default=False,
@@ -185,6 +202,8 @@ class Practitioner(models.Model):
     )
     # The photo's variants are PractitionerPhoto rows; this names the current upload (and is in their URLs).
     photo_digest = models.CharField(max_length=16, blank=True, editable=False)
+
+    translated_fields = ("bio",)
 
     class Meta:
         ordering = ["name"]

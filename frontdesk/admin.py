@@ -25,7 +25,7 @@ from booking.models import Booking, BookingEvent, Promotion, Slot, format_cents
 from booking.payments import with_paid_cents
 from booking.search import SEARCH_HELP, booking_search_q
 from booking.services import FINISHED, booking_change_contact
-from clinic.admin_mixins import LanguageFilter, ReadOnlyInline
+from clinic.admin_mixins import IN_SPANISH, LanguageFilter, ReadOnlyInline
 from clinic.languages import staff_choices
 from notifications.admin import MessageInline
 
@@ -38,6 +38,25 @@ class PromotionAdmin(admin.ModelAdmin):
     list_display = ["name", "price", "spots", "visit_starts_on", "visit_ends_on", "closes_at", "is_active", "dashboard"]
     list_filter = ["is_active"]
     list_select_related = ["service"]
+    fieldsets = [
+        (None, {"fields": ["service"]}),
+        ("English", {"fields": ["name", "headline"]}),
+        ("Spanish", {"fields": ["name_es", "headline_es"], "description": IN_SPANISH}),
+        (
+            "Price and dates",
+            {
+                "fields": [
+                    "price_cents",
+                    "spots",
+                    "visit_starts_on",
+                    "visit_ends_on",
+                    "opens_at",
+                    "closes_at",
+                    "is_active",
+                ]
+            },
+        ),
+    ]
 
     @admin.display(description="how it sold")
     def dashboard(self, promotion):

@@ -22,16 +22,17 @@ CANNED = (
         "late", "Running late", _("We’re running about 10 minutes behind. Thank you for your patience; see you soon.")
     ),
     Canned("call", "Please call us", _("Please call us at {phone} when you can. Thank you!")),
-    Canned("directions", "Directions", _("We’re at {address}. {map}")),
+    Canned("directions", "Directions and parking", _("We’re at {address}. {parking} Map: {map}")),
 )
-
-
-def _facts(clinic: Clinic) -> dict:
-    return {"phone": clinic.phone_display, "address": clinic.address_line, "map": clinic.map_link}
 
 
 def canned_texts(clinic: Clinic, language: str) -> dict[str, tuple[str, str]]:
     """Each ready-made text by its key: (its name for staff, the text as the patient reads it)."""
-    facts = _facts(clinic)
     with translation.override(language):
-        return {canned.key: (canned.name, str(canned.text).format(**facts)) for canned in CANNED}
+        facts = {
+            "phone": clinic.phone_display,
+            "address": clinic.address_line,
+            "map": clinic.map_link,
+            "parking": " ".join(clinic.translated.parking_note.split()),
+        }
+        return {canned.key: (canned.name, " ".join(str(canned.text).format(**facts).split())) for canned in CANNED}

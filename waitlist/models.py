@@ -102,7 +102,10 @@ class WaitlistEntry(CanonicalEmail, models.Model):
     @property
     def waiting_for(self) -> str:
         if self.promotion_id:
-            return gettext("a %(price)s spot (%(offer)s)") % {"price": self.promotion.price, "offer": self.promotion}
+            return gettext("a %(price)s spot (%(offer)s)") % {
+                "price": self.promotion.price,
+                "offer": self.promotion.translated.name,
+            }
         return gettext("a time on %(day)s") % {
             "day": date_format(self.day, pgettext("date format: a waiting list's day", "D M j"))
         }

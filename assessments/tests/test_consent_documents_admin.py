@@ -144,3 +144,48 @@ def test_the_change_page_previews_the_wording_as_patients_see_it(client, manager
 
     assert preview.find("h3").text == "Heading"
     assert preview.find("li").text == "one <i>item</i>"
+
+
+# In English and in Spanish ---------------------------------------------------------------------------------------
+
+
+def test_the_manager_writes_the_wording_in_english_and_in_spanish_side_by_side(client, manager):
+    client.force_login(manager)
+
+    page = html(client.get(ADD, {"kind": "treatment"}))
+    added = client.post(ADD, {"kind": "treatment", "body": "We treat you.", "body_es": "Le damos tratamiento."})
+
+    assert [h2.text for h2 in page.find_all("h2")][:2] == ["English", "Spanish"]
+    assert page.by_id("id_body_es").text.startswith("Al marcar la casilla de abajo")  # from the current version
+    assert added.status_code == 302
+    draft = ConsentDocument.objects.get(version__isnull=True)
+    assert (draft.body, draft.body_es) == ("We treat you.", "Le damos tratamiento.")
+    preview = text(client.get(change_url(draft)))
+    assert "Le damos tratamiento." in preview
+
+
+def test_publishing_fixes_the_spanish_wording_with_the_english(client, manager):
+    client.force_login(manager)
+    draft = ConsentDocument.objects.create(kind=Kind.PRIVACY, body="We keep it private.", body_es="Es privado.")
+    act(client, "publish", [draft])
+
+    page = client.get(change_url(draft))
+    changed = client.post(
+        change_url(draft), {"kind": "privacy", "body": "We keep it private.", "body_es": "Otra cosa."}
+    )
+
+    assert html(page).by_id("id_body_es") is None and "Es privado." in text(page)  # read-only, as the English
+    assert changed.status_code == 403
+    draft.refresh_from_db()
+    assert (draft.version, draft.body, draft.body_es) == (2, "We keep it private.", "Es privado.")
+
+
+def test_a_copy_into_a_new_draft_keeps_the_spanish_wording_to_change(client, manager):
+    client.force_login(manager)
+    first = live(Kind.PRIVACY)
+
+    act(client, "copy_into_new_draft", [first])
+
+    copy = ConsentDocument.objects.get(version__isnull=True)
+    assert (copy.body, copy.body_es) == (first.body, first.body_es)
+    assert copy.body_es.startswith("Este aviso explica")

@@ -44,7 +44,7 @@ def checkout_start(*, booking: Booking) -> str:
                 idempotency_key=f"checkout-{booking.reference}",
                 reference=booking.reference,
                 amount_cents=booking.price_cents,
-                product_name=booking.slot.service.name,
+                product_name=booking.slot.service.translated.name,  # on Stripe's page, in the page's language
                 customer_email=booking.email or None,
                 expires_at=booking.hold_expires_at,
                 success_url=base + reverse("booking:checkout_success", args=[booking.reference]),
@@ -84,7 +84,8 @@ def checkout_balance(*, booking: Booking, amount_cents: int, return_url: str) ->
                 idempotency_key=f"balance-{booking.reference}-{booking.events.count()}-{amount_cents}",
                 reference=booking.reference,
                 amount_cents=amount_cents,
-                product_name=f"{booking.slot.service.name}: balance after a change of time",
+                product_name=gettext("%(service)s: balance after a change of time")
+                % {"service": booking.slot.service.translated.name},
                 customer_email=booking.email or None,
                 expires_at=timezone.now() + BALANCE_SESSION_LIFETIME,
                 success_url=return_url,

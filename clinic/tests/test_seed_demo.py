@@ -104,3 +104,39 @@ def test_seed_demo_fills_in_a_practitioner_and_clinic_seeded_before_the_offer_pa
     brandon = Practitioner.objects.get()
     assert (brandon.credentials, brandon.featured, brandon.photos.count()) == ("PT, DPT", True, 2)
     assert Clinic.current().parking_note
+
+
+def test_seed_demo_writes_the_clinics_words_in_spanish_for_the_spanish_offer_page(client):
+    call_command("seed_demo", stdout=StringIO())
+
+    page = client.get("/es/").content.decode()
+
+    for spanish in (
+        "Evaluación activa de espalda y cadera",
+        "una evaluación individual de 60 minutos",
+        "Grabamos su zancada",
+        "Semana de lanzamiento para corredores con dolor de espalda baja o de cadera.",
+        "Brandon ayuda a los corredores de San Diego",
+        "Estacionamiento gratuito en el lote del edificio.",
+    ):
+        assert spanish in page, spanish
+    for english in ("Active Back & Hip Reset", "We film your stride", "Brandon helps", "Free parking"):
+        assert english not in page, english
+
+
+def test_seed_demo_gives_spanish_to_rows_seeded_without_it_and_keeps_what_staff_wrote():
+    call_command("seed_demo", stdout=StringIO())
+    Service.objects.update(name_es="", summary_es="Escrito por la clínica.", includes_es="")
+    Promotion.objects.update(name_es="", headline_es="")
+    Clinic.objects.update(parking_note_es="")
+    Practitioner.objects.update(bio_es="")
+
+    call_command("seed_demo", stdout=StringIO())
+
+    service = Service.objects.get()
+    assert service.name_es == "Evaluación activa de espalda y cadera"
+    assert service.summary_es == "Escrito por la clínica."
+    assert service.includes_es.splitlines()[0] == "Grabamos su zancada"
+    assert Promotion.objects.get().headline_es.startswith("Semana de lanzamiento")
+    assert Clinic.current().parking_note_es.startswith("Estacionamiento gratuito")
+    assert Practitioner.objects.get().bio_es.startswith("Brandon ayuda")

@@ -657,6 +657,13 @@ def test_a_ready_made_text_is_filled_in_the_patients_language_and_sent_as_edited
     other = desk.post(visit_url(english), {"action": "text_fill", "canned": "call"}, **HTMX)
     assert other.context["text_form"]["text"].value() == "Please call us at (619) 268-1397 when you can. Thank you!"
 
+    clinic.parking_note, clinic.parking_note_es = "Park in the lot.", "Estacione en el lote."
+    clinic.save()
+    directions = desk.post(visit_url(booking), {"action": "text_fill", "canned": "directions"}, **HTMX)
+    assert directions.context["text_form"]["text"].value() == (
+        f"Estamos en {clinic.address_line}. Estacione en el lote. Mapa: {clinic.map_link}"
+    )
+
     desk.post(visit_url(booking), {"action": "text", "canned": "call", "text": "Por favor, llámenos hoy."})
     [text] = Message.objects.filter(booking=booking, kind=Message.Kind.STAFF_TEXT)
     assert (

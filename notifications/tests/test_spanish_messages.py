@@ -236,3 +236,33 @@ def test_emails_and_texts_write_times_as_the_spanish_pages_do(lucia_booking):
     for message in messages:
         assert "10:00 a. m." in message.body + message.subject, message.body
         assert "a.m." not in message.body + message.subject + message.html, message.body
+
+
+def test_a_spanish_bookings_email_and_calendar_file_name_the_service_in_spanish(
+    django_capture_on_commit_callbacks, service, patient
+):
+    service.name_es = "Evaluación activa de espalda y cadera"
+    service.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        lucia = booking_create(
+            slot_id=SlotFactory(service=service, starts_at=VISIT).pk, patient=LUCIA, quoted_price_cents=175_00
+        )
+        michael = booking_create(
+            slot_id=SlotFactory(service=service, starts_at=VISIT + timedelta(hours=2)).pk,
+            patient=patient,
+            quoted_price_cents=175_00,
+        )
+
+    email = only(lucia, Kind.CONFIRMATION, EMAIL)
+    calendar = email.calendar.replace("\r\n ", "")  # lines unfolded
+    assert "Qué: Evaluación activa de espalda y cadera, 60 minutos" in email.body
+    assert "Evaluación activa de espalda y cadera, 60 minutos" in email.html
+    assert "SUMMARY:Evaluación activa de espalda y cadera en Project Performance Physical Therapy" in calendar
+    assert "text=Evaluaci%C3%B3n+activa+de+espalda+y+cadera" in email.html  # the Google Calendar button
+    for part in (email.body, email.html, calendar):
+        assert "Active Back" not in part
+    english = only(michael, Kind.CONFIRMATION, EMAIL)
+    english_calendar = english.calendar.replace("\r\n ", "")
+    assert "What:  Active Back & Hip Reset Assessment, 60 minutes" in english.body
+    assert "SUMMARY:Active Back & Hip Reset Assessment at Project Performance Physical Therapy" in english_calendar
+    assert "Evaluación" not in english.body + english.html + english_calendar

@@ -65,3 +65,15 @@ def test_the_english_join_and_joined_pages_are_unchanged(client, service):
     joined = client.get("/waitlist/joined/")
     says(joined, "You are number 1 waiting for a time on Mon Apr 20.")
     does_not_say(joined, "espera")
+
+
+def test_the_place_in_line_names_a_sold_out_offer_in_spanish_or_else_in_english(client, promotion, sold_out):
+    promotion.name, promotion.name_es = "Launch week", "Semana de lanzamiento"
+    promotion.save()
+    joined = client.get(client.post(f"/es/waitlist/offer/{promotion.pk}/", DANA).url)
+    promotion.name_es = ""
+    promotion.save()
+
+    says(joined, "(Semana de lanzamiento)")
+    does_not_say(joined, "Launch week")
+    says(client.get("/es/waitlist/joined/"), "(Launch week)")

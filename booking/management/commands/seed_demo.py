@@ -47,6 +47,7 @@ def demo_clinic() -> Clinic:
     if not clinic.parking_note:  # a clinic seeded before the offer page named it
         clinic.parking_note = PARKING
         clinic.save(update_fields=["parking_note"])
+    in_spanish(clinic, parking_note_es=PARKING_ES)
     for weekday, (opens_at, closes_at) in HOURS.items():
         OpeningHours.objects.get_or_create(
             clinic=clinic, weekday=weekday, opens_at=opens_at, defaults={"closes_at": closes_at}
@@ -54,11 +55,29 @@ def demo_clinic() -> Clinic:
     return clinic
 
 
+def in_spanish(row, **texts: str) -> None:
+    """The Spanish of the clinic's words, on a row seeded before they had any (what staff wrote stays)."""
+    empty = [name for name in texts if not getattr(row, name)]
+    for name in empty:
+        setattr(row, name, texts[name])
+    if empty:
+        row.save(update_fields=empty)
+
+
 PARKING = "Free parking in the building’s lot. By trolley: the Blue Line’s Balboa Avenue stop is a short walk away."
+PARKING_ES = (
+    "Estacionamiento gratuito en el lote del edificio. En trolley: la parada Balboa Avenue de la Línea Azul "
+    "queda a unos pasos."
+)
 
 BIO = (
     "Brandon helps San Diego runners get back to pain-free miles. He films your stride, finds the hip that can’t "
     "hold your center of mass, and builds the single-leg strength that fits your plan, loaded gradually."
+)
+BIO_ES = (
+    "Brandon ayuda a los corredores de San Diego a volver a sumar millas sin dolor. Graba su zancada, encuentra la "
+    "cadera que no logra sostener su centro de masa y le ayuda a ganar la fuerza en una sola pierna que va con su "
+    "plan, aumentando la carga poco a poco."
 )
 
 
@@ -80,6 +99,7 @@ def demo_practitioner(clinic: Clinic) -> Practitioner:
     if not practitioner.bio:  # one seeded before the offer page showed him
         practitioner.credentials, practitioner.bio, practitioner.featured = "PT, DPT", BIO, True
         practitioner.save(update_fields=["credentials", "bio", "featured"])
+    in_spanish(practitioner, bio_es=BIO_ES)
     if not practitioner.photo_digest:
         photo = photo_from_upload(ContentFile(demo_portrait(), name="brandon.png"))
         practitioner_photo_set(practitioner=practitioner, photo=photo)
@@ -102,6 +122,18 @@ def demo_service(clinic: Clinic) -> Service:
             ),
             "regular_price_cents": 175_00,
         },
+    )
+    in_spanish(
+        service,
+        name_es="Evaluación activa de espalda y cadera",
+        summary_es=(
+            "Para corredores a quienes les duele la espalda baja o la cadera cuando aumentan las millas: una "
+            "evaluación individual de 60 minutos para ver cómo le sostiene cada pierna."
+        ),
+        includes_es=(
+            "Grabamos su zancada\nEvaluamos su control en una sola pierna\n"
+            "Armamos los ejercicios exactos que van con su kilometraje"
+        ),
     )
     return service
 
@@ -166,6 +198,11 @@ class Command(BaseCommand):
                 "opens_at": clinic.local_datetime(today, time.min),
                 "closes_at": clinic.local_datetime(monday + timedelta(days=10), time.min),
             },
+        )
+        in_spanish(
+            promotion,
+            name_es="Semana de lanzamiento: evaluación de $99",
+            headline_es="Semana de lanzamiento para corredores con dolor de espalda baja o de cadera",
         )
         plan = slots_generate(service=service, start=today, end=today + timedelta(weeks=6), practitioner=practitioner)
 
