@@ -96,9 +96,9 @@ SECRETS = [
 ]
 
 
-def publish(kind: str, body: str, *, by=None) -> ConsentDocument:
+def publish(kind: str, body: str, *, by=None, body_es: str = "") -> ConsentDocument:
     """A new version of the privacy notice ("privacy") or the consent to treatment ("treatment"), published."""
-    draft = ConsentDocument.objects.create(kind=kind, body=body)
+    draft = ConsentDocument.objects.create(kind=kind, body=body, body_es=body_es)
     return consent_document_publish(document_id=draft.pk, user=by)
 
 
