@@ -46,7 +46,7 @@ class PhoneBookingForm(PatientDetailsForm):
     # A caller's phone from anywhere: texts still go only where the clinic texts (the outbox keeps to that).
     phone = PhoneNumberField(label="Mobile phone", error_messages={"required": "Enter the caller’s mobile number."})
     language = forms.ChoiceField(
-        label="Texts and emails in",
+        label="Messages in",
         choices=staff_choices,
         initial=settings.LANGUAGE_CODE,
         error_messages={"required": "Choose the caller’s language.", "invalid_choice": "Choose English or Spanish."},

@@ -34,7 +34,7 @@ def test_a_caller_booked_in_spanish_gets_their_texts_and_emails_in_spanish(
 ):
     slot = SlotFactory(service=service, starts_at=local(PROMO_DAY, 9))
     form = page(desk.get(PHONE, {"day": PROMO_DAY.isoformat()}))
-    assert "Texts and emails in" in form.text
+    assert "Messages in" in form.text
     assert ("en", "English") in desk.get(PHONE).context["form"].fields["language"].choices
     assert ("es", "Spanish") in desk.get(PHONE).context["form"].fields["language"].choices
 
