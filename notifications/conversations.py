@@ -127,7 +127,7 @@ class Person:
 
     @property
     def latest(self) -> Booking | WaitlistEntry | None:
-        known = [row for row in (self.bookings[:1] + self.entries[:1]) if row is not None]
+        known = [*self.bookings[:1], *self.entries[:1]]
         return max(known, key=lambda row: row.created_at) if known else None
 
     @property
