@@ -2,7 +2,7 @@
 clinicians also read intake answers (and the log of who read them); the manager (the clinic's owner)
 does what the front desk does, and sets prices and promotions, edits the clinic's profile and hours,
 refunds payments, and publishes the privacy notice and the consent to treatment. No role but the clinician reads
-intake answers."""
+intake answers. All three read and answer patients' texts (the manager also reads the log of who opened them)."""
 
 READ_ANSWERS = "assessments.view_intake_answers"  # the permission that opens a patient's intake answers
 FRONT_DESK = "Front desk"
@@ -31,7 +31,8 @@ FRONT_DESK_GRANTS = {
         "change_closure",
         "view_practitioner",
     ],
-    "notifications": ["view_message", "change_message", "view_optout", "view_inboundtext"],
+    # read_texts: the text inbox, where patients' own words are (each opening logged).
+    "notifications": ["view_message", "change_message", "view_optout", "view_inboundtext", "read_texts"],
     "waitlist": ["view_waitlistentry", "change_waitlistentry"],
 }
 
@@ -58,6 +59,7 @@ GRANTS = {
             "add_practitioner",
             "change_practitioner",
         ],
+        "notifications": [*FRONT_DESK_GRANTS["notifications"], "view_conversationaccess"],
         # The privacy notice and the consent to treatment: the wording, never an intake.
         "assessments": [
             "view_consentdocument",
@@ -70,6 +72,7 @@ GRANTS = {
         "booking": ["view_booking", "view_slot", "view_service"],
         "clinic": ["view_clinic", "view_practitioner"],
         "assessments": ["view_intake", "view_intake_answers", "view_intakeaccess"],
+        "notifications": ["read_texts"],
     },
 }
 

@@ -7,6 +7,7 @@ After "at", "until" or "between", Spanish puts an article before the time, and o
 ("las 9:00 a. m.", "la 1:00 p. m."), for messages that say "a %(time)s" or "hasta %(until)s"; English has none.
 """
 
+from collections.abc import Iterable
 from datetime import date, datetime, time
 
 from django.utils.formats import date_format
@@ -60,3 +61,11 @@ def clock_with_article(value: datetime | time) -> str:
 def hour_with_article(value: datetime | time) -> str:
     """ "7 AM"; "las 7 a. m.", "la 1 p. m."."""
     return _with_article(value, hour(value))
+
+
+def opening_hours(periods: Iterable) -> str:
+    """ "Mon 9 AM-6 PM; Tue 9 AM-6 PM"; "lun 9 a. m.-6 p. m.": a clinic's opening periods (OpeningHours rows,
+    in order), short enough for a text."""
+    return "; ".join(
+        f"{period.get_weekday_display()[:3]} {hour(period.opens_at)}-{hour(period.closes_at)}" for period in periods
+    )

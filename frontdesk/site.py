@@ -1,7 +1,7 @@
 """The front desk's admin site: the clinic's (clinic/admin_site.py), with Today as its home.
 
-Its home, a visit's panel, a time's page and the day's takings are pages of the site itself rather than of
-one model's admin: each spans several apps (frontdesk/today.py, frontdesk/visit.py).
+Its home, a visit's panel, a time's page, the day's takings and the text inbox are pages of the site itself rather
+than of one model's admin: each spans several apps (frontdesk/today.py, frontdesk/visit.py, frontdesk/inbox.py).
 """
 
 from functools import partial
@@ -10,7 +10,7 @@ from django.urls import path
 
 from clinic.admin_site import ClinicAdminSite
 
-from . import today, visit
+from . import inbox, today, visit
 
 # What the front desk and clinicians use each day, in this order; the clinic's set-up and the technical
 # sections (users, groups, login lockouts, Stripe's events) are listed for managers and superusers.
@@ -31,6 +31,10 @@ def sees_every_section(user) -> bool:
 
 class FrontDeskSite(ClinicAdminSite):
     index_title = "Today"
+
+    def each_context(self, request):
+        """Every page's header counts the unread texts, for staff who may read them."""
+        return {**super().each_context(request), "texts_unread": inbox.texts_unread(request)}
 
     def index(self, request, extra_context=None):
         """Today for staff who run or read the calendar; Django's list of sections for anyone else."""
@@ -56,6 +60,8 @@ class FrontDeskSite(ClinicAdminSite):
             path("today/visit/<int:pk>/", page(partial(visit.visit, self)), name="frontdesk_visit"),
             path("today/time/<int:pk>/", page(partial(visit.time_page, self)), name="frontdesk_time"),
             path("today/takings/", page(partial(visit.takings, self)), name="frontdesk_takings"),
+            path("texts/", page(partial(inbox.inbox, self)), name="frontdesk_inbox"),
+            path("texts/<int:pk>/", page(partial(inbox.conversation, self)), name="frontdesk_conversation"),
             path("sections/", page(partial(super().index)), name="sections"),
             *super().get_urls(),
         ]

@@ -41,7 +41,7 @@ from booking.services import (
     slot_unblock,
 )
 from clinic.models import Clinic
-from notifications.canned import canned_texts
+from notifications.canned import canned_choices, canned_text
 from notifications.notices import STAFF_TEXT_LENGTH, CannotText, text_from_staff
 
 from .admin_actions import CancelForm, cancel_and_refund
@@ -98,16 +98,16 @@ class TextForm(forms.Form):
     def __init__(self, *args, booking: Booking, **kwargs):
         super().__init__(*args, **kwargs)
         self.booking = booking
-        self.texts = canned_texts(booking.slot.service.clinic, booking.language)
-        self.fields["canned"].choices = [("", "Choose one"), *((key, name) for key, (name, _) in self.texts.items())]
+        self.fields["canned"].choices = [("", "Choose one"), *canned_choices()]
         self.fields["canned"].error_messages["invalid_choice"] = "Choose one of the ready-made texts."
 
     def filled_in(self) -> "TextForm | None":
         """The form again with the chosen ready-made text in the box; None when none was chosen."""
         key = self.data.get("canned", "")
-        if key not in self.texts:
+        text = canned_text(key, clinic=self.booking.slot.service.clinic, language=self.booking.language)
+        if text is None:
             return None
-        return TextForm(booking=self.booking, initial={"canned": key, "text": self.texts[key][1]})
+        return TextForm(booking=self.booking, initial={"canned": key, "text": text})
 
 
 class MoveTimeField(forms.ModelChoiceField):
@@ -319,7 +319,7 @@ def _text(site, request, booking):
     form = TextForm(request.POST, booking=booking)
     if form.is_valid():
         try:
-            text_from_staff(booking, text=form.cleaned_data["text"])
+            text_from_staff(booking, text=form.cleaned_data["text"], user=request.user)
         except CannotText as exc:
             form.add_error("text", str(exc))
         else:

@@ -1,12 +1,14 @@
 from django.contrib import admin, messages
 from django.db.models import Q
+from django.urls import reverse
+from django.utils.html import format_html
 
 from booking.models import Booking
 from booking.search import booking_search_q, typed_phone
 from clinic.admin_mixins import ReadOnlyAdminMixin, ReadOnlyInline
 from clinic.privacy import mask_private_links
 
-from .models import InboundText, Message, OptOut
+from .models import Conversation, ConversationAccess, InboundText, Message, OptOut
 from .outbox import CannotResend, message_resend
 from .transports import text_for_staff
 
@@ -46,6 +48,7 @@ class MessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "last_error",
         "provider_id",
         "dedupe_key",
+        "sent_by",
         "created_at",
         "sent_at",
     ]
@@ -103,10 +106,37 @@ class OptOutAdmin(admin.ModelAdmin):
 
 @admin.register(InboundText)
 class InboundTextAdmin(admin.ModelAdmin):
+    """Who texted, and when. The words are read in the text's conversation, where each opening is logged."""
+
     list_display = ["received_at", "sender", "booking"]
     list_select_related = ["booking"]
     search_fields = ["sender", "booking__reference"]
-    readonly_fields = ["sender", "body", "booking", "received_at", "provider_id"]
+    readonly_fields = ["sender", "conversation", "booking", "received_at", "provider_id"]
+    fields = readonly_fields
 
     def has_add_permission(self, request):
         return False
+
+    @admin.display(description="the text")
+    def conversation(self, text):
+        found = Conversation.objects.filter(phone=text.sender).first()
+        if found is None:
+            return "-"
+        url = reverse(f"{self.admin_site.name}:frontdesk_conversation", args=[found.pk])
+        return format_html('<a href="{}">Read it in the conversation with {}</a>', url, text.sender)
+
+
+@admin.register(ConversationAccess)
+class ConversationAccessAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Who opened whose texts: read-only for everyone, superusers included."""
+
+    list_display = ["at", "user", "phone", "ip_address", "user_agent"]
+    list_select_related = ["user", "conversation"]
+    search_fields = ["conversation__phone", "user__username"]
+    date_hierarchy = "at"
+    fields = ["at", "user", "phone", "ip_address", "user_agent"]
+    readonly_fields = fields
+
+    @admin.display(description="texts with", ordering="conversation__phone")
+    def phone(self, access):
+        return access.conversation.phone

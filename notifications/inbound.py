@@ -17,10 +17,11 @@ from django.utils.translation import gettext
 from booking.links import Purpose, private_link
 from booking.models import Booking
 from booking.selectors import featured_offer
-from clinic.dates import clock, hour
+from clinic.dates import clock, opening_hours
 from clinic.models import Clinic
 from waitlist.models import WaitlistEntry
 
+from .conversations import conversation_inbound
 from .models import InboundText, Message
 from .outbox import message_queue, sms_opt_in, sms_opt_out
 
@@ -72,13 +73,6 @@ def _next_visit(phone: str) -> Booking | None:
     )
 
 
-def _hours(clinic: Clinic) -> str:
-    return "; ".join(
-        f"{period.get_weekday_display()[:3]} {hour(period.opens_at)}-{hour(period.closes_at)}"
-        for period in clinic.opening_hours.all()
-    )
-
-
 @transaction.atomic
 def inbound_text_handle(*, sender: str, body: str, message_sid: str, opt_out_type: str = "") -> str | None:
     """Act on a text and return the reply, or None when nothing should be answered."""
@@ -87,6 +81,7 @@ def inbound_text_handle(*, sender: str, body: str, message_sid: str, opt_out_typ
     )
     if not created:
         return None  # Twilio retried a text we already answered
+    conversation_inbound(phone=sender, at=inbound.received_at)
     keyword = _keyword(body)
     twilio_answered = bool(opt_out_type)  # Twilio's own opt-out handling has replied already
     clinic = Clinic.current()
@@ -136,7 +131,7 @@ def _help(clinic: Clinic) -> str:
         "street": clinic.street,
         "city": clinic.city,
         "phone": clinic.phone_display,
-        "hours": _hours(clinic),
+        "hours": opening_hours(clinic.opening_hours.all()),
     }
 
 

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import models
 from django.db.models.functions import Upper
 from django.utils import timezone
@@ -71,6 +72,10 @@ class Message(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True)
     dedupe_key = models.CharField(max_length=200, unique=True)
+    # Who at the clinic wrote a text from the front desk; empty for everything the app writes.
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, editable=False, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     sent_at = models.DateTimeField(null=True, blank=True)
@@ -116,3 +121,48 @@ class InboundText(models.Model):
 
     def __str__(self):
         return f"Text from {self.sender}"
+
+
+class Conversation(models.Model):
+    """The texts to and from one mobile number, as the front desk's inbox shows them: the words stay in the
+    InboundText and Message rows; this keeps who handles the thread and what is new in it."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        DONE = "done", "Done"
+
+    phone = models.CharField(max_length=20, unique=True, help_text="E.164, for example +16195550123.")
+    status = models.CharField(max_length=4, choices=Status.choices, default=Status.OPEN, db_index=True)
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    unread = models.PositiveIntegerField(default=0, help_text="Texts received since staff last opened it.")
+    last_activity_at = models.DateTimeField(default=timezone.now, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-last_activity_at", "-pk"]
+        permissions = [("read_texts", "Can read patients' texts")]
+
+    def __str__(self):
+        return f"Texts with {self.phone}"
+
+
+class ConversationAccess(models.Model):
+    """Who opened a conversation's texts, when, from which address and browser. Written by the app; nobody
+    edits it."""
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.PROTECT, related_name="accesses")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-at"]
+        verbose_name = "opening of a conversation"
+        verbose_name_plural = "text access log"
+
+    def __str__(self):
+        who = self.user.get_username() if self.user else "someone"
+        return f"{who} opened the texts with {self.conversation.phone}"

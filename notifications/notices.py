@@ -290,7 +290,7 @@ class CannotText(Exception):
 STAFF_TEXT_LENGTH = 300  # two text messages at most
 
 
-def text_from_staff(booking: Booking, *, text: str) -> Message:
+def text_from_staff(booking: Booking, *, text: str, user=None) -> Message:
     """A text the front desk writes to the patient ("We're running 10 minutes late"), sent at once from the
     clinic's number: only to a patient who agreed to texts, on a mobile the clinic texts, not opted out."""
     text = " ".join(text.split())
@@ -309,6 +309,7 @@ def text_from_staff(booking: Booking, *, text: str) -> Message:
         dedupe_key=f"booking:{booking.pk}:staff_text:{uuid.uuid4()}",
         context={**visit_context(booking), "text": text},
         booking=booking,
+        sent_by=user,
     )
 
 

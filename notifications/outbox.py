@@ -137,6 +137,7 @@ def outbox_message(
     booking: Booking | None = None,
     waitlist_entry: WaitlistEntry | None = None,
     send_after: datetime | None = None,
+    sent_by=None,
 ) -> Message:
     """A message for the outbox, written but not yet queued: `messages_queue` puts it there. A patient's is
     written in their language (the booking's or the waiting-list entry's); the clinic's own, in English."""
@@ -170,6 +171,7 @@ def outbox_message(
         calendar=calendar,
         dedupe_key=dedupe_key,
         send_after=send_after or timezone.now(),
+        sent_by=sent_by,
     )
 
 
@@ -309,6 +311,7 @@ def message_resend(*, message: Message) -> Message:
         body=message.body,
         html=message.html,
         calendar=message.calendar,
+        sent_by_id=message.sent_by_id,  # a staff text sent again is still in the words its writer chose
         dedupe_key=f"{message.dedupe_key}:resend:{timezone.now():%Y%m%dT%H%M%S.%f}",
     )
     return messages_queue([copy])[0]

@@ -17,6 +17,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from assessments.roles import CLINICIAN, FRONT_DESK, MANAGER
 from booking.links import Purpose, private_path, private_token
 from booking.tests.stripe_fakes import SECRET_KEY, WEBHOOK_SECRET
+from notifications.models import Conversation
 from waitlist.links import leave_path
 
 from .every_page_world import FULL_DAY, MONDAY, NEXT_MONDAY, SUPERUSER, TUESDAY, World, sell_out
@@ -176,6 +177,11 @@ PAGES: dict[str, Visit] = {
     "admin:frontdesk_visit": at(FRONT_DESK, lambda w: f"/admin/today/visit/{w.caller.pk}/"),
     "admin:frontdesk_time": at(FRONT_DESK, lambda w: f"/admin/today/time/{w.caller.slot_id}/"),
     "admin:frontdesk_takings": at(FRONT_DESK, lambda w: f"/admin/today/takings/?day={MONDAY}"),
+    "admin:frontdesk_inbox": at(FRONT_DESK, lambda w: "/admin/texts/"),
+    # Dana's texts (she texted the clinic): opening them is logged, which the text access log's pages show.
+    "admin:frontdesk_conversation": at(
+        FRONT_DESK, lambda w: f"/admin/texts/{Conversation.objects.get(phone=w.dana.phone).pk}/"
+    ),
     "admin:booking_booking_phone": at(FRONT_DESK, lambda w: "/admin/booking/booking/phone/"),
     "admin:booking_slot_generate": at(FRONT_DESK, lambda w: "/admin/booking/slot/generate/"),
     "admin:clinic_closure_federal_holidays": at(FRONT_DESK, lambda w: "/admin/clinic/closure/federal-holidays/"),

@@ -21,6 +21,7 @@ PAGES = [
     "/admin/?span=week",
     "/admin/booking/promotion/",
     "/admin/notifications/message/",
+    "/admin/texts/",
 ]
 SEES = {
     "Front desk": set(PAGES),
@@ -29,6 +30,7 @@ SEES = {
         "/admin/booking/booking/",
         "/admin/booking/slot/",
         "/admin/?span=week",
+        "/admin/texts/",
     },
     None: set(PAGES),  # a superuser
 }
