@@ -106,7 +106,7 @@ class InboundTextAdmin(admin.ModelAdmin):
     list_display = ["received_at", "sender", "booking"]
     list_select_related = ["booking"]
     search_fields = ["sender", "booking__reference"]
-    readonly_fields = ["sender", "body", "booking", "received_at", "provider_id"]
+    readonly_fields = ["sender", "body", "media_count", "booking", "received_at", "provider_id"]
 
     def has_add_permission(self, request):
         return False
