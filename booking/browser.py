@@ -3,9 +3,14 @@
 A second click on "confirm" finds the booking the first click made, and coming back from Stripe's
 pages (paid, or backed out) opens the booking's own page or releases its hold: only for the
 browser that booked it, never for someone who only knows the reference.
+
+Also the mobile a texted booking link was opened for (booking/links.py, `texted_link`): the details
+form starts with it, and a booking made with it counts it as proven.
 """
 
 from datetime import timedelta
+
+from django.conf import settings
 
 from clinic import cookies
 
@@ -32,3 +37,21 @@ def remember_booked(request, response, booking: Booking) -> None:
     if booking.reference not in booked:
         booked = [*booked[-(KEPT - 1) :], booking.reference]
     cookies.remember(response, BOOKED_COOKIE, ".".join(booked), lasts=_booked_for())
+
+
+TEXTED_COOKIE = "texted"
+
+
+def _texted_for() -> timedelta:
+    """Long enough to choose a time and type the details; the link in the text opens it again."""
+    return timedelta(minutes=settings.BOOKING_HOLD_MINUTES) + cookies.idle()
+
+
+def remember_texted_mobile(response, phone: str) -> None:
+    """This browser opened the booking link texted to `phone`."""
+    cookies.remember(response, TEXTED_COOKIE, phone, lasts=_texted_for())
+
+
+def texted_mobile(request) -> str:
+    """The mobile whose texted booking link this browser opened lately, or ""."""
+    return cookies.recall(request, TEXTED_COOKIE, lasts=_texted_for())

@@ -18,7 +18,7 @@ from clinic.contact import email_suggestion
 from clinic.limits import per_person_of, public_post
 from clinic.origin import same_site_post
 
-from .browser import booked_here, remember_booked
+from .browser import booked_here, remember_booked, texted_mobile
 from .forms import ConfirmForm, PatientDetailsForm
 from .holds import HoldLapsed, browser_choice, hold_details_save, hold_quote, hold_request, hold_take
 from .links import manage_path
@@ -146,6 +146,8 @@ def hold_details(request, reference: str):
     if request.method == "GET":
         typed = {"name": booking.patient_name, "email": booking.email, "phone": booking.phone}
         initial = {**typed, "sms_consent": booking.sms_consent} if booking.patient_name else None
+        if initial is None and (mobile := texted_mobile(request)):
+            initial = {"phone": mobile}  # the mobile whose texted booking link this browser opened
         return _details_page(request, booking, PatientDetailsForm(initial=initial))
     form = PatientDetailsForm(request.POST)
     if not form.is_valid():
@@ -227,6 +229,7 @@ def hold_confirm(request, reference: str):
             booking=booking,
             quoted_price_cents=form.cleaned_data["quoted_price_cents"],
             hold_for=checkout_hold() if payments_online() else None,
+            proven_mobile=texted_mobile(request),
         )
     except PriceChanged as exc:
         return _review_page(request, booking, message=str(exc), status=409)

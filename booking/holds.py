@@ -203,12 +203,14 @@ def hold_request(
     booking: Booking,
     quoted_price_cents: int,
     hold_for: timedelta | None = None,
+    proven_mobile: str = "",
     now: datetime | None = None,
 ) -> Booking:
     """The patient confirms the time they hold at the price they were shown.
 
     Paying at the visit, it is booked; a discounted spot waits for the code texted to the mobile
-    (booking/verification.py); with `hold_for` (paying online) it stays held that long for the payment.
+    (booking/verification.py), unless the booking's mobile is `proven_mobile` (this browser opened the
+    booking link texted to it); with `hold_for` (paying online) it stays held that long for the payment.
     Confirming twice changes nothing. Raises PriceChanged (and books nothing) when the price is not the
     quoted one, HoldLapsed when the hold lapsed and its time went, HoldPending when the same patient is
     already paying for or verifying another time.
@@ -235,12 +237,16 @@ def hold_request(
         _priced(booking, quote)
         booking.requested_at = now
         booking.sms_consent_at = now if booking.sms_consent else None
-        if hold_for is None and not quote.promotion:
+        note = "Details confirmed online"
+        if proven_mobile and booking.phone == proven_mobile:
+            booking.phone_verified_at = now
+            note += "; mobile proven by the booking link texted to it"
+        if hold_for is None and (not quote.promotion or booking.phone_verified_at):
             booking.status, booking.confirmed_at, booking.hold_expires_at = Booking.Status.CONFIRMED, now, None
         else:
             booking.hold_expires_at = now + (hold_for or MOBILE_CHECK_HOLD)
         booking.save()
-        _record(booking, previous, note="" if booking.status == previous else "Details confirmed online")
+        _record(booking, previous, note="" if booking.status == previous else note)
         if booking.status == Booking.Status.CONFIRMED:
             booking_confirmed.send(sender=Booking, booking=booking)
         return booking

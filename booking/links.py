@@ -22,7 +22,7 @@ from django.core import signing
 from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.views.decorators.cache import never_cache
 
 from .models import Booking
@@ -131,3 +131,53 @@ def links_expand(text: str, booking: Booking | None) -> str:
 def links_withheld(text: str) -> str:
     """The text as staff see it: where a private link goes, only that one goes there."""
     return PLACEHOLDER.sub(lambda match: f"[private link: {Purpose(match[1]).name.lower()}]", text)
+
+
+# The booking link texted to a number (the reply to its first text): made for the number the text goes to.
+
+TEXTED_PLACEHOLDER = re.compile(r"\[\[link:texted:([a-z]{2})\]\]")
+TEXTED_WITHHELD = "[private link: booking by text]"
+
+
+def _texted_signer() -> signing.TimestampSigner:
+    return signing.TimestampSigner(salt="booking.link.texted")
+
+
+def texted_token(phone: str) -> str:
+    return _texted_signer().sign(phone.removeprefix("+"))  # an E.164 number: its digits say it all
+
+
+def texted_link(phone: str) -> str:
+    """The booking link for this mobile, in the language active now."""
+    return settings.PUBLIC_BASE_URL + reverse("booking:texted", args=[texted_token(phone)])
+
+
+def texted_phone(token: str) -> str | None:
+    """The mobile a texted link was made for; None for a forged, altered or cut one. Raises LinkGone for one older
+    than TEXTED_LINK_DAYS."""
+    try:
+        digits = _texted_signer().unsign(token, max_age=timedelta(days=settings.TEXTED_LINK_DAYS))
+    except signing.SignatureExpired:
+        raise LinkGone from None
+    except signing.BadSignature:
+        return None
+    return f"+{digits}" if digits.isdecimal() else None
+
+
+def texted_placeholder() -> str:
+    """Where the texted link goes in a message being written: it opens the pages in the language written in."""
+    return f"[[link:texted:{translation.get_language()}]]"
+
+
+def texted_links_expand(text: str, phone: str) -> str:
+    """The text as it is sent to `phone`: each texted-link placeholder becomes that mobile's link, in its language."""
+
+    def link(match: re.Match) -> str:
+        with translation.override(match[1]):
+            return texted_link(phone)
+
+    return TEXTED_PLACEHOLDER.sub(link, text)
+
+
+def texted_links_withheld(text: str) -> str:
+    return TEXTED_PLACEHOLDER.sub(TEXTED_WITHHELD, text)

@@ -10,6 +10,7 @@ urlpatterns = [
     path("", views.landing, name="landing"),
     path("book/", views.book_days, name="book_days"),
     path("book/<date:day>/", views.book_day, name="book_day"),
+    path("book/texted/<str:token>/", views.texted, name="texted"),
     path("book/time/<int:slot_id>/", hold_views.choose_time, name="choose_time"),
     path("book/held/<str:reference>/", hold_views.hold_details, name="hold_details"),
     path("book/held/<str:reference>/review/", hold_views.hold_review, name="hold_review"),

@@ -6,6 +6,11 @@ the patient types the 6-digit code texted to the mobile they gave (clinic/codes.
 5 tries). A hold never verified lapses and frees the spot. That mobile is then what "one
 discount per patient" (booking/rules.py) matches. Sending the text is the outbox's business
 (mobile_code_issued).
+
+A mobile is proven another way too: the patient texted the clinic and opened, in this browser, the
+booking link texted back to that number (booking/links.py, `texted_link`). A booking made there with
+that same mobile is verified as it is confirmed (booking/holds.py, `hold_request`), and needs no code;
+one made with a mobile typed in its place gets the code as any other.
 """
 
 from datetime import datetime

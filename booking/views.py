@@ -10,9 +10,9 @@ from clinic.forms import CodeForm
 from clinic.limits import public_post
 from clinic.privacy import mask_phone
 
-from .browser import booked_here
+from .browser import booked_here, remember_texted_mobile
 from .hold_views import slot_local, status_page, unavailable_page
-from .links import manage_path
+from .links import LinkGone, manage_path, texted_phone
 from .models import Booking, Payment
 from .page_cache import availability_page
 from .payments import checkout_cancel, payment_summary
@@ -201,3 +201,22 @@ def send_mobile_code(request, reference: str):
     except CodeLocked:
         return _verify_page(request, booking, CodeForm(), status=429, locked=True)
     return redirect(reverse("booking:verify_mobile", args=[booking.reference]) + "?sent=again")
+
+
+@require_safe
+@never_cache
+def texted(request, token: str):
+    """The booking link texted in answer to a text to the clinic's number: this browser remembers the mobile it was
+    texted to, and goes on to the days to book. The details form starts with that mobile, and a booking made with
+    it needs no code (booking/verification.py). An old link gets the 410 page; a forged or altered one is not
+    found."""
+    try:
+        phone = texted_phone(token)
+    except LinkGone:
+        context = {"texted": True, "texted_days": settings.TEXTED_LINK_DAYS}
+        return render(request, "link_gone.html", context, status=410)
+    if phone is None:
+        raise Http404("This link is not valid.")
+    response = redirect("booking:book_days")
+    remember_texted_mobile(response, phone)
+    return response

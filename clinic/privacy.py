@@ -8,7 +8,9 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 # The token runs to the next slash, query, fragment, quote, bracket or space: with or without a slash after it.
-PRIVATE_LINKS = re.compile(r"/(intake|manage|waitlist/claim|waitlist/leave)/[^/?#\s'\"<>]+")
+PRIVATE_LINKS = re.compile(
+    r"/(intake|manage|waitlist/claim|waitlist/leave|waitlist/details|book/texted)/[^/?#\s'\"<>]+"
+)
 
 
 def mask_private_links(text: str) -> str:

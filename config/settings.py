@@ -262,6 +262,9 @@ INTAKE_LINK_DAYS = env.int("INTAKE_LINK_DAYS", default=7)
 MANAGE_LINK_DAYS = env.int("MANAGE_LINK_DAYS", default=7)
 CANCELLATION_CUTOFF_HOURS = env.int("CANCELLATION_CUTOFF_HOURS", default=24)
 
+# Text-to-claim: the booking link texted in answer to a first text (carrying that mobile) works this many days.
+TEXTED_LINK_DAYS = env.int("TEXTED_LINK_DAYS", default=7)
+
 # Waiting list: how long an offered spot is held for the person offered it.
 WAITLIST_OFFER_MINUTES = env.int("WAITLIST_OFFER_MINUTES", default=30)
 

@@ -111,7 +111,7 @@ class InboundTextAdmin(admin.ModelAdmin):
     list_display = ["received_at", "sender", "booking"]
     list_select_related = ["booking"]
     search_fields = ["sender", "booking__reference"]
-    readonly_fields = ["sender", "conversation", "booking", "received_at", "provider_id"]
+    readonly_fields = ["sender", "conversation", "media_count", "booking", "received_at", "provider_id"]
     fields = readonly_fields
 
     def has_add_permission(self, request):

@@ -34,6 +34,7 @@ class Message(models.Model):
         STAFF_TEXT = "staff_text", "Text from the front desk"
         LINK_RESENT = "link_resent", "Private link, sent again as asked"
         WAITLIST_JOINED = "waitlist_joined", "On the waiting list (with the link to leave it)"
+        AUTO_REPLY = "auto_reply", "Automatic reply to a text"
 
         @classmethod
         def with_private_links(cls) -> list[str]:
@@ -112,6 +113,8 @@ class InboundText(models.Model):
 
     sender = models.CharField(max_length=20)
     body = models.TextField()
+    # Photos and other media sent with it (MMS): counted, never fetched or kept here.
+    media_count = models.PositiveSmallIntegerField("photos or files", default=0)
     provider_id = models.CharField(max_length=64, unique=True)
     booking = models.ForeignKey(Booking, on_delete=models.SET_NULL, null=True, blank=True, related_name="inbound_texts")
     received_at = models.DateTimeField(default=timezone.now)

@@ -180,7 +180,7 @@ def notify_waitlist_joined(entry: WaitlistEntry) -> None:
         "quiet_end": QUIET_END,
         "leave_link": LEAVE_LINK,
     }
-    channels = [(Channel.EMAIL, entry.email, None)]
+    channels = [(Channel.EMAIL, entry.email, None)] if entry.email else []
     if entry.sms_consent:
         channels.append((Channel.SMS, entry.phone, after_quiet_hours(timezone.now(), clinic.tz)))
     messages_queue(

@@ -127,6 +127,30 @@ def message_queue(**message) -> Message:
     return messages_queue([outbox_message(**message)])[0]
 
 
+def message_queue_written(
+    *,
+    kind: str,
+    channel: str,
+    recipient: str,
+    body: str,
+    dedupe_key: str,
+    booking: Booking | None = None,
+    waitlist_entry: WaitlistEntry | None = None,
+) -> Message:
+    """Put one message written already (an answer to a text) in the outbox, once per dedupe key; due at once, and
+    sent after commit. Its links are placeholders, as a template's are."""
+    message = Message(
+        kind=kind,
+        channel=channel,
+        recipient=recipient,
+        body=body,
+        dedupe_key=dedupe_key,
+        booking=booking,
+        waitlist_entry=waitlist_entry,
+    )
+    return messages_queue([message])[0]
+
+
 def outbox_message(
     *,
     kind: str,

@@ -12,11 +12,11 @@ from django.core.mail import EmailMultiAlternatives
 from django.utils import timezone, translation
 from twilio.base.exceptions import TwilioRestException
 
-from booking.links import links_expand, links_withheld
+from booking.links import links_expand, links_withheld, texted_links_expand, texted_links_withheld
 from clinic import codes
 from clinic.cache import CACHE_DOWN
 from clinic.models import Clinic
-from waitlist.links import leave_link_expand, leave_link_withheld
+from waitlist.links import entry_links_expand, entry_links_withheld
 
 from . import twilio_gateway
 from .emails import calendar_filename, html_from_text
@@ -77,7 +77,7 @@ def send(message: Message) -> str:
 
 
 def _withheld(text: str) -> str:
-    return leave_link_withheld(links_withheld(text))
+    return entry_links_withheld(texted_links_withheld(links_withheld(text)))
 
 
 def text_for_staff(message: Message) -> str:
@@ -90,15 +90,18 @@ def text_as_sent(message: Message, text: str | None = None) -> str:
     or mobile.
 
     Anything else (the clinic's address, a contact the booking or entry no longer has) gets none, whatever its text.
-    The links open the patient's pages in the patient's language.
+    The links open the patient's pages in the patient's language. A texted booking link (booking/links.py) is
+    made for the mobile the text goes to, whoever it is: it carries that number and nothing else.
     """
     text = message.body if text is None else text
     if message.kind not in Message.Kind.with_private_links():
         return _withheld(text)
+    if message.channel == Message.Channel.SMS:
+        text = texted_links_expand(text, message.recipient)
     entry = message.waitlist_entry
     if entry is not None and message.recipient in (entry.email, entry.phone):
         with translation.override(entry.language):
-            text = leave_link_expand(text, entry)
+            text = entry_links_expand(text, entry)
     booking = message.booking
     if booking is not None and message.recipient in (booking.email, booking.phone):
         with translation.override(booking.language):

@@ -51,8 +51,8 @@ class WaitlistEntryAdmin(admin.ModelAdmin):
     """The waiting lists, in the order places are offered: change the position numbers to reorder."""
 
     form = WaitlistEntryForm
-    list_display = ["position", "name", "waiting_for", "status", "offer_expires_at", "sms_consent", "created_at"]
-    list_display_links = ["name"]
+    list_display = ["position", "person", "waiting_for", "status", "offer_expires_at", "sms_consent", "created_at"]
+    list_display_links = ["person"]
     list_editable = ["position"]
     list_filter = ["status", "promotion", "day", LanguageFilter]
     list_select_related = ["promotion", "booking"]
@@ -88,6 +88,11 @@ class WaitlistEntryAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False  # patients join from the site; the front desk books callers directly
+
+    @admin.display(description="name", ordering="name")
+    def person(self, entry):
+        # Someone who joined by texting WAIT has no name until they add it from the link the reply carried.
+        return entry.name or f"{entry.phone} (joined by text)"
 
     @admin.display(description="waiting for")
     def waiting_for(self, entry):

@@ -41,8 +41,9 @@ class WaitlistEntry(CanonicalEmail, models.Model):
         help_text="Waiting for a discounted spot of this offer.",
     )
     day = models.DateField(null=True, blank=True, help_text="Waiting for any time on this day (clinic time).")
-    name = models.CharField(max_length=120, validators=[validate_person_name])
-    email = models.EmailField()
+    # Blank for someone who joined by texting WAIT, until they add them from the link the reply carries.
+    name = models.CharField(max_length=120, blank=True, validators=[validate_person_name])
+    email = models.EmailField(blank=True)
     email_canonical = models.CharField(max_length=254, default="", editable=False)  # clinic/contact.py; kept by save()
     phone = models.CharField("mobile phone", max_length=20)
     sms_consent = models.BooleanField("agreed to texts", default=False)
@@ -71,7 +72,7 @@ class WaitlistEntry(CanonicalEmail, models.Model):
             models.UniqueConstraint(
                 "email_canonical",
                 "promotion",
-                condition=Q(status__in=["waiting", "offered"], promotion__isnull=False),
+                condition=Q(status__in=["waiting", "offered"], promotion__isnull=False) & ~Q(email_canonical=""),
                 name="waitlist_offer_one_per_email",
             ),
             models.UniqueConstraint(
@@ -84,7 +85,7 @@ class WaitlistEntry(CanonicalEmail, models.Model):
                 "email_canonical",
                 "service",
                 "day",
-                condition=Q(status__in=["waiting", "offered"], day__isnull=False),
+                condition=Q(status__in=["waiting", "offered"], day__isnull=False) & ~Q(email_canonical=""),
                 name="waitlist_day_one_per_email",
             ),
             models.UniqueConstraint(
@@ -97,7 +98,7 @@ class WaitlistEntry(CanonicalEmail, models.Model):
         ]
 
     def __str__(self):
-        return f"{self.name} · {self.waiting_for}"
+        return f"{self.name or self.phone} · {self.waiting_for}"
 
     @property
     def waiting_for(self) -> str:

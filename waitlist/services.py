@@ -69,35 +69,93 @@ def promotion_sold_out(promotion: Promotion, *, now: datetime) -> bool:
     )
 
 
+def _entries_of(*, service: Service, promotion: Promotion | None, day):
+    if promotion:
+        return WaitlistEntry.objects.filter(promotion=promotion)
+    return WaitlistEntry.objects.filter(service=service, day=day)
+
+
+def _entry_add(*, service: Service, promotion: Promotion | None = None, day=None, **fields) -> WaitlistEntry:
+    """A new entry at the end of its list, in a savepoint of its own: AlreadyWaiting when the database's constraints
+    find the email or the number waiting on that list already (for two joins at once as for one)."""
+    try:
+        with transaction.atomic():
+            last = _entries_of(service=service, promotion=promotion, day=day).aggregate(last=Max("position"))["last"]
+            return WaitlistEntry.objects.create(
+                service=service, promotion=promotion, day=None if promotion else day, position=(last or 0) + 1, **fields
+            )
+    except IntegrityError:
+        raise AlreadyWaiting from None
+
+
 def waitlist_join(*, service: Service, patient: Patient, promotion: Promotion | None = None, day=None) -> WaitlistEntry:
     """Add a patient at the end of a list; one live entry per email and per phone on each list.
 
     The database's constraints decide "already waiting", for two joins at once as for one. The patient is told
     (entry_joined), with the link that takes them off the list again.
     """
-    entries = (
-        WaitlistEntry.objects.filter(promotion=promotion)
-        if promotion
-        else WaitlistEntry.objects.filter(service=service, day=day)
-    )
     with transaction.atomic():
+        entry = _entry_add(
+            service=service,
+            promotion=promotion,
+            day=day,
+            name=patient.name,
+            email=patient.email,
+            phone=patient.phone,
+            sms_consent=patient.sms_consent,
+            language=patient.language,
+        )
+        entry_joined.send(sender=WaitlistEntry, entry=entry)
+        return entry
+
+
+def waitlist_join_by_text(*, promotion: Promotion, phone: str, language: str) -> tuple[WaitlistEntry, bool]:
+    """Put a mobile that texted WAIT on the offer's waiting list: the entry, and whether it is new.
+
+    It has the number only, agreed to texts (it asked by text); the name and email come later, from the link the
+    reply to the text carries (`entry_details_save`), and until then its offers go by text alone. A number already
+    waiting on the list (by text or from the site) gets its entry back. The reply to the text tells them, so no
+    entry_joined is sent.
+    """
+    try:
+        entry = _entry_add(
+            service=promotion.service, promotion=promotion, phone=phone, sms_consent=True, language=language
+        )
+        return entry, True
+    except AlreadyWaiting:
+        live = WaitlistEntry.objects.filter(promotion=promotion, phone=phone, status__in=Status.live())
+        return live.get(), False
+
+
+class DetailsRefused(Exception):
+    """The name and email cannot be kept for this entry; the message is for the patient."""
+
+
+ALREADY_ON_THE_LIST = _("This email is already on this waiting list with another mobile number. Please call us.")
+OFF_THE_LIST = _("You are no longer on this waiting list, so there is nothing to add.")
+
+
+def entry_details_save(*, entry: WaitlistEntry, name: str, email: str) -> WaitlistEntry:
+    """The name and email of someone waiting (who joined by text): kept on the entry, and on the place held for them
+    if an offer is open and the place has none yet, so the booking it becomes is theirs by name.
+
+    Refused (DetailsRefused) once they are off the list, or when the email waits on the same list already.
+    """
+    with transaction.atomic():
+        entry = WaitlistEntry.objects.select_for_update(of=("self",)).get(pk=entry.pk)
+        if entry.status not in Status.live():
+            raise DetailsRefused(gettext(OFF_THE_LIST))
+        entry.name, entry.email = name, email
         try:
             with transaction.atomic():
-                last = entries.aggregate(last=Max("position"))["last"] or 0
-                entry = WaitlistEntry.objects.create(
-                    service=service,
-                    promotion=promotion,
-                    day=None if promotion else day,
-                    name=patient.name,
-                    email=patient.email,
-                    phone=patient.phone,
-                    sms_consent=patient.sms_consent,
-                    language=patient.language,
-                    position=last + 1,
-                )
+                entry.save(update_fields=["name", "email", "updated_at"])
         except IntegrityError:
-            raise AlreadyWaiting from None
-        entry_joined.send(sender=WaitlistEntry, entry=entry)
+            raise DetailsRefused(gettext(ALREADY_ON_THE_LIST)) from None
+        if entry.status == Status.OFFERED and entry.booking_id:
+            held = Booking.objects.select_for_update().get(pk=entry.booking_id)
+            if held.status == Booking.Status.HELD and not held.patient_name:
+                held.patient_name, held.email = name, email
+                held.save(update_fields=["patient_name", "email", "updated_at"])
         return entry
 
 
@@ -179,7 +237,9 @@ OFFERED, SKIPPED = "offered", "skipped"
 
 
 def _open_offers_to_the_same_person():
-    same_person = Q(email_canonical=OuterRef("email_canonical")) | Q(phone=OuterRef("phone"))
+    # An entry joined by text has no email yet: it is the same person as another by its number only.
+    same_email = Q(email_canonical=OuterRef("email_canonical")) & ~Q(email_canonical="")
+    same_person = same_email | Q(phone=OuterRef("phone"))
     return WaitlistEntry.objects.filter(same_person, status=Status.OFFERED)
 
 

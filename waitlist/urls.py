@@ -10,4 +10,5 @@ urlpatterns = [
     path("waitlist/claim/<str:token>/", views.offer, name="offer"),
     path("waitlist/claim/<str:token>/decline/", views.decline, name="decline"),
     path("waitlist/leave/<str:token>/", views.leave, name="leave"),
+    path("waitlist/details/<str:token>/", views.details, name="details"),
 ]

@@ -3,6 +3,7 @@ import re
 from django.conf import settings
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_noop as _
@@ -21,14 +22,17 @@ from clinic import cookies
 from clinic.limits import public_post
 from clinic.quiet_hours import QUIET_END, QUIET_START
 
-from .forms import JoinForm
-from .links import entry_for_token
+from .forms import EntryDetailsForm, JoinForm
+from .links import Purpose as EntryLink
+from .links import details_path, entry_for_token, leave_path
 from .models import WaitlistEntry
 from .selectors import offer_alternatives, others_waiting, place_goes_to_next
 from .services import (
     AlreadyWaiting,
+    DetailsRefused,
     OfferChanged,
     OfferClosed,
+    entry_details_save,
     offer_claim,
     offer_decline,
     offer_switch,
@@ -126,7 +130,11 @@ def offer(request, booking: Booking, token: str):
     text and email."""
     entry = _entry_of(booking)
     message, status = "", 200
-    if request.method == "POST" and request.POST.get("answer") == "switch":
+    switching = request.method == "POST" and request.POST.get("answer") == "switch"
+    # Someone who joined by text gives their name and email with the claim: the visit is booked in their name.
+    posted = request.POST if request.method == "POST" and not switching else None
+    details_form = None if entry.name else EntryDetailsForm(posted)
+    if switching:
         slot_id = _posted_id(request, "slot")
         if slot_id is None:
             message, status = gettext(CHOOSE_A_TIME), 400
@@ -136,6 +144,8 @@ def offer(request, booking: Booking, token: str):
                 return redirect(private_path(booking, Purpose.CLAIM) + "?moved=1")
             except (OfferClosed, BookingError) as exc:
                 message, status = str(exc), 409
+    elif request.method == "POST" and details_form is not None and not _details_given(entry, details_form):
+        status = 400  # the form says what to correct
     elif request.method == "POST":
         try:
             return _claim(request, entry, booking, held_slot_id=_posted_id(request, "held"))
@@ -147,7 +157,22 @@ def offer(request, booking: Booking, token: str):
     if request.method == "POST":  # refused: the page shows the offer as it is now
         entry.refresh_from_db()
         booking.refresh_from_db()
-    return _offer_page(request, entry, booking, token, message=message, status=status)
+    if entry.name:
+        details_form = None  # given with a claim that was refused: kept, and not asked again
+    return _offer_page(request, entry, booking, token, message=message, status=status, details_form=details_form)
+
+
+def _details_given(entry: WaitlistEntry, form: EntryDetailsForm) -> bool:
+    """The name and email typed with a claim, kept on the entry (and the place held for it); False when they need
+    correcting or cannot be kept (the form says why)."""
+    if not form.is_valid():
+        return False
+    try:
+        entry_details_save(entry=entry, name=form.cleaned_data["name"], email=form.cleaned_data["email"])
+    except DetailsRefused as exc:
+        form.add_error("email", str(exc))
+        return False
+    return True
 
 
 def _claim(request, entry: WaitlistEntry, booking: Booking, *, held_slot_id: int | None):
@@ -168,7 +193,9 @@ def _claim(request, entry: WaitlistEntry, booking: Booking, *, held_slot_id: int
     return response
 
 
-def _offer_page(request, entry: WaitlistEntry, booking: Booking, token: str, *, message="", status=200):
+def _offer_page(
+    request, entry: WaitlistEntry, booking: Booking, token: str, *, message="", status=200, details_form=None
+):
     now = timezone.now()
     entry.booking = booking  # the same row: has_booked reads it
     booked = entry.has_booked
@@ -188,6 +215,7 @@ def _offer_page(request, entry: WaitlistEntry, booking: Booking, token: str, *, 
         "message": message,
         # What became of a place let go: the next person's, or anyone's to book. Asked only once it was let go.
         "goes_to_next": not (is_open or booked) and place_goes_to_next(entry),
+        "details_form": details_form if is_open else None,
     }
     return render(request, "waitlist/offer.html", context, status=status)
 
@@ -238,3 +266,43 @@ def leave(request, token: str):
         "offer_expires_at": entry.offer_expires_at,
     }
     return render(request, "waitlist/leave.html", context)
+
+
+@never_cache  # a private link: this entry's own page
+@public_post("waitlist-details", per_address="10/h")
+@require_http_methods(["GET", "POST"])
+def details(request, token: str):
+    """The name and email of someone who joined the list by texting WAIT, from the link the reply carried: kept on
+    their entry, so offers also go by email and a place they claim is booked in their name. While they are on the
+    list it can be changed again; after, the page says where they stand."""
+    entry = entry_for_token(token, EntryLink.DETAILS)
+    if entry is None:
+        raise Http404("This link is not valid.")
+    initial = {"name": entry.name, "email": entry.email}
+    form = EntryDetailsForm(request.POST if request.method == "POST" else None, initial=initial)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                entry_details_save(entry=entry, name=form.cleaned_data["name"], email=form.cleaned_data["email"])
+                return redirect(reverse("waitlist:details", args=[token]) + "?saved=1")
+            except DetailsRefused as exc:
+                form.add_error("email", str(exc))
+                entry.refresh_from_db()
+        status = 400
+    booked = entry.has_booked
+    on_the_list = entry.status in Status.live() and not booked
+    offered = on_the_list and entry.status == Status.OFFERED and entry.booking.is_active(timezone.now())
+    context = {
+        "entry": entry,
+        "form": form,
+        "booked": booked,
+        "on_the_list": on_the_list,
+        "place": place_in_line(entry) if on_the_list else None,
+        "saved": on_the_list and status == 200 and request.GET.get("saved") == "1" and bool(entry.name),
+        "offered": offered,
+        "claim_path": private_path(entry.booking, Purpose.CLAIM) if offered else "",
+        "leave_path": leave_path(entry),
+        "details_path": details_path(entry),
+    }
+    return render(request, "waitlist/details.html", context, status=status)

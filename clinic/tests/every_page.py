@@ -18,7 +18,7 @@ from assessments.roles import CLINICIAN, FRONT_DESK, MANAGER
 from booking.links import Purpose, private_path, private_token
 from booking.tests.stripe_fakes import SECRET_KEY, WEBHOOK_SECRET
 from notifications.models import Conversation
-from waitlist.links import leave_path
+from waitlist.links import details_path, leave_path
 
 from .every_page_world import FULL_DAY, MONDAY, NEXT_MONDAY, SUPERUSER, TUESDAY, World, sell_out
 from .staff import PASSWORD
@@ -165,6 +165,7 @@ PAGES: dict[str, Visit] = {
     "waitlist:offer": at(PATIENT, claim_path),
     "waitlist:decline": at(PATIENT, lambda w: claim_path(w) + "decline/"),  # asks first: nothing is declined
     "waitlist:leave": at(PATIENT, lambda w: leave_path(w.bo)),  # asks first: Bo stays on the list
+    "waitlist:details": at(PATIENT, lambda w: details_path(w.rosa)),
     "assessments:privacy_practices": at(PATIENT, lambda w: "/privacy-practices/"),
     "assessments:privacy_practices_version": at(PATIENT, lambda w: "/privacy-practices/1/"),
     "assessments:treatment_consent": at(PATIENT, lambda w: "/consent-to-treatment/"),
@@ -204,6 +205,7 @@ EXCLUDED: dict[str, str] = {
     "booking:hold_release": "a POST that lets the held time go and goes back to the day's times",
     "booking:send_mobile_code": "a POST that texts a new code and goes back to the code's page",
     "booking:manage_calendar": "the visit's .ics calendar file",
+    "booking:texted": "the booking link texted in answer to a text: remembers the mobile and goes on to the days",
     "payments:stripe_webhook": "Stripe's webhook: JSON",
     "notifications:twilio_status": "Twilio's status webhook",
     "notifications:twilio_inbound": "Twilio's webhook for texts to the clinic: TwiML",

@@ -21,6 +21,7 @@ from booking.rules import Patient
 from booking.services import booking_create
 from clinic.forms import WRONG_CODE
 from clinic.tests.staff import PASSWORD
+from waitlist.links import details_path
 from waitlist.services import offers_make
 
 from .every_page import (
@@ -265,6 +266,18 @@ STATES = [
         PATIENT,
         _empty_form_at(lambda w: f"/waitlist/day/{FULL_DAY}/"),
         "There is a problem",
+    ),
+    State(
+        "a name and email for the waiting list: nothing typed",
+        PATIENT,
+        _empty_form_at(lambda w: details_path(w.rosa)),
+        "There is a problem",
+    ),
+    State(
+        "a booking link texted over a week ago (410)",
+        PATIENT,
+        go(lambda w: f"/book/texted/{w.old_texted_token}/"),
+        "The booking link we texted you works for 7 days",
     ),
     # Staff, signed out, on a desktop.
     State("the login: a wrong password", SIGNED_OUT, _wrong_password, "Please enter the correct username"),

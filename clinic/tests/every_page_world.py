@@ -11,6 +11,7 @@ pages, Stripe's signed webhook), but for a texted STOP and a login-failure recor
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+import time_machine
 from axes.models import AccessAttempt, AccessFailureLog
 from django.contrib.auth.models import Group, Permission
 from django.http import HttpResponse
@@ -22,7 +23,7 @@ from assessments.roles import CLINICIAN, FRONT_DESK, MANAGER, ensure_groups
 from assessments.services import consent_document_publish
 from assessments.tests.helpers import ABOUT, CONSENT, HISTORY, PAIN, RUNNING, SCREEN, post_step
 from booking.browser import BOOKED_COOKIE, remember_booked
-from booking.links import Purpose, private_token
+from booking.links import Purpose, private_token, texted_token
 from booking.models import Booking, Promotion, Service, Slot
 from booking.payments import checkout_hold, checkout_start, desk_payment_record
 from booking.rules import Patient
@@ -39,7 +40,7 @@ from clinic.two_factor import backup_codes_replace
 from notifications.inbound import inbound_text_handle
 from notifications.models import OptOut
 from waitlist.models import WaitlistEntry
-from waitlist.services import offers_make, promotion_sold_out, waitlist_join
+from waitlist.services import offers_make, promotion_sold_out, waitlist_join, waitlist_join_by_text
 
 MONDAY = date(2026, 11, 30)
 NOW = local(MONDAY, 9)
@@ -56,6 +57,7 @@ GIL = Patient(name="Gil Park", email="gil@example.com", phone="+16195550147")
 HAL = Patient(name="Hal Reed", email="hal@example.com", phone="+16195550148")
 CALLER = Patient(name="Pat Caller", email="pat@example.com", phone="+16195550149")
 IVY = Patient(name="Ivy Chen", email="ivy@example.com", phone="+16195550160")
+ROSA = "+16195550161"
 SUPERUSER = "Superuser"
 
 # The questionnaire's answers as a patient posts them, with a red flag for the clinician to review.
@@ -77,6 +79,8 @@ class World:
     caller: Booking  # today at 11:00, paid at the desk
     ann: WaitlistEntry  # offered the freed $99 spot
     bo: WaitlistEntry  # waiting for a time on the full day
+    rosa: WaitlistEntry  # texted WAIT for last month's offer: her mobile only, no name or email yet
+    old_texted_token: str  # the booking link texted to Rosa eight days ago: past its seven days
     free_slot: Slot  # a time Dana could move to
     gone_token: str  # Fay's first link, replaced by a new one
     users: dict = field(default_factory=dict)
@@ -151,6 +155,21 @@ def _booked_here(booking: Booking) -> dict:
     return {"name": BOOKED_COOKIE, "value": response.cookies[BOOKED_COOKIE].value}
 
 
+def _texted_wait(service) -> WaitlistEntry:
+    """Rosa texted WAIT while last month's offer was sold out: on its list by her mobile alone. (That offer has
+    closed, so no sweep offers her anything and the pages of this month's offer are as they were.)"""
+    last_month = PromotionFactory(
+        service=service,
+        spots=1,
+        opens_at=NOW - timedelta(days=40),
+        closes_at=NOW - timedelta(days=20),
+        visit_starts_on=MONDAY - timedelta(days=28),
+        visit_ends_on=MONDAY - timedelta(days=24),
+    )
+    entry, _ = waitlist_join_by_text(promotion=last_month, phone=ROSA, language="en")
+    return entry
+
+
 def world_build(*, clinic, service, settings, django_user_model, twilio) -> World:
     """Everything, made at NOW (the caller has stopped the clock there); `twilio`: the texts' recorder."""
     users = _staff(django_user_model)
@@ -175,6 +194,9 @@ def world_build(*, clinic, service, settings, django_user_model, twilio) -> Worl
         runner = Patient(f"Runner {hour}", f"runner{hour}@example.com", f"+1619555{hour:04d}")
         booking_create(slot_id=slot.pk, patient=runner, quoted_price_cents=175_00)
     bo = waitlist_join(service=service, patient=BO, day=FULL_DAY)
+    rosa = _texted_wait(service)
+    with time_machine.travel(timezone.now() - timedelta(days=8)):
+        old_texted_token = texted_token(ROSA)
 
     fay = _booked(service, NEXT_MONDAY + timedelta(days=3), 9, FAY, 175_00, twilio)
     gone_token = private_token(fay, Purpose.MANAGE)
@@ -208,6 +230,8 @@ def world_build(*, clinic, service, settings, django_user_model, twilio) -> Worl
         caller=caller,
         ann=WaitlistEntry.objects.get(pk=ann.pk),
         bo=bo,
+        rosa=rosa,
+        old_texted_token=old_texted_token,
         free_slot=free_slot,
         gone_token=gone_token,
         users=users,

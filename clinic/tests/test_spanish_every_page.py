@@ -155,6 +155,8 @@ SHOWN_IN_SPANISH = {
     "the questionnaire: nothing typed": "Hay un problema",
     "the questionnaire's code: a wrong one": _spanish(WRONG_CODE),
     "the waiting list: nothing typed": "Hay un problema",
+    "a name and email for the waiting list: nothing typed": "Hay un problema",
+    "a booking link texted over a week ago (410)": "El enlace para reservar que le enviamos por texto sirve durante 7",
     "a hold lapsed while the patient typed": "Terminó el tiempo que le apartamos esta hora",
 }
 

@@ -1,5 +1,6 @@
 from contextlib import contextmanager
 from datetime import timedelta
+from functools import partial
 
 import pytest
 from django.core import mail
@@ -27,6 +28,7 @@ from notifications.notices import (
 )
 from notifications.outbox import booking_context, message_queue
 from notifications.reminders import reminders_queue
+from notifications.tests.texting import text_in
 from waitlist.services import waitlist_join
 
 Kind, Channel = Message.Kind, Message.Channel
@@ -109,3 +111,9 @@ def patient_emails(clock, health_worded_service, django_capture_on_commit_callba
     with kept():
         booking_cancel(booking=booking, reason="Cancelled by the front desk")
     return emails
+
+
+@pytest.fixture
+def texting(client, django_capture_on_commit_callbacks, twilio_recorder):
+    """Text the clinic's number as Twilio does: `texting("WAIT", sender=...)` is the Answer the sender gets."""
+    return partial(text_in, client, django_capture_on_commit_callbacks, twilio_recorder)

@@ -34,7 +34,10 @@ pytestmark = pytest.mark.django_db
 Kind, Status = Message.Kind, Message.Status
 PATIENT = Patient(name="Dana Cruz", email="dana@example.com", phone="+18585550199", sms_consent=False)
 VISIT = local(REGULAR_DAY, 10)  # Monday, April 20, 2026 at 10:00 AM PDT: 17:00 UTC
-PATIENT_KINDS = {kind for kind in Kind if not kind.startswith("clinic_") and kind != Kind.STAFF_TEXT}
+# Texts only: what the front desk writes, and the answers to a patient's texts.
+PATIENT_KINDS = {
+    kind for kind in Kind if not kind.startswith("clinic_") and kind not in (Kind.STAFF_TEXT, Kind.AUTO_REPLY)
+}
 # A link as a reader would see it spelled out: the scheme, or the site's private paths.
 SPELLED_OUT = re.compile(r"https?://|/(manage|intake|waitlist/claim)/")
 

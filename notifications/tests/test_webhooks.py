@@ -5,10 +5,8 @@ visit is Wednesday 2026-04-08 at 10:00 AM. Twilio signs against the public URL,
 https://book.example.com, whatever host the request reached.
 """
 
-import uuid
 from datetime import date, timedelta
 from urllib.parse import urlencode
-from xml.etree import ElementTree
 
 import pytest
 import time_machine
@@ -20,24 +18,21 @@ from booking.links import Purpose, private_link
 from booking.models import Booking
 from booking.rules import Patient
 from booking.services import booking_create
-from booking.tests.factories import BookingFactory, SlotFactory, local
+from booking.tests.factories import SlotFactory, local
 from clinic.client import TrustedProxies
 from notifications.gsm import is_gsm7
 from notifications.models import InboundText, Message, OptOut
-from notifications.outbox import booking_context, message_queue, sms_opt_out
+from notifications.outbox import booking_context, message_queue, messages_send_due, sms_opt_out
+from notifications.tests.texting import BASE, EMPTY_TWIML, INBOUND, PHONE, inbound_params, post
 from notifications.tests.twilio_fakes import ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER, twilio_post
 
 pytestmark = pytest.mark.django_db
 
-BASE = "https://book.example.com"
 STATUS = "/webhooks/twilio/status/"
-INBOUND = "/webhooks/twilio/sms/"
 NOW = local(date(2026, 4, 6), 8)
 VISIT = local(date(2026, 4, 8), 10)
-PHONE = "+16195550123"
 STRANGER = "+17605550142"
 SMS = Message.Channel.SMS
-EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response />'
 ALERT_SUBJECT = "New text to the clinic's number"
 
 
@@ -92,45 +87,8 @@ def status_params(sid: str, status: str, error_code: str | None = None) -> dict:
     return params
 
 
-def inbound_params(body: str, *, sender: str = PHONE, sid: str | None = None, **extra) -> dict:
-    """A text to the clinic's number as Twilio posts it."""
-    sid = sid or f"SM{uuid.uuid4().hex}"
-    return {
-        "ToCountry": "US",
-        "ToState": "CA",
-        "SmsMessageSid": sid,
-        "NumMedia": "0",
-        "SmsSid": sid,
-        "SmsStatus": "received",
-        "Body": body,
-        "To": FROM_NUMBER,
-        "NumSegments": "1",
-        "MessageSid": sid,
-        "AccountSid": ACCOUNT_SID,
-        "From": sender,
-        "FromCountry": "US",
-        "ApiVersion": "2010-04-01",
-        **extra,
-    }
-
-
-def post(client, path: str, params: dict, **signing):
-    return twilio_post(client, path, params, base_url=BASE, **signing)
-
-
-def reply_of(response) -> str | None:
-    """The one text a TwiML answer sends back, or None for an empty <Response />."""
-    assert response.status_code == 200
-    assert response["Content-Type"].startswith("text/xml")
-    root = ElementTree.fromstring(response.content)
-    assert root.tag == "Response"
-    messages = list(root)
-    assert len(messages) <= 1
-    if not messages:
-        assert response.content.decode() == EMPTY_TWIML
-        return None
-    assert messages[0].tag == "Message"
-    return messages[0].text
+def auto_replies() -> list[Message]:
+    return list(Message.objects.filter(kind=Message.Kind.AUTO_REPLY).order_by("pk"))
 
 
 def snapshot() -> list:
@@ -317,18 +275,18 @@ STOP_TEXTS = [
 
 @pytest.mark.parametrize("body, extra", STOP_TEXTS)
 def test_stop_keyword_opts_out_suppresses_queued_texts_and_answers_nothing(
-    client, django_capture_on_commit_callbacks, twilio_recorder, booking, body, extra
+    texting, twilio_recorder, booking, body, extra
 ):
     waiting = queued_text(booking)
 
-    with django_capture_on_commit_callbacks(execute=True):
-        response = post(client, INBOUND, inbound_params(body, **extra))
+    answer = texting(body, **extra)
 
-    assert reply_of(response) is None
+    assert answer.text is None
     assert OptOut.objects.filter(phone=PHONE).exists()
     waiting.refresh_from_db()
     assert waiting.status == Message.Status.SUPPRESSED
     assert clinic_alerts() == []
+    assert auto_replies() == []
     assert len(twilio_recorder.texts) == 1  # only the confirmation, before STOP
 
 
@@ -343,10 +301,10 @@ def test_text_queued_after_stop_is_suppressed(client, django_capture_on_commit_c
 
 
 @pytest.mark.parametrize("keyword", ["START", "unstop", "Start"])
-def test_start_opts_back_in_and_answers(client, twilio_recorder, clinic, keyword):
+def test_start_opts_back_in_and_answers(texting, clinic, keyword):
     sms_opt_out(phone=PHONE, keyword="STOP")
 
-    reply = reply_of(post(client, INBOUND, inbound_params(keyword)))
+    reply = texting(keyword).text
 
     assert not OptOut.objects.filter(phone=PHONE).exists()
     assert reply is not None
@@ -355,12 +313,12 @@ def test_start_opts_back_in_and_answers(client, twilio_recorder, clinic, keyword
     assert "Reply STOP to opt out" in reply
 
 
-def test_start_that_twilio_already_answered_opts_in_and_answers_nothing(client, twilio_recorder):
+def test_start_that_twilio_already_answered_opts_in_and_answers_nothing(texting):
     sms_opt_out(phone=PHONE, keyword="STOP")
 
-    response = post(client, INBOUND, inbound_params("START", OptOutType="START"))
+    answer = texting("START", OptOutType="START")
 
-    assert reply_of(response) is None
+    assert answer.text is None
     assert not OptOut.objects.filter(phone=PHONE).exists()
 
 
@@ -373,15 +331,35 @@ def test_opted_back_in_number_gets_texts_again(client, django_capture_on_commit_
 
     message.refresh_from_db()
     assert message.status == Message.Status.SENT
-    assert len(twilio_recorder.texts) == 2
+
+
+def test_a_number_that_opted_out_gets_no_answer_and_its_text_still_reaches_the_front_desk(texting, promotion):
+    sms_opt_out(phone=STRANGER, keyword="STOP")
+
+    answer = texting(WORDS, sender=STRANGER)
+
+    assert answer.text is None
+    assert auto_replies() == []
+    assert InboundText.objects.get().body == WORDS
+    assert len(clinic_alerts()) == 1
+
+
+def test_a_number_that_opted_out_gets_no_help_text(texting, clinic):
+    sms_opt_out(phone=STRANGER, keyword="STOP")
+
+    answer = texting("HELP", sender=STRANGER)
+
+    assert answer.text is None
+    [kept] = auto_replies()
+    assert kept.status == Message.Status.SUPPRESSED  # kept in its conversation, never sent
 
 
 # Texts in: help and YES --------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("keyword", ["HELP", "help", "INFO"])
-def test_help_answers_with_the_clinics_name_phone_and_hours(client, twilio_recorder, clinic, keyword):
-    reply = reply_of(post(client, INBOUND, inbound_params(keyword, sender=STRANGER)))
+def test_help_answers_with_the_clinics_name_phone_and_hours(texting, clinic, keyword):
+    reply = texting(keyword, sender=STRANGER).text
 
     assert reply is not None
     assert clinic.name in reply
@@ -392,30 +370,80 @@ def test_help_answers_with_the_clinics_name_phone_and_hours(client, twilio_recor
     assert not OptOut.objects.exists()
 
 
-def test_help_that_twilio_already_answered_gets_no_second_answer(client, twilio_recorder, clinic):
-    response = post(client, INBOUND, inbound_params("HELP", sender=STRANGER, OptOutType="HELP"))
-
-    assert reply_of(response) is None
+def test_help_that_twilio_already_answered_gets_no_second_answer(texting, clinic):
+    assert texting("HELP", sender=STRANGER, OptOutType="HELP").text is None
+    assert auto_replies() == []
 
 
 @pytest.mark.parametrize("word", ["Y", "yes", "Yes!"])
-def test_yes_from_a_patient_with_an_upcoming_visit_confirms_it(client, booking, clinic, word):
-    reply = reply_of(post(client, INBOUND, inbound_params(word)))
+def test_yes_from_a_patient_with_an_upcoming_visit_confirms_it(texting, booking, clinic, word):
+    reply = texting(word).text
 
     booking.refresh_from_db()
     assert booking.patient_confirmed_at == NOW
     assert reply == f"Thanks Michael, see you Wed Apr 8 at 10:00 AM. {clinic.name}"
 
 
-def test_yes_twice_keeps_the_first_confirmation_time(client, booking, clock):
-    post(client, INBOUND, inbound_params("YES"))
+def test_yes_twice_keeps_the_first_confirmation_time(texting, booking, clock):
+    texting("YES")
     clock.shift(timedelta(hours=1))
 
-    reply = reply_of(post(client, INBOUND, inbound_params("YES")))
+    reply = texting("YES").text
 
     booking.refresh_from_db()
     assert booking.patient_confirmed_at == NOW
     assert reply.startswith("Thanks Michael, see you Wed Apr 8 at 10:00 AM.")
+
+
+# Every automatic answer is a text in the outbox ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("body", ["HELP", "START", "YES", "Can I park on the street?"])
+def test_each_automatic_answer_goes_through_the_outbox_to_twilio_once_and_is_kept_as_an_auto_reply(
+    client, texting, twilio_recorder, booking, clinic, body
+):
+    answer = texting(body)
+
+    assert answer.twiml is None  # the webhook's own response is empty
+    [sent] = answer.sent
+    [reply] = auto_replies()
+    assert (reply.channel, reply.recipient, reply.booking) == (Message.Channel.SMS, PHONE, booking)
+    assert reply.status == Message.Status.SENT
+    assert reply.provider_id.startswith("SM")
+    [request] = [r for r in twilio_recorder.texts if r.data["Body"] == sent]
+    assert request.data["StatusCallback"] == f"{BASE}{STATUS}"
+    assert reply.send_after <= timezone.now()
+
+    # Twilio's status callback reaches it like any other text.
+    assert post(client, STATUS, status_params(reply.provider_id, "delivered")).status_code == 200
+    reply.refresh_from_db()
+    assert reply.status == Message.Status.DELIVERED
+
+
+def test_an_answer_goes_at_once_in_the_quiet_hours_too(texting, clock, booking, clinic):
+    clock.move_to(local(date(2026, 4, 6), 23, 30))
+
+    assert texting("HELP").text is not None
+
+    [reply] = auto_replies()
+    assert reply.sent_at == local(date(2026, 4, 6), 23, 30)
+
+
+def test_an_answer_twilio_cannot_take_now_is_sent_again_later(
+    texting, twilio_recorder, django_capture_on_commit_callbacks, clock, clinic
+):
+    twilio_recorder.fail_next(503, 20500, "Service unavailable")
+
+    texting("HELP", sender=STRANGER)
+
+    [reply] = auto_replies()
+    assert (reply.status, reply.attempts) == (Message.Status.QUEUED, 1)
+    clock.shift(timedelta(minutes=5))
+    with django_capture_on_commit_callbacks(execute=True):
+        messages_send_due()
+    reply.refresh_from_db()
+    assert (reply.status, reply.attempts) == (Message.Status.SENT, 2)
+    assert [r.data["To"] for r in twilio_recorder.texts] == [STRANGER, STRANGER]  # refused once, then taken
 
 
 # Texts in: anything else -------------------------------------------------------------------------
@@ -424,18 +452,19 @@ WORDS = "Hi, my knee pain got worse since Friday, should I still come in?"
 
 
 def test_other_text_from_a_patient_is_stored_answered_with_the_booking_link_and_alerts_the_clinic(
-    client, django_capture_on_commit_callbacks, booking, clinic
+    texting, booking, clinic
 ):
     params = inbound_params(WORDS)
 
-    with django_capture_on_commit_callbacks(execute=True):
-        reply = reply_of(post(client, INBOUND, params))
+    reply = texting(params=params).text
 
     assert private_link(booking, Purpose.MANAGE) in reply
     assert clinic.name in reply
     inbound = InboundText.objects.get()
     assert (inbound.sender, inbound.body, inbound.provider_id) == (PHONE, WORDS, params["MessageSid"])
     assert inbound.booking == booking
+    [kept] = auto_replies()
+    assert "[[link:manage]]" in kept.body  # the outbox keeps where the link goes, never the link
 
     [alert] = clinic_alerts()
     assert alert.to == [clinic.email]
@@ -449,51 +478,34 @@ def test_other_text_from_a_patient_is_stored_answered_with_the_booking_link_and_
     assert Message.objects.get(kind=Message.Kind.CLINIC_INBOUND_TEXT).body == alert.body
 
 
-def test_other_text_from_a_stranger_is_answered_with_live_discounted_spots_and_the_booking_page(
-    client, django_capture_on_commit_callbacks, twilio_recorder, promotion, clinic
-):
-    BookingFactory(slot=SlotFactory(service=promotion.service, starts_at=VISIT), promotion=promotion)
-
-    with django_capture_on_commit_callbacks(execute=True):
-        reply = reply_of(post(client, INBOUND, inbound_params("How much is an assessment?", sender=STRANGER)))
-
-    assert "7 of 8 $99 spots left" in reply
-    assert f"{BASE}/book/" in reply
-    assert "(619) 268-1397" in reply
-    assert "/booking/" not in reply
-    inbound = InboundText.objects.get()
-    assert (inbound.sender, inbound.body, inbound.booking) == (STRANGER, "How much is an assessment?", None)
-    [alert] = clinic_alerts()
-    assert f"{BASE}/admin/notifications/inboundtext/{inbound.pk}/change/" in alert.body
-    assert "assessment?" not in alert.body
-
-
-def test_other_text_when_no_discount_is_open_points_to_the_booking_page_without_spots(client, twilio_recorder, clinic):
-    reply = reply_of(post(client, INBOUND, inbound_params("Do you take insurance?", sender=STRANGER)))
+def test_other_text_when_no_discount_is_open_points_to_the_booking_page_without_spots(texting, clinic):
+    reply = texting("Do you take insurance?", sender=STRANGER).text
 
     assert "spots left" not in reply
-    assert f"{BASE}/book/" in reply
+    assert "WAIT" not in reply
+    assert f"{BASE}/book/texted/" in reply
 
 
-def test_twilio_retry_of_the_same_text_is_handled_once(client, django_capture_on_commit_callbacks, booking, clinic):
+def test_twilio_retry_of_the_same_text_is_handled_once(texting, twilio_recorder, booking, clinic):
     params = inbound_params(WORDS)
 
-    with django_capture_on_commit_callbacks(execute=True):
-        first = reply_of(post(client, INBOUND, params))
-        second = reply_of(post(client, INBOUND, params))
+    first = texting(params=params)
+    second = texting(params=params)
 
-    assert first is not None
-    assert second is None
+    assert first.text is not None
+    assert second.text is None
+    assert second.response.content.decode() == EMPTY_TWIML
     assert InboundText.objects.count() == 1
+    assert len(auto_replies()) == 1
     assert len(clinic_alerts()) == 1
     assert Message.objects.filter(kind=Message.Kind.CLINIC_INBOUND_TEXT).count() == 1
 
 
-def test_retried_stop_is_harmless(client, twilio_recorder):
+def test_retried_stop_is_harmless(texting):
     params = inbound_params("STOP")
 
-    assert reply_of(post(client, INBOUND, params)) is None
-    assert reply_of(post(client, INBOUND, params)) is None
+    assert texting(params=params).text is None
+    assert texting(params=params).text is None
 
     assert OptOut.objects.filter(phone=PHONE).count() == 1
     assert InboundText.objects.count() == 1
@@ -511,27 +523,29 @@ def test_inbound_text_without_a_valid_signature_is_refused_and_nothing_is_stored
     assert b"<Response" not in response.content
     assert not InboundText.objects.exists()
     assert not OptOut.objects.exists()
+    assert not Message.objects.exists()
+    assert twilio_recorder.texts == []
     assert mail.outbox == []
 
 
 @pytest.mark.parametrize("body", ["HELP", "START", "YES", WORDS])
-def test_replies_are_gsm7_even_when_the_clinics_details_are_not(client, booking, clinic, body):
+def test_replies_are_gsm7_even_when_the_clinics_details_are_not(texting, booking, clinic, body):
     clinic.name = "O’Brien – Performance Physio"
     clinic.save()
 
-    reply = reply_of(post(client, INBOUND, inbound_params(body)))
+    reply = texting(body).text
 
     assert reply is not None
     assert is_gsm7(reply), reply
     assert "O'Brien - Performance Physio" in reply
 
 
-def test_reply_is_gsm7_when_the_patients_name_is_not(client, django_capture_on_commit_callbacks, twilio_recorder, slot):
+def test_reply_is_gsm7_when_the_patients_name_is_not(django_capture_on_commit_callbacks, texting, slot):
     zoe = Patient(name="Zoë Łukasz", email="zoe@example.com", phone=PHONE, sms_consent=True)
     with django_capture_on_commit_callbacks(execute=True):
         booking_create(slot_id=slot.pk, patient=zoe, quoted_price_cents=175_00)
 
-    reply = reply_of(post(client, INBOUND, inbound_params("yes")))
+    reply = texting("yes").text
 
     assert is_gsm7(reply), reply
     assert reply.startswith("Thanks Zoe, see you Wed Apr 8 at 10:00 AM.")

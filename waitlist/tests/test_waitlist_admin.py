@@ -68,7 +68,7 @@ def clinician(client, django_user_model):
 def names_in_order(response) -> list[str]:
     """The people on the changelist, top to bottom."""
     html = response.content.decode()
-    return re.findall(r'<th class="field-name"><a href="[^"]+">([^<]+)</a></th>', html)
+    return re.findall(r'<th class="field-person"><a href="[^"]+">([^<]+)</a></th>', html)
 
 
 def reorder(client, entries_positions: list[tuple[WaitlistEntry, int]], **extra):
