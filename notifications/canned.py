@@ -12,7 +12,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from booking.selectors import featured_offer
+from booking.selectors import Offer, featured_offer
 from clinic.dates import opening_hours
 from clinic.models import Clinic
 
@@ -36,21 +36,13 @@ CANNED = (
 )
 
 
-def _spots_left() -> str:
-    """ "3 of 8 $99 spots left. " while the featured offer has spots to book; nothing otherwise."""
-    offer = featured_offer(now=timezone.now())
+def spots_left(offer: Offer | None) -> str:
+    """ "3 of 8 $99 spots left. " while the offer has spots to book; nothing otherwise. In the active language."""
     if not (offer and offer.is_open and offer.spots_left):
         return ""
     promotion = offer.promotion
-    return (
-        gettext("%(left)s of %(spots)s %(price)s spots left.")
-        % {
-            "left": offer.spots_left,
-            "spots": promotion.spots,
-            "price": promotion.price,
-        }
-        + " "
-    )
+    left = {"left": offer.spots_left, "spots": promotion.spots, "price": promotion.price}
+    return gettext("%(left)s of %(spots)s %(price)s spots left.") % left + " "
 
 
 def _facts(clinic: Clinic) -> dict[str, Callable[[], str]]:
@@ -62,7 +54,7 @@ def _facts(clinic: Clinic) -> dict[str, Callable[[], str]]:
         "parking": lambda: " ".join(clinic.translated.parking_note.split()),
         "hours": lambda: opening_hours(clinic.opening_hours.all()),
         "book": lambda: settings.PUBLIC_BASE_URL + reverse("booking:book_days"),
-        "spots": _spots_left,
+        "spots": lambda: spots_left(featured_offer(now=timezone.now())),
     }
 
 

@@ -43,6 +43,7 @@ from waitlist.links import DETAILS_PLACEHOLDER
 from waitlist.models import WaitlistEntry
 from waitlist.services import place_in_line, promotion_sold_out, waitlist_join_by_text
 
+from .canned import spots_left
 from .conversations import conversation_inbound
 from .gsm import to_gsm7
 from .models import InboundText, Message
@@ -311,17 +312,9 @@ def _text_answered(visit: Booking | None, offer: Offer | None, clinic: Clinic, *
             "Thanks for texting %(clinic)s. All %(spots)s %(price)s spots are taken: reply WAIT to join the waiting "
             "list. Book at the regular price: %(book)s"
         ) % {**facts, "spots": offer.promotion.spots, "price": offer.promotion.price}
-    spots = ""
-    if offer and offer.is_open and offer.spots_left:
-        spots = gettext("%(left)s of %(spots)s %(price)s spots left.") % {
-            "left": offer.spots_left,
-            "spots": offer.promotion.spots,
-            "price": offer.promotion.price,
-        }
-        spots += " "
     return gettext(
         "Thanks for texting %(clinic)s. %(spots)sBook online: %(book)s or call %(phone)s. We will reply soon."
-    ) % {**facts, "spots": spots}
+    ) % {**facts, "spots": spots_left(offer)}
 
 
 def _photo(visit: Booking | None, clinic: Clinic) -> str:

@@ -210,6 +210,20 @@ def test_a_conversation_shows_the_thread_who_has_the_number_and_links_to_their_b
     assert f'href="tel:{DANA}"' in markup
 
 
+def test_a_photo_sent_by_text_shows_as_received_and_not_kept_with_the_answer_asking_to_bring_it(desk, client):
+    conversation = text_in(client, "Here is my MRI", NumMedia="1", MediaUrl0="https://api.twilio.com/media/ME1")
+    text_in(client, "", NumMedia="2", MediaUrl0="https://api.twilio.com/media/ME2")
+
+    entries = thread(desk.get(url(conversation)))
+
+    received = [entry for entry in entries if "· Received ·" in entry]
+    assert "Photo received (not kept)" in received[0] and "Here is my MRI" in received[0]
+    assert "2 photos received (not kept)" in received[1]
+    answers = [entry for entry in entries if "Automatic: Answer to a text" in entry or "Automatic" in entry]
+    assert any("please bring it to your visit" in entry for entry in answers), entries
+    assert "api.twilio.com/media" not in desk.get(url(conversation)).content.decode()
+
+
 def test_opening_a_conversation_reads_its_texts_and_each_opening_is_logged(client, front_desk, clinician):
     conversation = text_in(client, "My knee is swollen")
     text_in(client, "Another thing")
