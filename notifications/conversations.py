@@ -45,7 +45,7 @@ def may_read_texts(user) -> bool:
 # Texts arriving ------------------------------------------------------------------------------------------
 
 
-def conversation_inbound(*, phone: str, at: datetime) -> None:
+def conversation_inbound(*, phone: str, at: datetime) -> Conversation:
     """A text from `phone` arrived: its conversation (made with the first) counts one more unread text, and is
     open again if it was done."""
     conversation, created = Conversation.objects.get_or_create(
@@ -53,6 +53,7 @@ def conversation_inbound(*, phone: str, at: datetime) -> None:
     )
     if not created:
         Conversation.objects.filter(pk=conversation.pk).update(unread=F("unread") + 1, status=OPEN, last_activity_at=at)
+    return conversation
 
 
 # The inbox -----------------------------------------------------------------------------------------------

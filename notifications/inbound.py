@@ -46,7 +46,7 @@ from waitlist.services import place_in_line, promotion_sold_out, waitlist_join_b
 from .canned import spots_left
 from .conversations import conversation_inbound
 from .gsm import to_gsm7
-from .models import InboundText, Message
+from .models import Conversation, InboundText, Message
 from .outbox import is_opted_out, message_queue, message_queue_written, sms_opt_in, sms_opt_out
 
 STOP_WORDS = {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT"}  # Twilio's own
@@ -109,7 +109,7 @@ def inbound_text_handle(
     )
     if not created:
         return None  # Twilio delivered again a text we have kept and answered
-    conversation_inbound(phone=sender, at=inbound.received_at)
+    conversation = conversation_inbound(phone=sender, at=inbound.received_at)
     keyword = _keyword(body)
     opt_out = opt_out_type.upper()
     twilio_answered = bool(opt_out_type)  # Twilio's own opt-out handling has replied already
@@ -146,7 +146,7 @@ def inbound_text_handle(
 
     inbound.booking = visit
     inbound.save(update_fields=["booking"])
-    _alert_clinic(inbound, clinic)
+    _alert_clinic(inbound, conversation, clinic)
     if not opted_out:
         offer = None if visit else featured_offer(now=timezone.now())
         _answer(
@@ -186,9 +186,10 @@ def _answer_in_response(inbound: InboundText, text: str, *, booking: Booking | N
     return text
 
 
-def _alert_clinic(inbound: InboundText, clinic: Clinic) -> None:
-    """Tell the front desk a text came in. The words stay in the admin: they may be about someone's health."""
-    admin_link = settings.PUBLIC_BASE_URL + reverse("admin:notifications_inboundtext_change", args=[inbound.pk])
+def _alert_clinic(inbound: InboundText, conversation: Conversation, clinic: Clinic) -> None:
+    """Tell the front desk a text came in. The words stay in its conversation, where each reading is logged: they
+    may be about someone's health."""
+    admin_link = settings.PUBLIC_BASE_URL + reverse("admin:frontdesk_conversation", args=[conversation.pk])
     message_queue(
         kind=Message.Kind.CLINIC_INBOUND_TEXT,
         channel=Message.Channel.EMAIL,

@@ -34,7 +34,7 @@ class Message(models.Model):
         STAFF_TEXT = "staff_text", "Text from the front desk"
         LINK_RESENT = "link_resent", "Private link, sent again as asked"
         WAITLIST_JOINED = "waitlist_joined", "On the waiting list (with the link to leave it)"
-        AUTO_REPLY = "auto_reply", "Automatic reply to a text"
+        AUTO_REPLY = "auto_reply", "Answer to their text"
 
         @classmethod
         def with_private_links(cls) -> list[str]:

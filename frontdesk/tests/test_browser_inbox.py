@@ -59,6 +59,8 @@ def test_a_text_answered_with_the_booking_link_and_delivered(
         row.get_by_role("link", name=RUNNER).click()
         expect(page.locator(".thread")).to_contain_text("Hi! Is the $99 offer still on? Can I get one?")
         expect(page.locator(".thread")).to_contain_text("Received · Patient")
+        answered = page.locator(".thread-entry").filter(has_text="Automatic")  # the answer the text got at once
+        expect(answered).to_contain_text("8 of 8 $99 spots left. Book online: [private link: booking by text]")
         expect(page.locator("#user-tools")).not_to_contain_text("unread")  # read now
         assert page.evaluate("document.documentElement.scrollWidth") <= 1366  # no sideways scrolling
         audit()
@@ -95,7 +97,9 @@ def test_a_text_answered_with_the_booking_link_and_delivered(
         audit()
 
     texts = [r.data for r in twilio_recorder.texts if r.data["To"] == RUNNER]
-    assert [t["Body"] for t in texts] == [f"{CLINIC}: 8 of 8 $99 spots left. Book online: {link}"]
+    answer, staff_reply = (t["Body"] for t in texts)
+    assert answer.startswith(f"Thanks for texting {CLINIC}. 8 of 8 $99 spots left. Book online: {link}texted/")
+    assert staff_reply == f"{CLINIC}: 8 of 8 $99 spots left. Book online: {link}"
     conversation = Conversation.objects.get(phone=RUNNER)
     assert (conversation.status, conversation.unread) == (Conversation.Status.DONE, 0)
     assert ConversationAccess.objects.filter(conversation=conversation, user__username="desk").count() >= 3

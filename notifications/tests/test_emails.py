@@ -26,7 +26,7 @@ from booking.tests.stripe_fakes import event, paid_checkout_session, post_events
 from clinic.tests.factories import ClinicFactory
 from notifications import tasks
 from notifications.inbound import inbound_text_handle
-from notifications.models import InboundText, Message
+from notifications.models import Conversation, InboundText, Message
 from notifications.notices import notify_booking_confirmed
 from notifications.outbox import messages_queue, messages_send_due
 from notifications.reminders import reminders_queue
@@ -492,7 +492,8 @@ def test_the_clinic_alert_for_an_incoming_text_does_not_carry_its_words(
     assert alert.subject == "New text to the clinic's number"
     assert f"from {patient.phone}" in alert.body
     assert booking.reference in alert.body
-    assert f"{settings.PUBLIC_BASE_URL}/admin/notifications/inboundtext/{inbound.pk}/change/" in alert.body
+    conversation = Conversation.objects.get(phone=inbound.sender)
+    assert f"{settings.PUBLIC_BASE_URL}/admin/texts/{conversation.pk}/" in alert.body
     seen = everything_in(alert).lower()
     for word in ("knee", "swells", "ibuprofen", "helping", "long runs"):
         assert word not in seen

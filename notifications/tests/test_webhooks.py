@@ -21,7 +21,7 @@ from booking.services import booking_create
 from booking.tests.factories import SlotFactory, local
 from clinic.client import TrustedProxies
 from notifications.gsm import is_gsm7
-from notifications.models import InboundText, Message, OptOut
+from notifications.models import Conversation, InboundText, Message, OptOut
 from notifications.outbox import booking_context, message_queue, messages_send_due, sms_opt_out
 from notifications.tests.texting import BASE, EMPTY_TWIML, INBOUND, PHONE, inbound_params, post
 from notifications.tests.twilio_fakes import ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER, twilio_post
@@ -468,7 +468,7 @@ def test_other_text_from_a_patient_is_stored_answered_with_the_booking_link_and_
 
     [alert] = clinic_alerts()
     assert alert.to == [clinic.email]
-    admin_link = f"{BASE}/admin/notifications/inboundtext/{inbound.pk}/change/"
+    admin_link = f"{BASE}/admin/texts/{Conversation.objects.get(phone=inbound.sender).pk}/"
     assert admin_link in alert.body
     [(html, _)] = alert.alternatives
     for part in (alert.subject, alert.body, html):
