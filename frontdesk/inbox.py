@@ -20,6 +20,7 @@ from django.urls import reverse
 
 from clinic.client import Visitor
 from clinic.models import Clinic
+from clinic.time_zones import time_zone_label
 from notifications import gsm
 from notifications.canned import canned_choices, canned_text
 from notifications.conversations import (
@@ -82,6 +83,7 @@ def inbox(site, request):
         show = "open"
     page = Paginator(conversations_listed(show=show, user=request.user), PER_PAGE).get_page(request.GET.get("page"))
     names = names_by_phone([conversation.phone for conversation in page])
+    tz = clinic_tz(Clinic.current())
     context = {
         **site.each_context(request),
         "title": "Texts",
@@ -89,7 +91,8 @@ def inbox(site, request):
         "page": page,
         "show": show,
         "shows": [(key, label, f"?show={key}") for key, label in SHOWS.items()],
-        "clinic_tz": clinic_tz(Clinic.current()),
+        "clinic_tz": tz,
+        "clinic_tz_label": time_zone_label(str(tz)),
     }
     return TemplateResponse(request, "admin/frontdesk/inbox.html", context)
 

@@ -129,6 +129,7 @@ def test_the_unread_count_is_on_today_and_every_admin_page_and_the_inbox_lists_t
         f"{STRANGER} 1 unread Open No one Mon Apr 6, 8:03 AM",
         f"Dana Cruz · {DANA} 2 unread Open No one Mon Apr 6, 8:00 AM",
     ]
+    assert "Times are Pacific time." in shown(inbox)
 
 
 def test_the_inbox_lists_open_mine_done_or_all(client, front_desk, manager):
