@@ -201,8 +201,8 @@ def test_a_conversation_shows_the_thread_who_has_the_number_and_links_to_their_b
     text = shown(response)
     assert response.context["title"] == "Texts with Dana Cruz"
     entries = thread(response)
-    assert entries[0].startswith("Mon Apr 6, 8:00 AM · Sent · Automatic: Booking confirmation · Sent")
-    assert "Mon Apr 6, 8:02 AM · Received · Patient Is there parking?" in entries
+    assert entries[0].startswith("Mon Apr 6, 8:00 AM · Automatic: Booking confirmation · Sent")
+    assert "Mon Apr 6, 8:02 AM · Patient Is there parking?" in entries
     assert "Messages in English" in text
     markup = response.content.decode()
     assert f'href="/admin/today/visit/{booking.pk}/"' in markup
@@ -217,7 +217,7 @@ def test_a_photo_sent_by_text_shows_as_received_and_not_kept_with_the_answer_ask
 
     entries = thread(desk.get(url(conversation)))
 
-    received = [entry for entry in entries if "· Received ·" in entry]
+    received = [entry for entry in entries if "AM · Patient" in entry or "PM · Patient" in entry]
     assert "Photo received (not kept)" in received[0] and "Here is my MRI" in received[0]
     assert "2 photos received (not kept)" in received[1]
     answers = [entry for entry in entries if "Automatic: Answer to a text" in entry or "Automatic" in entry]
@@ -328,7 +328,7 @@ def test_a_reply_sent_twice_from_the_same_form_reaches_twilio_once_and_shows_del
 
     assert post(client, STATUS, {**status_params(reply.provider_id, "delivered"), "To": STRANGER}).status_code == 200
     entries = thread(client.get(url(conversation)))
-    assert entries[-1].endswith(f"Sent · Staff: frontdesk · Delivered {CLINIC}: Yes, free in the lot.")
+    assert entries[-1].endswith(f"· Staff: frontdesk · Delivered {CLINIC}: Yes, free in the lot.")
 
 
 def test_a_ready_made_booking_link_is_filled_in_the_persons_language_with_the_spots_left(
@@ -431,7 +431,7 @@ def test_a_text_from_a_visits_panel_shows_in_the_conversation_as_the_staff_membe
     text_from_staff(booking, text="See you soon", user=front_desk)
     client.force_login(front_desk)
 
-    assert f"Sent · Staff: frontdesk · Queued {CLINIC}: See you soon" in " ".join(thread(client.get(url(conversation))))
+    assert f"· Staff: frontdesk · Queued {CLINIC}: See you soon" in " ".join(thread(client.get(url(conversation))))
 
 
 def test_the_inbound_texts_admin_shows_who_texted_and_sends_staff_to_the_conversation_for_the_words(client, manager):
