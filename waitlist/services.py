@@ -123,8 +123,10 @@ def waitlist_join_by_text(*, promotion: Promotion, phone: str, language: str) ->
         )
         return entry, True
     except AlreadyWaiting:
-        live = WaitlistEntry.objects.filter(promotion=promotion, phone=phone, status__in=Status.live())
-        return live.get(), False
+        live = WaitlistEntry.objects.filter(promotion=promotion, phone=phone, status__in=Status.live()).first()
+        if live is None:  # it left the list in between: join now
+            return waitlist_join_by_text(promotion=promotion, phone=phone, language=language)
+        return live, False
 
 
 class DetailsRefused(Exception):
@@ -209,6 +211,7 @@ def _hold_for(entry: WaitlistEntry, now: datetime) -> Booking | None:
         sms_consent=entry.sms_consent,
         email_by_staff=entry.email_by_staff,
         phone_by_staff=entry.phone_by_staff,
+        language=entry.language,  # the place offered, and every message about it, in their language
     )
     hold_for = timedelta(minutes=settings.WAITLIST_OFFER_MINUTES)
     for slot in _candidate_slots(entry, now):

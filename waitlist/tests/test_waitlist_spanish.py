@@ -4,9 +4,13 @@ Spanish when already on it; the entry keeps the patient's language. The same pag
 import pytest
 from django.test import Client
 
+from booking.services import booking_cancel
 from booking.tests.pages import does_not_say, says
+from notifications.models import Message
+from notifications.transports import text_as_sent
 from waitlist.models import WaitlistEntry
-from waitlist.tests.helpers import DANA, MICHAEL, REGULAR_DAY, full_day
+from waitlist.services import offers_make, waitlist_join_by_text
+from waitlist.tests.helpers import DANA, MICHAEL, REGULAR_DAY, full_day, offered_booking
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock")]
 
@@ -77,3 +81,17 @@ def test_the_place_in_line_names_a_sold_out_offer_in_spanish_or_else_in_english(
     says(joined, "(Semana de lanzamiento)")
     does_not_say(joined, "Launch week")
     says(client.get("/es/waitlist/joined/"), "(Launch week)")
+
+
+def test_a_place_offered_to_a_spanish_speaker_is_held_and_offered_in_spanish(promotion, sold_out):
+    entry, _ = waitlist_join_by_text(promotion=promotion, phone="+16195550171", language="es")
+    booking_cancel(booking=sold_out[0], reason="Patient called")
+
+    assert offers_make() == 1
+
+    held = offered_booking(entry)
+    assert held.language == "es"  # its claim page, its confirmation and its reminders are Spanish too
+    [text] = Message.objects.filter(booking=held, kind=Message.Kind.WAITLIST_OFFER)
+    sent = text_as_sent(text)
+    assert "/es/waitlist/claim/" in sent
+    assert "a spot opened for you" not in sent
