@@ -13,7 +13,7 @@ from django.utils import translation
 CHOSEN = "lang"  # the query parameter of the language links
 
 
-LANGUAGE_CODES = {code for code, _ in settings.LANGUAGES}
+LANGUAGE_CODES = tuple(code for code, _ in settings.LANGUAGES)  # in the order messages give them
 
 
 def staff_choices() -> list[tuple[str, str]]:
@@ -47,7 +47,8 @@ class FirstVisitLanguage:
             if on_default and preferred != settings.LANGUAGE_CODE and preferred in LANGUAGE_CODES:
                 there = translate_url(request.path, preferred)
                 if there != request.path:  # a page of the patient's, with an address in that language
-                    response = HttpResponseRedirect(there)
+                    query = request.META.get("QUERY_STRING", "")  # a campaign's tags, say: kept
+                    response = HttpResponseRedirect(f"{there}?{query}" if query else there)
                     response.headers["Vary"] = "Accept-Language, Cookie"
                     return response
         return self.get_response(request)

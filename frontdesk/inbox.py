@@ -34,6 +34,7 @@ from notifications.conversations import (
     conversation_open,
     conversation_reply,
     conversations_listed,
+    latest_known,
     may_read_texts,
     names_by_phone,
     person_of,
@@ -238,8 +239,8 @@ def _fill(site, request, conversation: Conversation):
     """The form again with the chosen ready-made reply in the box, in the patient's language: nothing is sent."""
     clinic = Clinic.current()
     key = request.POST.get("canned", "")
-    language = person_of(conversation.phone).language
-    text = canned_text(key, clinic=clinic, language=language) if clinic else None
+    known = latest_known(conversation.phone)
+    text = canned_text(key, clinic=clinic, language=known.language if known else "en") if clinic else None
     if text is None:
         form = ReplyForm(request.POST, clinic=clinic)
         form.full_clean()

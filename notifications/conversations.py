@@ -92,7 +92,7 @@ def names_by_phone(phones: list[str]) -> dict[str, str]:
         *Booking.objects.filter(phone__in=phones)
         .exclude(patient_name="")
         .values_list("phone", "patient_name", "created_at"),
-        *WaitlistEntry.objects.filter(phone__in=phones).values_list("phone", "name", "created_at"),
+        *WaitlistEntry.objects.filter(phone__in=phones).exclude(name="").values_list("phone", "name", "created_at"),
     ]
     names: dict[str, str] = {}
     for phone, name, _ in sorted(rows, key=lambda row: row[2]):
@@ -133,16 +133,29 @@ class Person:
 
     @property
     def name(self) -> str:
-        latest = self.latest
-        if isinstance(latest, Booking):
-            return latest.patient_name or next((b.patient_name for b in self.bookings if b.patient_name), "")
-        return latest.name if latest else ""
+        """The latest name given: a place on a waiting list taken by text has none until its details come."""
+        named = [(b.created_at, b.patient_name) for b in self.bookings if b.patient_name]
+        named += [(e.created_at, e.name) for e in self.entries if e.name]
+        return max(named)[1] if named else ""
 
     @property
     def language(self) -> str:
         """Theirs from the latest booking or entry, else English."""
         latest = self.latest
         return latest.language if latest else "en"
+
+
+def latest_known(phone: str) -> Booking | WaitlistEntry | None:
+    """The number's latest booking or waiting-list entry: as whom, and in which language, the clinic knows it."""
+    known = [
+        row
+        for row in (
+            Booking.objects.filter(phone=phone).order_by("-created_at").first(),
+            WaitlistEntry.objects.filter(phone=phone).order_by("-created_at").first(),
+        )
+        if row is not None
+    ]
+    return max(known, key=lambda row: row.created_at) if known else None
 
 
 PERSON_ROWS = 20  # the bookings and entries shown beside a thread

@@ -38,13 +38,14 @@ from booking.links import Purpose, placeholder, texted_placeholder
 from booking.models import Booking
 from booking.selectors import Offer, featured_offer
 from clinic.dates import clock, opening_hours
+from clinic.languages import LANGUAGE_CODES
 from clinic.models import Clinic
 from waitlist.links import DETAILS_PLACEHOLDER
 from waitlist.models import WaitlistEntry
 from waitlist.services import place_in_line, promotion_sold_out, waitlist_join_by_text
 
 from .canned import spots_left
-from .conversations import conversation_inbound
+from .conversations import conversation_inbound, latest_known
 from .gsm import to_gsm7
 from .models import Conversation, InboundText, Message
 from .outbox import is_opted_out, message_queue, message_queue_written, sms_opt_in, sms_opt_out
@@ -55,7 +56,6 @@ START_WORDS = {"START", "UNSTOP"}
 HELP_WORDS = {"HELP", "INFO", "AYUDA"}
 YES_WORDS = {"Y", "YES", "SI"}  # "SÍ" too: keywords are read without their accents
 WAIT_WORDS = {"WAIT": "en", "ESPERAR": "es"}  # each in the language it is written in
-LANGUAGES = [code for code, _ in settings.LANGUAGES]
 
 
 def _keyword(body: str) -> str:
@@ -67,23 +67,14 @@ def _keyword(body: str) -> str:
 def _language(phone: str, visit: Booking | None) -> str | None:
     """The sender's language: their next visit's, else their latest booking's or waiting-list entry's; None when
     the number is not one the clinic knows."""
-    if visit is not None:
-        return visit.language
-    known = [
-        row
-        for row in (
-            Booking.objects.filter(phone=phone).order_by("-created_at").first(),
-            WaitlistEntry.objects.filter(phone=phone).order_by("-created_at").first(),
-        )
-        if row is not None
-    ]
-    return max(known, key=lambda row: row.created_at).language if known else None
+    known = visit or latest_known(phone)
+    return known.language if known else None
 
 
 def _reply(language: str | None, write: Callable[[], str]) -> str:
     """The reply written in the sender's language, or in each of the clinic's languages, one after the other."""
     texts = []
-    for code in [language] if language else LANGUAGES:
+    for code in [language] if language else LANGUAGE_CODES:
         with translation.override(code):
             texts.append(write())
     return "\n".join(texts)

@@ -71,6 +71,11 @@ def test_a_first_visit_from_a_phone_that_prefers_spanish_goes_to_the_spanish_pag
     assert client.get("/book/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").status_code == 200
 
 
+def test_a_first_visit_sent_to_the_spanish_page_keeps_its_query_string(client, service):
+    response = client.get("/book/?utm_source=newsletter&utm_medium=email", HTTP_ACCEPT_LANGUAGE="es-MX,es;q=0.9")
+    assert (response.status_code, response["Location"]) == (302, "/es/book/?utm_source=newsletter&utm_medium=email")
+
+
 def test_english_chosen_by_its_link_is_kept_over_the_phones_preference(client, service):
     chosen = client.get("/book/?lang=en", HTTP_ACCEPT_LANGUAGE="es")
     later = client.get("/book/", HTTP_ACCEPT_LANGUAGE="es")

@@ -22,7 +22,7 @@ from clinic.tests.staff import staff_user
 from notifications.models import Conversation, ConversationAccess, InboundText, Message
 from notifications.notices import text_from_staff
 from notifications.tests.test_webhooks import INBOUND, STATUS, inbound_params, post, status_params
-from waitlist.services import waitlist_join
+from waitlist.services import waitlist_join, waitlist_join_by_text
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock", "clinic", "twilio_recorder", "public_base_url")]
 
@@ -130,6 +130,20 @@ def test_the_unread_count_is_on_today_and_every_admin_page_and_the_inbox_lists_t
         f"Dana Cruz · {DANA} 2 unread Open No one Mon Apr 6, 8:00 AM",
     ]
     assert "Times are Pacific time." in shown(inbox)
+
+
+def test_a_place_on_a_waiting_list_taken_by_text_keeps_the_name_the_number_booked_with(
+    client, front_desk, service, promotion, clock
+):
+    dana_booked(service)
+    clock.shift(timedelta(minutes=1))
+    waitlist_join_by_text(promotion=promotion, phone=DANA, language="en")  # no name given yet, and newer
+    conversation = text_in(client, "WAIT")
+    client.force_login(front_desk)
+
+    rows = [" ".join(row.visible_text.split()) for row in html(client.get(INBOX)).find("tbody").find_all("tr")]
+    assert rows[0].startswith(f"Dana Cruz · {DANA}")
+    assert client.get(url(conversation)).context["title"] == "Texts with Dana Cruz"
 
 
 def test_the_inbox_lists_open_mine_done_or_all(client, front_desk, manager):
