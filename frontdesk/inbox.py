@@ -22,7 +22,7 @@ from clinic.client import Visitor
 from clinic.models import Clinic
 from clinic.time_zones import time_zone_label
 from notifications import gsm
-from notifications.canned import canned_choices, canned_text
+from notifications.canned import canned_text
 from notifications.conversations import (
     REPLY_KEY,
     REPLY_SEGMENTS,
@@ -47,6 +47,7 @@ from notifications.conversations import (
 )
 from notifications.models import Conversation
 
+from .ready_made import ReadyMadeField, not_filled_in
 from .today import clinic_tz
 
 PER_PAGE = 50
@@ -105,11 +106,7 @@ class ReplyForm(forms.Form):
     """A reply, typed or started from a ready-made one in the patient's language. `key` makes the form's text go
     once however often it is sent."""
 
-    canned = forms.ChoiceField(
-        label="Ready-made reply",
-        required=False,
-        help_text="In the patient’s language. “Fill in” puts it in the box below, to send as it is or change.",
-    )
+    canned = ReadyMadeField(label="Ready-made reply", noun="ready-made replies")
     text = forms.CharField(
         label="Reply",
         max_length=REPLY_LENGTH,
@@ -129,8 +126,6 @@ class ReplyForm(forms.Form):
     def __init__(self, *args, clinic: Clinic | None, **kwargs):
         kwargs.setdefault("initial", {}).setdefault("key", uuid.uuid4().hex)
         super().__init__(*args, **kwargs)
-        self.fields["canned"].choices = [("", "Choose one"), *canned_choices()]
-        self.fields["canned"].error_messages["invalid_choice"] = "Choose one of the ready-made replies."
         prefix = reply_prefix(clinic) if clinic else ""
         # The counter (static/js/sms-counter.js) counts as the outbox sends: gsm.py's alphabet, from the server.
         self.fields["text"].widget.attrs.update(
@@ -242,12 +237,9 @@ def _fill(site, request, conversation: Conversation):
     known = latest_known(conversation.phone)
     text = canned_text(key, clinic=clinic, language=known.language if known else "en") if clinic else None
     if text is None:
-        form = ReplyForm(request.POST, clinic=clinic)
-        form.full_clean()
-        form.errors.pop("text", None)  # an empty box is no mistake when filling it in
-        if "canned" not in form.errors:
-            form.add_error("canned", "Choose one of the ready-made replies.")
-        return _page(site, request, conversation, status=400, reply_form=form)
+        return _page(
+            site, request, conversation, status=400, reply_form=not_filled_in(ReplyForm(request.POST, clinic=clinic))
+        )
     return _page(
         site, request, conversation, reply_form=ReplyForm(clinic=clinic, initial={"canned": key, "text": text})
     )

@@ -41,11 +41,12 @@ from booking.services import (
     slot_unblock,
 )
 from clinic.models import Clinic
-from notifications.canned import canned_choices, canned_text
+from notifications.canned import canned_text
 from notifications.notices import STAFF_TEXT_LENGTH, CannotText, text_from_staff
 
 from .admin_actions import CancelForm, cancel_and_refund
 from .booking_list import spreadsheet_cell
+from .ready_made import ReadyMadeField, not_filled_in
 from .today import clinic_tz, parse_day, today_url, visit_of
 
 CHANGE_BOOKING = "booking.change_booking"
@@ -82,11 +83,7 @@ class DeskPaymentForm(forms.Form):
 class TextForm(forms.Form):
     """A text to the patient, typed or started from a ready-made one in the patient's language."""
 
-    canned = forms.ChoiceField(
-        label="Ready-made text",
-        required=False,
-        help_text="In the patient’s language. “Fill in” puts it in the box below, to send as it is or change.",
-    )
+    canned = ReadyMadeField(label="Ready-made text", noun="ready-made texts")
     text = forms.CharField(
         label="Text to send",
         max_length=STAFF_TEXT_LENGTH,
@@ -98,8 +95,6 @@ class TextForm(forms.Form):
     def __init__(self, *args, booking: Booking, **kwargs):
         super().__init__(*args, **kwargs)
         self.booking = booking
-        self.fields["canned"].choices = [("", "Choose one"), *canned_choices()]
-        self.fields["canned"].error_messages["invalid_choice"] = "Choose one of the ready-made texts."
 
     def filled_in(self) -> "TextForm | None":
         """The form again with the chosen ready-made text in the box; None when none was chosen."""
@@ -310,8 +305,7 @@ def _text_fill(site, request, booking):
     form = TextForm(request.POST, booking=booking)
     filled = form.filled_in()
     if filled is None:
-        form.add_error("canned", "Choose one of the ready-made texts.")
-        return _page(site, request, booking, status=400, text_form=form)
+        return _page(site, request, booking, status=400, text_form=not_filled_in(form))
     return _page(site, request, booking, text_form=filled)
 
 

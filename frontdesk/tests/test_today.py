@@ -676,6 +676,8 @@ def test_filling_in_no_ready_made_text_says_so(desk, service, canned):
     booking = visit(service, TODAY, 10, sms_consent=True)
     response = desk.post(visit_url(booking), {"action": "text_fill", "canned": canned})
     assert "Choose one of the ready-made texts." in shown(response, 400)
+    assert shown(response, 400).count("Choose one of the ready-made texts.") == 1  # said once, on the choice
+    assert "Write the text to send." not in shown(response, 400)  # an empty box is no mistake when filling in
     assert not Message.objects.exists()
 
 
