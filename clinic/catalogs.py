@@ -1,6 +1,6 @@
 """The translation catalogs in locale/, made and checked in Python alone (Babel), without the gettext tools.
 
-`extract()` reads every message marked for translation: Python files through Babel, templates (HTML pages,
+`extract_all()` reads every message marked for translation: Python files through Babel, templates (HTML pages,
 and the text templates of emails and texts) through Django's own `templatize`, which turns a template into
 the gettext calls `makemessages` would see. `update()` merges them into each language's django.po, keeping
 the translations made (an entry no longer used is dropped), and writes the compiled django.mo beside it.

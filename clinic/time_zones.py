@@ -1,7 +1,7 @@
-"""A time zone's name as patients say it: _("Pacific time"), not America/Los_Angeles or PST/PDT.
+"""A time zone's name as patients say it: "Pacific time", not America/Los_Angeles or PST/PDT.
 
 Pages label their times with it, so a patient reading from another zone knows which clock is meant,
-and it reads the same all year: _("Pacific time") covers both PST and PDT.
+and it reads the same all year: "Pacific time" covers both PST and PDT.
 """
 
 import zoneinfo
@@ -32,7 +32,7 @@ SPOKEN_NAMES = {
 
 
 def time_zone_label(name: str, *, at: datetime | None = None) -> str:
-    """_("Pacific time") for America/Los_Angeles; for a zone without a spoken name, its abbreviation at `at`
+    """The spoken name ("Pacific time" for America/Los_Angeles); for a zone without one, its abbreviation at `at`
     (now by default), such as "CET", or "UTC+03" where the zone has no letters of its own."""
     if name in SPOKEN_NAMES:
         return str(SPOKEN_NAMES[name])

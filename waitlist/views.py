@@ -282,13 +282,9 @@ def details(request, token: str):
     form = EntryDetailsForm(request.POST if request.method == "POST" else None, initial=initial)
     status = 200
     if request.method == "POST":
-        if form.is_valid():
-            try:
-                entry_details_save(entry=entry, name=form.cleaned_data["name"], email=form.cleaned_data["email"])
-                return redirect(reverse("waitlist:details", args=[token]) + "?saved=1")
-            except DetailsRefused as exc:
-                form.add_error("email", str(exc))
-                entry.refresh_from_db()
+        if _details_given(entry, form):
+            return redirect(reverse("waitlist:details", args=[token]) + "?saved=1")
+        entry.refresh_from_db()
         status = 400
     booked = entry.has_booked
     on_the_list = entry.status in Status.live() and not booked

@@ -3,7 +3,7 @@ import json
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from clinic.catalogs import fill, update
+from clinic.catalogs import fill, read, update
 
 
 class Command(BaseCommand):
@@ -22,12 +22,12 @@ class Command(BaseCommand):
         for language, _ in settings.LANGUAGES:
             if language == settings.LANGUAGE_CODE:
                 continue
-            update(language)
+            catalog = update(language)
             for name in options["fill"]:
                 with open(name, encoding="utf-8") as f:
                     put = fill(language, json.load(f).get(language, {}))
                 self.stdout.write(f"{language}: {put} translations from {name}")
-            catalog = update(language)
+                catalog = read(language)
             missing = [m.id for m in catalog if m.id and not m.string]
             self.stdout.write(f"{language}: {len(catalog)} messages, {len(missing)} not translated yet")
             for msgid in missing[:20]:
