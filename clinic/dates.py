@@ -18,6 +18,11 @@ def long_day(value: date) -> str:
     return date_format(value, pgettext("date format: weekday, month and day", "l, F j"))
 
 
+def short_day(value: date) -> str:
+    """ "Mon Dec 14"; "lun 14 dic": for a text or an email's subject."""
+    return date_format(value, pgettext("date format: short weekday, month and day", "D M j"))
+
+
 def long_date(value: date) -> str:
     return date_format(value, pgettext("date format: weekday, month, day and year", "l, F j, Y"))
 

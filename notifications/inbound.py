@@ -31,13 +31,12 @@ from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.formats import date_format
 from django.utils.translation import gettext
 
 from booking.links import Purpose, placeholder, texted_placeholder
 from booking.models import Booking
 from booking.selectors import Offer, featured_offer
-from clinic.dates import clock, opening_hours
+from clinic.dates import clock, opening_hours, short_day
 from clinic.languages import LANGUAGE_CODES
 from clinic.models import Clinic
 from waitlist.links import DETAILS_PLACEHOLDER
@@ -282,7 +281,7 @@ def _confirmed(visit: Booking, clinic: Clinic) -> str:
     starts_at = timezone.localtime(visit.slot.starts_at, clinic.tz)
     return gettext("Thanks %(name)s, see you %(day)s at %(time)s. %(clinic)s") % {
         "name": visit.first_name,
-        "day": date_format(starts_at, gettext("D M j")),
+        "day": short_day(starts_at),
         "time": clock(starts_at),
         "clinic": clinic.name,
     }

@@ -27,7 +27,7 @@ from booking.links import Purpose, admin_link, placeholder
 from booking.models import Booking, format_cents
 from booking.payments import paid_and_due
 from clinic.contact import sms_allowed
-from clinic.dates import clock
+from clinic.dates import clock, short_day
 from clinic.queue import task_queue, task_queue_on_commit
 from waitlist.models import WaitlistEntry
 
@@ -176,7 +176,7 @@ def outbox_message(
         if channel == Channel.EMAIL:
             when = context.get("starts_at")
             subject = str(SUBJECTS[kind]).format(
-                when=f"{date_format(when, gettext('D M j'))}, {clock(when)}" if when else "",
+                when=f"{short_day(when)}, {clock(when)}" if when else "",
                 visit_day=context.get("visit_day", ""),
                 clinic=context["clinic"].name,
             )

@@ -20,6 +20,11 @@ def long_day(value) -> str:
 
 
 @register.filter(expects_localtime=True)
+def short_day(value) -> str:
+    return dates.short_day(value) if value else ""
+
+
+@register.filter(expects_localtime=True)
 def long_date(value) -> str:
     return dates.long_date(value) if value else ""
 
