@@ -139,9 +139,10 @@ def inbound_text_handle(
     _alert_clinic(inbound, conversation, clinic)
     if not opted_out:
         offer = None if visit else featured_offer(now=timezone.now())
+        waiting = _waiting_list_open(offer)  # the list WAIT would join: offered only where WAIT finds it
         _answer(
             inbound,
-            _reply(language, lambda: _text_answered(visit, offer, clinic, media=media_count > 0)),
+            _reply(language, lambda: _text_answered(visit, offer, clinic, media=media_count > 0, waiting=waiting)),
             booking=visit,
         )
     return None
@@ -196,14 +197,18 @@ def _alert_clinic(inbound: InboundText, conversation: Conversation, clinic: Clin
 def _wait(inbound: InboundText, clinic: Clinic, language: str) -> None:
     """Put the number on the waiting list of the offer whose spots are all taken, and answer with the link to add
     a name and email; already waiting, the same link. No list to join (spots free, or no offer open): say so."""
-    now = timezone.now()
-    offer = featured_offer(now=now)
-    if offer is None or not promotion_sold_out(offer.promotion, now=now):
+    offer = featured_offer(now=timezone.now())
+    if not _waiting_list_open(offer):
         _answer(inbound, _reply(language, lambda: _no_list(offer, clinic)))
         return
     entry, joined = waitlist_join_by_text(promotion=offer.promotion, phone=inbound.sender, language=language)
     write = _joined if joined else _already_waiting
     _answer(inbound, _reply(entry.language, lambda: write(entry, clinic)), entry=entry)
+
+
+def _waiting_list_open(offer: Offer | None) -> bool:
+    """Whether the featured offer has a waiting list to join by text: open, and every spot taken."""
+    return offer is not None and promotion_sold_out(offer.promotion, now=timezone.now())
 
 
 def _joined(entry: WaitlistEntry, clinic: Clinic) -> str:
@@ -287,7 +292,7 @@ def _confirmed(visit: Booking, clinic: Clinic) -> str:
     }
 
 
-def _text_answered(visit: Booking | None, offer: Offer | None, clinic: Clinic, *, media: bool) -> str:
+def _text_answered(visit: Booking | None, offer: Offer | None, clinic: Clinic, *, media: bool, waiting: bool) -> str:
     """Any other text: the booking's own link for a patient with a visit ahead; for anyone else, a booking link of
     their own with the discounted spots left, or, when they are all taken, the waiting list by text."""
     if media:
@@ -298,7 +303,7 @@ def _text_answered(visit: Booking | None, offer: Offer | None, clinic: Clinic, *
             "link": placeholder(Purpose.MANAGE),  # the answer goes to the booking's own mobile
         }
     facts = {"clinic": clinic.name, "book": texted_placeholder(), "phone": clinic.phone_display}
-    if offer and offer.is_open and offer.is_sold_out:
+    if waiting:
         return gettext(
             "Thanks for texting %(clinic)s. All %(spots)s %(price)s spots are taken: reply WAIT to join the waiting "
             "list. Book at the regular price: %(book)s"
