@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin
 
 from .languages import LANGUAGE_CODES, staff_choices
@@ -36,3 +37,10 @@ class LanguageFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         return queryset.filter(language=self.value()) if self.value() in LANGUAGE_CODES else queryset
+
+
+class LanguageField(forms.ChoiceField):
+    """The language a patient's messages are written in, as staff choose it: English or Spanish."""
+
+    def __init__(self, **kwargs):
+        super().__init__(label="Messages in", choices=staff_choices, **kwargs)

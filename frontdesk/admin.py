@@ -25,8 +25,7 @@ from booking.models import Booking, BookingEvent, Promotion, Slot, format_cents
 from booking.payments import with_paid_cents
 from booking.search import SEARCH_HELP, booking_search_q
 from booking.services import FINISHED, booking_change_contact
-from clinic.admin_mixins import IN_SPANISH, LanguageFilter, ReadOnlyInline
-from clinic.languages import staff_choices
+from clinic.admin_mixins import IN_SPANISH, LanguageField, LanguageFilter, ReadOnlyInline
 from notifications.admin import MessageInline
 
 from . import admin_actions, admin_phone, admin_views, booking_list
@@ -203,9 +202,7 @@ class BookingEventInline(ReadOnlyInline):
 
 class BookingAdminForm(forms.ModelForm):
     phone = PhoneNumberField(label="Mobile phone")
-    language = forms.ChoiceField(
-        label="Messages in",
-        choices=staff_choices,
+    language = LanguageField(
         help_text="The language of the texts and emails the patient gets, and of their private pages.",
     )
 

@@ -22,7 +22,7 @@ from booking.models import Booking, Slot
 from booking.rules import Patient, quote_slot
 from booking.selectors import SlotOption, availability_for_day, default_service
 from booking.services import BookingError, booking_create
-from clinic.languages import staff_choices
+from clinic.admin_mixins import LanguageField
 
 from .today import clinic_tz, parse_day
 
@@ -45,9 +45,7 @@ class PhoneBookingForm(PatientDetailsForm):
     )
     # A caller's phone from anywhere: texts still go only where the clinic texts (the outbox keeps to that).
     phone = PhoneNumberField(label="Mobile phone", error_messages={"required": "Enter the caller’s mobile number."})
-    language = forms.ChoiceField(
-        label="Messages in",
-        choices=staff_choices,
+    language = LanguageField(
         initial=settings.LANGUAGE_CODE,
         error_messages={"required": "Choose the caller’s language.", "invalid_choice": "Choose English or Spanish."},
     )

@@ -4,8 +4,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from booking.forms import PhoneNumberField
-from clinic.admin_mixins import LanguageFilter
-from clinic.languages import staff_choices
+from clinic.admin_mixins import LanguageField, LanguageFilter
 
 from .models import WaitlistEntry
 from .services import offer_decline
@@ -17,9 +16,7 @@ class WaitlistEntryForm(forms.ModelForm):
     """The list is not a form field here, so the one-live-entry-a-person constraints are checked by hand."""
 
     phone = PhoneNumberField(label="Mobile phone")
-    language = forms.ChoiceField(
-        label="Messages in", choices=staff_choices, help_text="The language of the offers and notices they get."
-    )
+    language = LanguageField(help_text="The language of the offers and notices they get.")
 
     class Meta:
         model = WaitlistEntry
