@@ -102,6 +102,16 @@ def inbox(site, request):
 # A conversation: its forms -------------------------------------------------------------------------------
 
 
+# What the reply box tells static/js/sms-counter.js, made once.
+COUNTER_ATTRS = {
+    "aria-describedby": "id_text_helptext id_text_count",
+    "data-gsm-basic": "".join(sorted(gsm.BASIC)),
+    "data-gsm-extended": "".join(sorted(gsm.EXTENDED)),
+    "data-gsm-replacements": json.dumps(gsm.REPLACEMENTS),
+    "data-max-segments": str(REPLY_SEGMENTS),
+}
+
+
 class ReplyForm(forms.Form):
     """A reply, typed or started from a ready-made one in the patient's language. `key` makes the form's text go
     once however often it is sent."""
@@ -128,16 +138,7 @@ class ReplyForm(forms.Form):
         super().__init__(*args, **kwargs)
         prefix = reply_prefix(clinic) if clinic else ""
         # The counter (static/js/sms-counter.js) counts as the outbox sends: gsm.py's alphabet, from the server.
-        self.fields["text"].widget.attrs.update(
-            {
-                "aria-describedby": "id_text_helptext id_text_count",
-                "data-prefix": prefix,
-                "data-gsm-basic": "".join(sorted(gsm.BASIC)),
-                "data-gsm-extended": "".join(sorted(gsm.EXTENDED)),
-                "data-gsm-replacements": json.dumps(gsm.REPLACEMENTS),
-                "data-max-segments": str(REPLY_SEGMENTS),
-            }
-        )
+        self.fields["text"].widget.attrs.update({**COUNTER_ATTRS, "data-prefix": prefix})
         self.prefix_text = prefix
 
     def count(self) -> str:
